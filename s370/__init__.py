@@ -1,0 +1,1 @@
+"""The System/370 machine: CPU, storage, DAT, timers, channels and devices (the "hardware")."""

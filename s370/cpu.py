@@ -1,0 +1,508 @@
+"""The S/370 CPU: registers, PSW, the run loop, storage access and interruptions.
+
+The hot path is ``_run_real`` / ``_run_dat``: fetch the first byte, advance the
+instruction address, call the compiled handler. Everything else (interruptions,
+timers, wait state) happens between bursts of instructions, when ``attn`` is set
+or a handler raises ``StateChange``.
+
+References are to the S/370 Principles of Operation, GA22-7000.
+"""
+from __future__ import annotations
+
+import struct
+
+from . import psw as pswmod
+from .errors import (CheckStop, PGM_ADDRESSING, PGM_PRIVILEGED, PGM_PROTECTION,
+                     PGM_SPECIFICATION, ProgramInterrupt, StateChange)
+from .isa import HANDLERS, LENGTH
+from .storage import Storage
+
+_H = struct.Struct(">H")
+_W = struct.Struct(">I")
+_D = struct.Struct(">Q")
+_unpack_h, _unpack_w, _unpack_d = _H.unpack_from, _W.unpack_from, _D.unpack_from
+_pack_h, _pack_w, _pack_d = _H.pack_into, _W.pack_into, _D.pack_into
+
+# Fixed storage locations (GA22-7000, "Assigned Storage Locations").
+RESTART_NEW, RESTART_OLD = 0x00, 0x08
+EXT_OLD, SVC_OLD, PGM_OLD, MCK_OLD, IO_OLD = 0x18, 0x20, 0x28, 0x30, 0x38
+EXT_NEW, SVC_NEW, PGM_NEW, MCK_NEW, IO_NEW = 0x58, 0x60, 0x68, 0x70, 0x78
+EXT_CODE, SVC_ILC, SVC_CODE, PGM_ILC, PGM_CODE = 0x86, 0x89, 0x8A, 0x8D, 0x8E
+TRANS_EXC_ADDR, IO_ADDR = 0x90, 0xBA
+
+MASK24 = 0xFFFFFF
+
+
+class CPU:
+    """One S/370 CPU attached to one main storage.
+
+    The PSW is held as fields (``sysmask key ec mcheck wait problem cc pm ia``);
+    ``psw`` builds and ``load_psw`` splits the 64-bit form. Derived flags
+    (``dat``, ``privtrap``) are recomputed by ``psw_changed`` whenever the PSW or
+    control registers change.
+    """
+
+    def __init__(self, storage: Storage, cpuid: int = 0):
+        self.storage = storage
+        self.mem = storage.mem
+        self.skeys = storage.keys
+        self.size = storage.size
+        self.lim2 = storage.size - 2
+        self.lim4 = storage.size - 4
+        self.cpuid = cpuid          # STIDP value (version, serial, model)
+        self.cpu_address = 0
+        self.gpr = [0] * 16
+        self.fpr = [0] * 8          # 64-bit images of FPR 0, 2, 4, 6 (odd slots unused)
+        self.cr = [0] * 16
+        self.handlers = HANDLERS
+        # PSW fields
+        self.sysmask = 0
+        self.key = 0
+        self.ec = False
+        self.mcheck = False
+        self.wait = False
+        self.problem = False
+        self.cc = 0
+        self.pm = 0
+        self.ia = 0
+        # derived
+        self.dat = False
+        self.privtrap = False
+        self.store_lo = 0           # 512 with low-address protection on (CR0 bit 3)
+        self.psw_invalid = False
+        # run state
+        self.count = 0              # instructions executed: the deterministic clock
+        self.attn = True            # look at interruptions before the next instruction
+        self.stopped = False
+        self.checkstop = False
+        self.ext_pending = 0        # bit set of pending external-interruption codes
+        self.channel = None         # the channel subsystem (s370.channel), if attached
+        self.timers = None          # s370.timers.Timers, if attached
+        self.next_event = 1 << 62   # instruction count of the next timer event
+        self.tlb: dict[int, int] = {}
+        self.reset_cr()
+
+    # ------------------------------------------------------------------ PSW
+    def reset_cr(self) -> None:
+        """Control registers after a reset (GA22-7000, "Control Registers")."""
+        self.cr = [0] * 16
+        self.cr[0] = 0x000000E0     # interval timer, interrupt key, external signal submasks
+        self.cr[2] = 0xFFFFFFFF     # all channel masks on
+        self.cr[14] = 0xC2000000    # machine-check handling
+        self.cr[15] = 512
+
+    @property
+    def psw(self) -> int:
+        return pswmod.encode(self.sysmask, self.key, self.ec, self.mcheck, self.wait,
+                             self.problem, self.cc, self.pm, self.ia)
+
+    def psw_with(self, intcode: int = 0, ilc: int = 0) -> int:
+        """The current PSW as an old PSW, with BC-mode interruption code and ILC."""
+        return pswmod.encode(self.sysmask, self.key, self.ec, self.mcheck, self.wait,
+                             self.problem, self.cc, self.pm, self.ia, intcode, ilc)
+
+    def load_psw(self, value: int) -> None:
+        """Make ``value`` the current PSW. An invalid PSW is accepted and the
+        specification exception recognised before the next instruction (an "early"
+        exception, GA22-7000 "Exceptions Associated with the PSW")."""
+        f = pswmod.decode(value)
+        self.sysmask, self.key, self.ec = f.sysmask, f.key, f.ec
+        self.mcheck, self.wait, self.problem = f.mcheck, f.wait, f.problem
+        self.cc, self.pm, self.ia = f.cc, f.pm, f.ia
+        self.psw_invalid = not f.valid or bool(f.ia & 1)
+        self.psw_changed()
+
+    def psw_changed(self) -> None:
+        """Recompute what depends on PSW and control registers; ask the run loop to
+        re-examine interruptions before the next instruction."""
+        self.dat = self.ec and bool(self.sysmask & 0x04)
+        self.privtrap = self.problem
+        self.store_lo = 512 if self.cr[0] & 0x10000000 else 0
+        self.attn = True
+
+    # ------------------------------------------------------- storage access
+    # Fast paths: no DAT, in bounds, within one 2K key block. Everything else
+    # goes through Storage-checked ``fetch``/``store``.
+    def fb(self, a: int) -> int:
+        if not self.dat and a < self.size:
+            k = self.skeys[a >> 11]
+            if k & 8 and self.key and (k >> 4) != self.key:
+                raise ProgramInterrupt(PGM_PROTECTION)
+            self.skeys[a >> 11] = k | 4
+            return self.mem[a]
+        return self.fetch(a, 1)[0]
+
+    def fh(self, a: int) -> int:
+        if not self.dat and a <= self.lim2 and (a & 0x7FF) != 0x7FF:
+            k = self.skeys[a >> 11]
+            if k & 8 and self.key and (k >> 4) != self.key:
+                raise ProgramInterrupt(PGM_PROTECTION)
+            self.skeys[a >> 11] = k | 4
+            return _unpack_h(self.mem, a)[0]
+        return int.from_bytes(self.fetch(a, 2), "big")
+
+    def fw(self, a: int) -> int:
+        if not self.dat and a <= self.lim4 and (a & 0x7FF) <= 0x7FC:
+            k = self.skeys[a >> 11]
+            if k & 8 and self.key and (k >> 4) != self.key:
+                raise ProgramInterrupt(PGM_PROTECTION)
+            self.skeys[a >> 11] = k | 4
+            return _unpack_w(self.mem, a)[0]
+        return int.from_bytes(self.fetch(a, 4), "big")
+
+    def fd(self, a: int) -> int:
+        return int.from_bytes(self.fetch(a, 8), "big")
+
+    def sb(self, a: int, v: int) -> None:
+        if not self.dat and self.store_lo <= a < self.size:
+            k = self.skeys[a >> 11]
+            if self.key and (k >> 4) != self.key:
+                raise ProgramInterrupt(PGM_PROTECTION)
+            self.skeys[a >> 11] = k | 6
+            self.mem[a] = v
+            return
+        self.store(a, bytes((v,)))
+
+    def sh(self, a: int, v: int) -> None:
+        if not self.dat and self.store_lo <= a <= self.lim2 and (a & 0x7FF) != 0x7FF:
+            k = self.skeys[a >> 11]
+            if self.key and (k >> 4) != self.key:
+                raise ProgramInterrupt(PGM_PROTECTION)
+            self.skeys[a >> 11] = k | 6
+            _pack_h(self.mem, a, v & 0xFFFF)
+            return
+        self.store(a, (v & 0xFFFF).to_bytes(2, "big"))
+
+    def sw(self, a: int, v: int) -> None:
+        if not self.dat and self.store_lo <= a <= self.lim4 and (a & 0x7FF) <= 0x7FC:
+            k = self.skeys[a >> 11]
+            if self.key and (k >> 4) != self.key:
+                raise ProgramInterrupt(PGM_PROTECTION)
+            self.skeys[a >> 11] = k | 6
+            _pack_w(self.mem, a, v & 0xFFFFFFFF)
+            return
+        self.store(a, (v & 0xFFFFFFFF).to_bytes(4, "big"))
+
+    def sd(self, a: int, v: int) -> None:
+        self.store(a, (v & 0xFFFFFFFFFFFFFFFF).to_bytes(8, "big"))
+
+    def pieces(self, a: int, n: int, write: bool) -> list[tuple[int, int]]:
+        """Translate and check the logical range [a, a+n) (24-bit wrap) and return
+        its real pieces ``(real address, length)``. All access exceptions are
+        recognised before anything is stored; reference and change bits are set
+        only when the whole range is accessible."""
+        out = []
+        keys = self.skeys
+        key = self.key
+        size = self.size
+        while n > 0:
+            a &= MASK24
+            chunk = min(n, 0x800 - (a & 0x7FF), 0x1000000 - a)
+            if self.dat:
+                ra = self.translate(a, write)
+            else:
+                ra = a
+            if ra + chunk > size:
+                raise ProgramInterrupt(PGM_ADDRESSING)
+            if write and a < self.store_lo:
+                raise ProgramInterrupt(PGM_PROTECTION)
+            k = keys[ra >> 11]
+            if key and (k >> 4) != key and (write or k & 8):
+                raise ProgramInterrupt(PGM_PROTECTION)
+            if out and out[-1][0] + out[-1][1] == ra:
+                out[-1] = (out[-1][0], out[-1][1] + chunk)
+            else:
+                out.append((ra, chunk))
+            a += chunk
+            n -= chunk
+        bits = 6 if write else 4
+        for ra, ln in out:
+            for blk in range(ra >> 11, ((ra + ln - 1) >> 11) + 1):
+                keys[blk] |= bits
+        return out
+
+    def fetch(self, a: int, n: int) -> bytes:
+        """Fetch n bytes at logical address a, with all access checks."""
+        mem = self.mem
+        ps = self.pieces(a, n, False)
+        if len(ps) == 1:
+            ra, ln = ps[0]
+            return bytes(mem[ra:ra + ln])
+        return b"".join(bytes(mem[ra:ra + ln]) for ra, ln in ps)
+
+    def store(self, a: int, data: bytes) -> None:
+        """Store bytes at logical address a, with all access checks first."""
+        mem = self.mem
+        off = 0
+        for ra, ln in self.pieces(a, len(data), True):
+            mem[ra:ra + ln] = data[off:off + ln]
+            off += ln
+
+    def check_access(self, a: int, n: int, write: bool) -> None:
+        """Recognise access exceptions for a whole operand before an instruction
+        that processes it piecewise starts changing storage."""
+        if n > 0:
+            self.pieces(a, n, write)
+
+    def translate(self, va: int, write: bool = False) -> int:
+        """Virtual to real (DAT). Replaced by s370.dat when DAT is installed."""
+        from . import dat
+        return dat.translate(self, va)
+
+    # ------------------------------------------------------ privileged ops
+    def priv_trap(self, ins, m, p):
+        """A privileged instruction in problem state (GA22-7000: privileged-operation
+        exception). Interpretive execution overrides this to intercept."""
+        raise ProgramInterrupt(PGM_PRIVILEGED)
+
+    # ------------------------------------------------------------ running
+    def run(self, limit: int) -> int:
+        """Execute up to ``limit`` instructions; stop early at a wait state, a
+        check-stop or a stop request. Returns the number executed. Interruptions
+        are taken between instructions as they become pending and enabled."""
+        start = self.count
+        end = start + limit
+        while self.count < end and not self.stopped:
+            if self.attn:
+                self.service()
+                if self.wait or self.checkstop or self.stopped:
+                    break
+            if self.count >= self.next_event and self.timers is not None:
+                self.timers.tick(self)
+                continue
+            n = min(end, self.next_event) - self.count
+            if n <= 0:
+                n = end - self.count
+            try:
+                if self.dat:
+                    self._run_dat(n)
+                else:
+                    self._run_real(n)
+            except StateChange:
+                pass
+        return self.count - start
+
+    def _run_real(self, n: int) -> None:
+        mem = self.mem
+        handlers = self.handlers
+        ln = LENGTH
+        i = n + 1           # instructions not yet started, plus one
+        ia = self.ia
+        try:
+            for i in range(n, 0, -1):
+                ia = self.ia
+                op = mem[ia]
+                self.ia = ia + ln[op]
+                handlers[op](self, mem, ia)
+            i = 0
+        except StateChange:
+            i -= 1          # the instruction completed
+            raise
+        except ProgramInterrupt as e:
+            i -= 1          # the interrupted instruction counts as executed
+            self._program_exception(e, ia, ln[mem[ia]] if ia < self.size else 2)
+        except IndexError:
+            self._fetch_fault(ia)
+        finally:
+            self.count += n - i
+
+    def _fetch_fault(self, ia: int) -> None:
+        """An IndexError in the real-mode loop: the instruction address wrapped past
+        16M, or an instruction lies (partly) outside storage: addressing exception
+        with the PSW pointing at it. Any other IndexError is a bug and propagates."""
+        if ia > MASK24:
+            self.ia = ia & MASK24
+            return
+        if ia + 2 <= self.size and ia + LENGTH[self.mem[ia]] <= self.size:
+            raise
+        self.ia = ia
+        self._program_exception(ProgramInterrupt(PGM_ADDRESSING, ilc=0, nullify=True), ia, 0)
+
+    def _run_dat(self, n: int) -> None:
+        handlers = self.handlers
+        ln = LENGTH
+        i = n
+        ia = self.ia
+        op = 0
+        try:
+            while i and self.dat:
+                i -= 1
+                ia = self.ia
+                buf, off = self.fetch_instruction(ia)
+                op = buf[off]
+                self.ia = (ia + ln[op]) & MASK24
+                handlers[op](self, buf, off)
+        except ProgramInterrupt as e:
+            self._program_exception(e, ia, ln[op])
+        finally:
+            self.count += n - i
+
+    def fetch_instruction(self, ia: int):
+        """(buffer, offset) of the instruction at logical ``ia`` under DAT. An
+        instruction that crosses a page boundary is copied into a small buffer."""
+        if ia & 1:
+            raise ProgramInterrupt(PGM_SPECIFICATION, ilc=0, nullify=True)
+        ra = self.translate(ia, False)
+        if ra >= self.size:
+            raise ProgramInterrupt(PGM_ADDRESSING, ilc=0, nullify=True)
+        k = self.skeys[ra >> 11]
+        if k & 8 and self.key and (k >> 4) != self.key:
+            raise ProgramInterrupt(PGM_PROTECTION, ilc=0, nullify=True)
+        self.skeys[ra >> 11] = k | 4
+        length = LENGTH[self.mem[ra]]
+        if (ra & 0x7FF) + length <= 0x800 and ra + length <= self.size:
+            return self.mem, ra
+        first = self.mem[ra]
+        rest = self.fetch(ia + 1, length - 1) if length > 1 else b""
+        return bytes((first,)) + rest, 0
+
+    def _program_exception(self, e: ProgramInterrupt, ia: int, length: int) -> None:
+        """Turn a program exception raised by the instruction at ``ia`` into a
+        program interruption: nullified instructions leave the PSW pointing at the
+        instruction; suppressed and completed ones at the next."""
+        ilc = (length >> 1) if e.ilc is None else e.ilc
+        if e.nullify:
+            self.ia = ia
+        self.program_interrupt(e.code, ilc)
+
+    # --------------------------------------------------------- interruptions
+    def swap_psw(self, old: int, new: int, intcode: int = 0, ilc: int = 0) -> None:
+        """Store the current PSW at ``old`` and load the PSW at ``new``."""
+        mem = self.mem
+        mem[old:old + 8] = self.psw_with(intcode, ilc).to_bytes(8, "big")
+        self.load_psw(int.from_bytes(mem[new:new + 8], "big"))
+
+    def program_interrupt(self, code: int, ilc: int) -> None:
+        """Program interruption (GA22-7000): EC mode stores ILC and code at X'8C';
+        BC mode carries them in the old PSW. The old PSW is at X'28', new at X'68'."""
+        mem = self.mem
+        if self.ec:
+            mem[0x8C:0x90] = bytes((0, (ilc & 3) << 1, code >> 8, code & 0xFF))
+        if self._pgm_loop_guard(code):
+            return
+        self.swap_psw(PGM_OLD, PGM_NEW, code, ilc)
+
+    def _pgm_loop_guard(self, code: int) -> bool:
+        """A program new PSW that is itself invalid would interrupt forever; a real
+        CPU loops, we enter check-stop so that runs always end."""
+        new = int.from_bytes(self.mem[PGM_NEW:PGM_NEW + 8], "big")
+        f = pswmod.decode(new)
+        if self.psw_invalid and (not f.valid or f.ia & 1):
+            self.checkstop = True
+            return True
+        return False
+
+    def svc_interrupt(self, number: int, ilc: int = 1) -> None:
+        """SVC interruption: old PSW at X'20' (points after the SVC), code at X'8A'."""
+        if self.ec:
+            self.mem[0x88:0x8C] = bytes((0, (ilc & 3) << 1, 0, number & 0xFF))
+        self.swap_psw(SVC_OLD, SVC_NEW, number & 0xFF, ilc)
+        raise StateChange
+
+    def external_enabled(self) -> bool:
+        return bool(self.sysmask & 0x01)
+
+    def io_enabled(self, channel: int) -> bool:
+        """I/O mask for a channel: BC mode system-mask bits 0-5 (channels 0-5) and
+        bit 6 (channels 6 and up); EC mode PSW bit 6 plus CR2's channel masks."""
+        if self.ec:
+            return bool(self.sysmask & 0x02) and bool(self.cr[2] & (0x80000000 >> channel))
+        bit = channel if channel < 6 else 6
+        return bool(self.sysmask & (0x80 >> bit))
+
+    def external_interrupt(self, code: int) -> None:
+        """External interruption: code at X'86' (and in a BC-mode old PSW)."""
+        mem = self.mem
+        mem[0x84:0x88] = bytes((0, self.cpu_address, code >> 8, code & 0xFF)) if self.ec \
+            else bytes((mem[0x84], mem[0x85], code >> 8, code & 0xFF))
+        self.swap_psw(EXT_OLD, EXT_NEW, code, 0)
+
+    def io_interrupt(self, device: int) -> None:
+        """I/O interruption: the channel has stored the CSW at X'40'; the device
+        address goes to X'BA' in EC mode and into the old PSW in BC mode."""
+        if self.ec:
+            self.mem[IO_ADDR:IO_ADDR + 2] = device.to_bytes(2, "big")
+        self.wait = False
+        self.swap_psw(IO_OLD, IO_NEW, device, 0)
+
+    def restart(self) -> None:
+        """The operator's RESTART key: old PSW at X'08', new PSW from X'00'."""
+        self.wait = False
+        self.swap_psw(RESTART_OLD, RESTART_NEW)
+
+    def service(self) -> None:
+        """Between instructions: recognise an early PSW exception, then take the
+        highest-priority pending interruption that is enabled (GA22-7000,
+        "Priority of Interruptions": machine check, program, SVC, external, I/O).
+        """
+        self.attn = False
+        if self.psw_invalid:
+            self.psw_invalid = False
+            self.program_interrupt(PGM_SPECIFICATION, 0)
+            if self.checkstop:
+                return
+        if self.ext_pending and self.sysmask & 0x01:
+            code = self.take_external()
+            if code is not None:
+                self.wait = False
+                self.external_interrupt(code)
+                self.attn = True
+                return
+        ch = self.channel
+        if ch is not None and ch.pending:
+            dev = ch.take_interrupt(self)
+            if dev is not None:
+                self.io_interrupt(dev)
+                self.attn = True
+                return
+
+    #: external-interruption codes -> CR0 subclass mask bit (GA22-7000, CR0).
+    EXT_SUBMASK = {0x1004: 0x00000800, 0x1005: 0x00000400, 0x0080: 0x00000080,
+                   0x0040: 0x00000040, 0x0020: 0x00000020, 0x1201: 0x00002000,
+                   0x1202: 0x00004000}
+
+    def take_external(self) -> int | None:
+        """The highest-priority pending external code that CR0 enables, removed
+        from the pending set; None if all pending ones are masked off."""
+        order = (0x1201, 0x1202, 0x1004, 0x1005, 0x0080, 0x0040, 0x0020)
+        cr0 = self.cr[0]
+        for code in order:
+            bit = self.ext_bit(code)
+            if self.ext_pending & bit and cr0 & self.EXT_SUBMASK[code]:
+                self.ext_pending &= ~bit
+                return code
+        return None
+
+    @staticmethod
+    def ext_bit(code: int) -> int:
+        """The ext_pending bit of an external-interruption code."""
+        return {0x1201: 1, 0x1202: 2, 0x1004: 4, 0x1005: 8, 0x0080: 16,
+                0x0040: 32, 0x0020: 64}[code]
+
+    def raise_external(self, code: int) -> None:
+        """Make an external interruption pending (timers, interrupt key)."""
+        self.ext_pending |= self.ext_bit(code)
+        self.attn = True
+
+    def can_wake(self) -> bool:
+        """Whether anything could end the current wait state."""
+        ext = bool(self.sysmask & 0x01)
+        io = self.ec and bool(self.sysmask & 0x02) or (not self.ec and bool(self.sysmask & 0xFE))
+        return ext or io
+
+    # ---------------------------------------------------------------- reset
+    def reset(self, clear: bool = False) -> None:
+        """CPU reset (initial-program-reset when ``clear``: registers and storage)."""
+        self.load_psw(0)
+        self.psw_invalid = False
+        self.ext_pending = 0
+        self.tlb.clear()
+        self.reset_cr()
+        self.wait = False
+        self.checkstop = False
+        self.stopped = False
+        self.psw_changed()
+        if clear:
+            self.gpr = [0] * 16
+            self.fpr = [0] * 8
+            self.storage.clear()

@@ -1,0 +1,55 @@
+"""``s370vm run FILE``: load a program into a machine and run it to its end."""
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from s370.errors import MachineError
+
+from . import report
+
+
+def add_parser(sub) -> argparse.ArgumentParser:
+    p = sub.add_parser("run", help="run a core image (or source, or object deck) on the bare machine")
+    p.add_argument("file", help="core image loaded at 0 (.asm sources and object decks are assembled/loaded)")
+    p.add_argument("--dump", action="append", default=[], metavar="ADDR.LEN",
+                   help="storage to print after the run (hex address.length)")
+    p.add_argument("--max-instructions", type=int, default=50_000_000)
+    p.add_argument("--storage", default="1M", help="main storage size (e.g. 512K, 1M, 16M)")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    return p
+
+
+def parse_size(text: str) -> int:
+    """``512K``, ``1M``, ``16M`` or plain bytes."""
+    t = text.strip().upper()
+    try:
+        if t.endswith("K"):
+            return int(t[:-1]) * 1024
+        if t.endswith("M"):
+            return int(t[:-1]) * 1024 * 1024
+        return int(t)
+    except ValueError:
+        raise MachineError(f"bad storage size {text!r}") from None
+
+
+def load_program(path: str) -> bytes:
+    """The core image for FILE: raw bytes as they are (later: assembled source,
+    loaded object deck)."""
+    try:
+        return Path(path).read_bytes()
+    except OSError as exc:
+        raise MachineError(f"cannot read {path}: {exc.strerror}") from None
+
+
+def run(args) -> int:
+    from s370.machine import Machine
+    dumps = [report.parse_dump(d) for d in args.dump]
+    image = load_program(args.file)
+    machine = Machine(parse_size(args.storage))
+    machine.load_image(image)
+    machine.ipl_psw()
+    result = machine.run(args.max_instructions)
+    rep = report.build(result, machine.cpu, machine.storage, dumps)
+    report.emit(rep, result.seconds, args.json)
+    return 0

@@ -1,0 +1,41 @@
+"""``s370vm``: the command-line entry point. Each subcommand lives in its own module
+with ``add_parser(subparsers)`` and ``run(args) -> int``."""
+from __future__ import annotations
+
+import argparse
+import sys
+from importlib import import_module
+
+#: Subcommand modules, in help order. A module not written yet is skipped.
+COMMANDS = ("run", "asm", "disasm", "ipl", "cp", "bench", "dasdinit")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="s370vm", description="A System/370 virtual machine facility")
+    sub = parser.add_subparsers(dest="command", required=True)
+    for name in COMMANDS:
+        try:
+            mod = import_module(f"s370vm.cmd_{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"s370vm.cmd_{name}":
+                raise
+            continue
+        p = mod.add_parser(sub)
+        p.set_defaults(func=mod.run)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    from s370.errors import MachineError
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args) or 0
+    except MachineError as exc:
+        print(f"s370vm: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
