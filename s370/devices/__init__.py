@@ -1,0 +1,2 @@
+"""Devices on the channels: one module per device family; ``base`` holds the
+interface the channel subsystem drives."""
