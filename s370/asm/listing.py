@@ -1,0 +1,101 @@
+"""The assembler listing in HLASM's layout: a heading, one line per statement with
+LOC, OBJECT CODE, ADDR1, ADDR2, STMT and SOURCE, diagnostics under the statement
+that caused them, literal pools where they are placed, the ordinary symbol and
+literal cross reference, and a summary with the return code."""
+from __future__ import annotations
+
+HEADING = "  Loc  Object Code      Addr1 Addr2  Stmt   Source Statement"
+
+
+def _objtext(st) -> str:
+    obj = getattr(st, "obj", b"")
+    if not obj:
+        return ""
+    if getattr(st, "ins", None) is not None:
+        h = obj.hex().upper()
+        return " ".join(h[k:k + 4] for k in range(0, len(h), 4))
+    return obj[:8].hex().upper()
+
+
+def _addr(v) -> str:
+    return "" if v is None else f"{v & 0xFFFFFF:05X}"
+
+
+def render(asm, source_name: str) -> str:
+    """The listing of a finished assembly (``asm`` is an ``Assembler``)."""
+    out = []
+    title = asm.title or ""
+    out.append(f"{title:<70}s370vm assembler   {source_name}")
+    out.append("")
+    out.append(HEADING)
+    print_gen = True
+    for st in asm.stmts:
+        if st.kind == "instr" and st.op == "PRINT" and not st.gen:
+            opts = {o.strip().upper() for o in st.operands.split(",")}
+            if "NOGEN" in opts:
+                print_gen = False
+            if "GEN" in opts:
+                print_gen = True
+        msgs = st.__dict__.get("msgs", [])
+        if st.gen and not print_gen and not msgs:
+            continue
+        sect = getattr(st, "sect", None)
+        loc = ""
+        if sect is not None and st.kind in ("instr", "literal") and st.op not in ("EQU",):
+            base = sect.origin if sect.kind in ("SD", "PC") else 0
+            loc = f"{(base + st.loc) & 0xFFFFFF:06X}"
+        addrs = getattr(st, "addrs", None) or []
+        a1 = a2 = ""
+        if st.op in ("USING", "EQU") and addrs:
+            a2 = _addr(addrs[-1])
+        elif len(addrs) == 1:
+            a2 = _addr(addrs[0])
+        elif len(addrs) >= 2:
+            a1, a2 = _addr(addrs[0]), _addr(addrs[1])
+        no = "" if st.kind == "literal" else str(getattr(st, "stmt_no", ""))
+        mark = "+" if st.gen else " "
+        lines = st.lines or [st.text]
+        obj = _objtext(st)
+        out.append(f"{loc:<6} {obj:<16} {a1:>5} {a2:>5} {no:>5}{mark}{lines[0]}".rstrip())
+        for extra in lines[1:]:
+            out.append(f"{'':42}{extra}".rstrip())
+        data = getattr(st, "obj", b"")
+        if st.kind in ("instr", "literal") and getattr(st, "ins", None) is None and len(data) > 8 \
+                and loc:
+            start = int(loc, 16)
+            for k in range(8, min(len(data), 64), 8):
+                out.append(f"{start + k:06X} {data[k:k + 8].hex().upper()}")
+        for m in msgs:
+            out.append(f"** {m.message}")
+            out.append(f"**   {m.file}:{m.line}:{m.column}")
+    out.append("")
+    out.extend(cross_reference(asm))
+    out.append("")
+    flagged = len({(m.file, m.line) for m in asm.messages if m.severity >= 4})
+    out.append(f"Assembler summary: {len(asm.messages)} message(s), {flagged} statement(s) flagged, "
+               f"highest severity {max((m.severity for m in asm.messages), default=0)}")
+    return "\n".join(out) + "\n"
+
+
+def cross_reference(asm) -> list[str]:
+    out = ["Ordinary Symbol and Literal Cross Reference", "",
+           "Symbol   Length   Value     Id    R  Type  Defn  References"]
+    for name in sorted(asm.symbols):
+        s = asm.symbols[name]
+        if s.off is None:
+            continue
+        rid = s.rel[0][0] if len(s.rel) == 1 else 0
+        sect = asm.by_rid.get(rid)
+        esd = f"{sect.esdid:08X}" if sect is not None and sect.esdid else ("FFFFFFFF" if sect else "00000000")
+        value = asm.address(s.off, s.rel) & 0xFFFFFFFF
+        refs = " ".join(str(r) for r in sorted(set(s.refs)))
+        r = "A" if not s.rel else ("R" if len(s.rel) == 1 else "C")
+        out.append(f"{name:<8} {s.length:>6} {value:08X} {esd}  {r}  {s.type:<4} {s.defn:>5}  {refs}".rstrip())
+    lits = [st for st in asm.stmts if st.kind == "literal"]
+    if lits:
+        out.append("")
+        out.append("Literal pools")
+        for st in lits:
+            base = st.sect.origin if st.sect.kind in ("SD", "PC") else 0
+            out.append(f"  {(base + st.loc):06X}  pool {st.pool + 1}  {st.lit.text}")
+    return out
