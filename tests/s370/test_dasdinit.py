@@ -1,0 +1,81 @@
+"""``s370vm dasdinit``: the volume it writes has Hercules dasdinit's structure (header,
+HA + R0 on every track, IPL1/IPL2/VOL1 on cylinder 0 head 0) and mounts on a 3330/3350."""
+import json
+
+import pytest
+
+from s370.devices.base import CE_DE
+from s370.devices.ckd import CKDImage, DEVHDR_SIZE
+from s370.devices.dasd import DASD3330
+from s370.ebcdic import to_ascii, to_ebcdic
+from s370vm.main import main
+
+
+def test_dasdinit_3330_structure(tmp_path, capsys):
+    path = tmp_path / "spool0.3330"
+    assert main(["dasdinit", str(path), "3330", "BBBBBB", "5"]) == 0
+    assert "BBBBBB" in capsys.readouterr().out
+    raw = path.read_bytes()
+    assert len(raw) == DEVHDR_SIZE + 5 * 19 * 13312
+    img = CKDImage(path, 0x3330)
+    for cyl in range(5):
+        for head in range(19):
+            t = img.read_track(cyl, head)
+            assert t.ha == bytes((0, 0, cyl, 0, head))
+            r0 = t.records[0]
+            assert r0.count == bytes((0, cyl, 0, head, 0, 0, 0, 8)) and r0.data == bytes(8)
+            assert len(t.records) == (4 if (cyl, head) == (0, 0) else 1)
+    r1, r2, r3 = img.read_track(0, 0).records[1:]
+    assert r1.count == bytes((0, 0, 0, 0, 1, 4, 0, 24)) and r1.key == to_ebcdic("IPL1")
+    assert r1.data == bytes.fromhex("000600000000000F" "0300000000000001" "0000000000000000")
+    assert r2.count == bytes((0, 0, 0, 0, 2, 4, 0, 144)) and r2.key == to_ebcdic("IPL2")
+    assert r2.data == bytes(144)
+    assert r3.count == bytes((0, 0, 0, 0, 3, 4, 0, 80)) and r3.key == to_ebcdic("VOL1")
+    label = r3.data
+    assert to_ascii(label[0:10]) == "VOL1BBBBBB"
+    assert label[10] == 0x40                               # security byte
+    assert label[11:16] == bytes((0, 0, 0, 1, 1))          # VTOC at CCHHR 0000 0001 01
+    assert label[16:37] == b"\x40" * 21
+    assert to_ascii(label[37:51]) == "    HERCULES  "       # owner
+    assert label[51:80] == b"\x40" * 29
+    img.close()
+
+
+def test_dasdinit_volume_mounts_and_ipl_record_reads(tmp_path):
+    path = tmp_path / "v.3330"
+    assert main(["dasdinit", str(path), "3330-11", "vol001", "2"]) == 0
+    dev = DASD3330(0x150, [str(path)])
+    dev.begin()
+    r = dev.execute(0x02, 24, None)
+    assert r.status == CE_DE and r.data[:8] == bytes.fromhex("000600000000000F")
+    dev.close()
+
+
+def test_dasdinit_json_and_full_3350(tmp_path, capsys):
+    path = tmp_path / "v.3350"
+    assert main(["dasdinit", "--json", str(path), "3350", "SYSRES"]) == 0
+    info = json.loads(capsys.readouterr().out)
+    assert info == {"file": str(path), "type": "3350", "volser": "SYSRES", "cylinders": 555,
+                    "heads": 30, "track_size": 19456, "bytes": 512 + 555 * 30 * 19456}
+    assert path.stat().st_size == info["bytes"]
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["3390", "X"], "unknown CKD device type"),
+    (["3330", "TOOLONG"], "bad volume serial"),
+    (["3330", "X", "0"], "cylinder count"),
+])
+def test_dasdinit_errors_exit_2(tmp_path, capsys, argv, message):
+    assert main(["dasdinit", str(tmp_path / "x"), *argv]) == 2
+    assert message in capsys.readouterr().err
+    assert not (tmp_path / "x").exists()
+
+
+def test_dasdinit_does_not_overwrite(tmp_path, capsys):
+    path = tmp_path / "v.3330"
+    path.write_bytes(b"precious")
+    assert main(["dasdinit", str(path), "3330", "X", "1"]) == 2
+    assert "already exists" in capsys.readouterr().err
+    assert path.read_bytes() == b"precious"
+    assert main(["dasdinit", "--replace", str(path), "3330", "X", "1"]) == 0
+    assert CKDImage(path).cylinders == 1
