@@ -35,7 +35,7 @@ from fractions import Fraction
 
 from ..errors import (PGM_EXPONENT_OVERFLOW, PGM_EXPONENT_UNDERFLOW, PGM_FP_DIVIDE,
                       PGM_SIGNIFICANCE, ProgramInterrupt)
-from .table import instr
+from .table import Instr, instr
 
 SHORT, LONG, EXT = 6, 14, 28
 
@@ -291,30 +291,32 @@ HELPERS = {
 _RR, _RX = "RR", "RX"
 
 
-def _fp(mnemonic: str, opcode: int, fmt: str, body: str) -> object:
+def _fp(mnemonic: str, opcode: int, fmt: str, body: str) -> Instr:
     return instr(mnemonic, opcode, fmt, body, cls="float")
 
 
 def _family(names: tuple[str, str, str, str], opcodes: tuple[int, int, int, int],
-            rr_body: str, rx_body: str) -> list:
+            body: str) -> list[Instr]:
     """The four forms of one operation: short RR, long RR, short RX, long RX.
-    The bodies use ``{nd}`` for the digit count and ``{op2}`` for the second operand."""
+    The body uses ``{nd}`` for the digit count and ``{op2}`` for the second operand."""
     out = []
     for (name, op), fmt, nd in zip(zip(names, opcodes), (_RR, _RR, _RX, _RX),
                                    (SHORT, LONG, SHORT, LONG)):
         if fmt == _RR:
             src = f"hfp_get(cpu, r2, {nd})"
-            body = "if (r1 | r2) & 9: spec()\n" + rr_body
+            check = "if (r1 | r2) & 9: spec()\n"
         else:
             src = "cpu.fw(addr)" if nd == SHORT else "cpu.fd(addr)"
-            body = "if r1 & 9: spec()\n" + rx_body
-        out.append(_fp(name, op, fmt, body.format(op2=src, nd=nd)))
+            check = "if r1 & 9: spec()\n"
+        out.append(_fp(name, op, fmt, check + body.format(op2=src, nd=nd)))
     return out
 
 
-def _arith(names, opcodes, call: str, setcc: bool) -> list:
-    body = "hfp_result(cpu, r1, {nd}, %s, %s)" % (call, setcc)
-    return _family(names, opcodes, body, body)
+def _arith(names: tuple[str, str, str, str], opcodes: tuple[int, int, int, int],
+           call: str, setcc: bool) -> list[Instr]:
+    """The four forms of an arithmetic operation whose helper returns
+    (value, code) for ``hfp_result``."""
+    return _family(names, opcodes, "hfp_result(cpu, r1, {nd}, %s, %s)" % (call, setcc))
 
 
 _ADD = "hfp_add(hfp_get(cpu, r1, {nd}), {op2}, {nd}, True, cpu.pm)"
@@ -386,5 +388,4 @@ INSTRUCTIONS += _arith(("SUR", "SWR", "SU", "SW"), (0x3F, 0x2F, 0x7F, 0x6F), _SU
 INSTRUCTIONS += _arith(("DER", "DDR", "DE", "DD"), (0x3D, 0x2D, 0x7D, 0x6D),
                        "hfp_divide(hfp_get(cpu, r1, {nd}), {op2}, {nd}, cpu.pm)", False)
 INSTRUCTIONS += _family(("CER", "CDR", "CE", "CD"), (0x39, 0x29, 0x79, 0x69),
-                        "cpu.cc = hfp_compare(hfp_get(cpu, r1, {nd}), {op2}, {nd})",
                         "cpu.cc = hfp_compare(hfp_get(cpu, r1, {nd}), {op2}, {nd})")
