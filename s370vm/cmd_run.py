@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
+import sys
 
 from s370.errors import MachineError
 
@@ -34,12 +34,16 @@ def parse_size(text: str) -> int:
 
 
 def load_program(path: str) -> bytes:
-    """The core image for FILE: raw bytes as they are (later: assembled source,
-    loaded object deck)."""
+    """The core image for FILE: an assembler source is assembled first (errors are
+    printed and the command exits with HLASM's return code), an object deck (cards
+    with X'02' in column 1) goes through the relocating loader, anything else is a
+    raw core image loaded at 0 (see ``s370.asm.program``)."""
+    from s370.asm.program import AssemblyFailed, load_program_file
     try:
-        return Path(path).read_bytes()
-    except OSError as exc:
-        raise MachineError(f"cannot read {path}: {exc.strerror}") from None
+        return load_program_file(path)
+    except AssemblyFailed as exc:
+        print(f"s370vm: {exc}", file=sys.stderr)
+        raise SystemExit(exc.rc) from None
 
 
 def run(args) -> int:
