@@ -6,7 +6,6 @@ import sys
 
 from s370.errors import MachineError
 
-from . import report
 
 
 def add_parser(sub) -> argparse.ArgumentParser:
@@ -15,8 +14,11 @@ def add_parser(sub) -> argparse.ArgumentParser:
     p.add_argument("--dump", action="append", default=[], metavar="ADDR.LEN",
                    help="storage to print after the run (hex address.length)")
     p.add_argument("--max-instructions", type=int, default=50_000_000)
-    p.add_argument("--storage", default="1M", help="main storage size (e.g. 512K, 1M, 16M)")
+    p.add_argument("--storage", default=None,
+                   help="main storage size (e.g. 512K, 1M, 16M; default: the configuration's)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
+    from .cmd_ipl import add_machine_options
+    add_machine_options(p)
     return p
 
 
@@ -47,13 +49,13 @@ def load_program(path: str) -> bytes:
 
 
 def run(args) -> int:
-    from s370.machine import Machine
-    dumps = [report.parse_dump(d) for d in args.dump]
+    """Load the image into the configured machine (the built-in configuration
+    unless --config) and run it. Standard input is the console only with
+    --config; --script drives the console instead."""
+    from .cmd_ipl import configured_machine, make_operator, run_operated
     image = load_program(args.file)
-    machine = Machine(parse_size(args.storage))
+    machine = configured_machine(args, parse_size(args.storage) if args.storage else None)
     machine.load_image(image)
     machine.ipl_psw()
-    result = machine.run(args.max_instructions)
-    rep = report.build(result, machine.cpu, machine.storage, dumps)
-    report.emit(rep, result.seconds, args.json)
-    return 0
+    operator = make_operator(args, use_stdin=bool(args.config))
+    return run_operated(machine, operator, args, args.max_instructions)

@@ -11,6 +11,23 @@ channel guarantees a channel program stays inside the machine and honours keys.
 
 Command codes follow the S/370 convention: low bits ...01 write, ...10 read,
 ...11 control, 0100 sense, 1100 read backward, 1000 TIC (handled by the channel).
+
+Conventions the channel relies on:
+- ``count`` is the total byte count of the (data-chained) CCW group; ``data`` for a
+  write or control command holds exactly ``count`` bytes (fewer only when the
+  channel hit a storage error while fetching them).
+- Incorrect length: for a read or sense, the channel compares ``len(data)`` with the
+  count. For a write or control command that transfers data, the device says how
+  many bytes the record needed in ``Result.length`` (a card punch needs 80, a DASD
+  write the record's data length); ``None`` means "exactly the count" (no incorrect
+  length), which is also right for immediate commands.
+- Read backward: ``data`` is the block in its recorded (forward) order; the channel
+  stores it from the CCW's data address downwards, as the hardware does when the
+  device sends the last byte first.
+- Devices whose state can change between instructions (consoles: a line typed, the
+  request key) set ``asynchronous = True``; the channel then looks at their
+  ``attention`` flag and, for a ``pending`` command, ``ready()`` between bursts of
+  instructions.
 """
 from __future__ import annotations
 
@@ -67,11 +84,13 @@ class Result:
     and controls); may be shorter or longer than the count, the channel handles
     incorrect length. ``pending``: the command cannot complete yet (a console read with
     no line typed): the channel keeps the device busy and calls ``execute`` again
-    when ``ready()`` says so.
+    when ``ready()`` says so. ``length``: for writes and controls that take data, the
+    number of bytes the device needed (see the module docstring); None = the count.
     """
     status: int = CE_DE
     data: bytes | None = None
     pending: bool = False
+    length: int | None = None
 
 
 PENDING = Result(0, None, True)
@@ -84,6 +103,8 @@ class Device:
     devtype = 0x0000
     #: (control-unit type, model) for SENSE ID-style reporting and QUERY.
     description = "device"
+    #: True for devices the channel must poll between bursts (see module docstring).
+    asynchronous = False
 
     def __init__(self, address: int, args: list[str] | None = None, base_dir: Path | None = None):
         self.address = address
@@ -116,6 +137,12 @@ class Device:
     def close(self) -> None:
         """The machine is shutting down: flush and close files."""
 
+    def devinit(self, args: list[str]) -> None:
+        """The operator's ``devinit``: new file and arguments for this device.
+        Devices that hold files override it; the default re-creates nothing."""
+        from ..errors import MachineError
+        raise MachineError(f"device {self.address:03X} does not take devinit")
+
     # --- common behaviour --------------------------------------------------
     def execute(self, cmd: int, count: int, data: bytes | None) -> Result:
         """Dispatch one command: SENSE is answered here (and clears the sense)."""
@@ -141,3 +168,34 @@ class Device:
             if i < len(self.sense):
                 self.sense[i] = b
         return Result(CE_DE | UNIT_CHECK)
+
+
+class OutputFile:
+    """The host file a punch or printer writes, opened (created, truncated) at the
+    first write so that a configured but unused device leaves nothing behind.
+    Every write is flushed before the device presents channel end."""
+
+    def __init__(self, base_dir: Path, name: str | None):
+        self.path = None if name is None else (Path(name) if Path(name).is_absolute()
+                                               else base_dir / name)
+        self.file = None
+
+    def write(self, data: bytes) -> bool:
+        """Append ``data``; False if the file cannot be written (the device then
+        reports intervention required)."""
+        if self.path is None:
+            return False
+        try:
+            if self.file is None:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                self.file = open(self.path, "wb")
+            self.file.write(data)
+            self.file.flush()
+        except OSError:
+            return False
+        return True
+
+    def close(self) -> None:
+        if self.file is not None:
+            self.file.close()
+            self.file = None
