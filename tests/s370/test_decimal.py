@@ -140,6 +140,13 @@ def test_ap_store_protection_recognised_before_anything_changes():
     interrupted(m, 0x04, 3, CODE + 6)
 
 
+def test_ap_second_operand_addressing_exception_suppresses():
+    # AP 0(2,0),0(2,R5) with GR5 beyond the 64K of storage
+    m = run("FA11" "0400" "5000", mem={A: "012C"}, regs={5: 0x20000})
+    assert mem(m, A, 2) == "012C"
+    interrupted(m, 0x05, 3, CODE + 6)
+
+
 # ------------------------------------------------------------- ZAP and CP
 def test_zap_ignores_first_operand_contents():
     m = run(ss2(ZAP, 3, A, 1, B), mem={A: "FFFFFFFF", B: "123F"})
@@ -228,6 +235,11 @@ def test_dp_long_dividend():
 def test_dp_zero_quotient_is_minus_when_signs_differ():
     m = run(ss2(DP, 2, A, 0, B), mem={A: "00003C", B: "7D"})
     assert mem(m, A, 3) == "000D3C"
+
+
+def test_dp_zero_remainder_keeps_dividend_sign():
+    m = run(ss2(DP, 2, A, 0, B), mem={A: "00006D", B: "3C"})
+    assert mem(m, A, 3) == "002D0D"
 
 
 def test_dp_divide_by_zero_suppresses():
@@ -408,6 +420,13 @@ def test_ed_invalid_source_digit_leaves_pattern():
     m = run(ss(ED, 3, A, B), mem={A: "40202020", B: "A13C"})
     assert mem(m, A, 4) == "40202020"
     interrupted(m, 0x07, 3, CODE + 6)
+
+
+def test_ed_source_access_exception_leaves_pattern():
+    # the second source byte lies beyond the end of storage (X'10000')
+    m = run("DE03" "0400" "5000", mem={A: "40202020", 0xFFFF: "12"}, regs={5: 0xFFFF})
+    assert mem(m, A, 4) == "40202020"
+    interrupted(m, 0x05, 3, CODE + 6)
 
 
 def test_edmk_marks_first_significant_digit():
