@@ -39,7 +39,7 @@ def unpack_packed(data: bytes) -> tuple[int, bool]:
     sign = h[-1]
     if not digits.isdigit() or sign.isdigit():
         raise ProgramInterrupt(PGM_DATA)
-    return (int(digits) if digits else 0), sign in MINUS
+    return int(digits), sign in MINUS
 
 
 def pack_packed(magnitude: int, negative: bool, length: int) -> bytes:
