@@ -1,0 +1,136 @@
+"""IPL, BEGIN and SYSTEM (VM/370 modules DMKCFG, DMKCFC, DMKCPB), and how CP
+reports a guest that stops (disabled wait, ADSTOP, trace stop)."""
+from __future__ import annotations
+
+from s370 import psw as pswmod
+
+from ..directory import parse_vaddr
+from .messages import CPError
+from .registry import Context, abbrev, command
+
+
+def do_ipl(session, target: str, options: list[str], module: str = "CFG") -> list[str]:
+    """IPL a device address or a named system; options are CLEAR/NOCLEAR/STOP and
+    PARM text (the rest of the line, up to 64 bytes into R0 upward)."""
+    clear = stop = False
+    parm: str | None = None
+    i = 0
+    while i < len(options):
+        o = options[i]
+        if abbrev(o, "PARM", 4):
+            parm = " ".join(options[i + 1:])
+            break
+        if abbrev(o, "CLEAR", 2):
+            clear = True
+        elif abbrev(o, "NOCLEAR", 3):
+            clear = False
+        elif abbrev(o, "STOP", 4):
+            stop = True
+        else:
+            raise CPError(module, 3, o.upper())
+        i += 1
+    guest = session.guest
+    t = target.upper()
+    named = session.host.named_systems.get(t)
+    try:
+        vaddr = parse_vaddr(t) if named is None else None
+    except ValueError:
+        vaddr = None
+    if named is None and vaddr is None:
+        raise CPError(module, 2, t)
+    session.running = False
+    if named is not None:
+        if clear or stop:
+            raise CPError(module, 3, "CLEAR" if clear else "STOP")
+        image, load, psw = named() if callable(named) else named
+        guest.reset(clear=True)
+        if load + len(image) > guest.size:
+            raise CPError(module, 25)
+        guest.write(load, image)
+        guest.set_psw(psw)
+    else:
+        if vaddr not in session.devices:
+            raise CPError(module, 40, f"{vaddr:03X}")
+        if clear:
+            guest.reset(clear=True)
+        err = guest.ipl(vaddr)
+        if err is not None:
+            raise CPError(module, 450, f"VIRTUAL MACHINE NOT IN RUNNABLE STATE ({err})")
+    if parm is not None:
+        from s370.ebcdic import to_ebcdic
+        data = to_ebcdic(parm)[:64]
+        data += b"\x40" * (-len(data) % 4)
+        for r in range(len(data) // 4):
+            guest.gpr[r] = int.from_bytes(data[4 * r:4 * r + 4], "big")
+    session.ipled = True
+    session.running = not stop
+    return []
+
+
+@command("IPL")
+def cmd_ipl(ctx: Context, args: list[str]) -> list[str]:
+    """``Ipl {vaddr [CLear|NOClear] [STOP] | systemname} [PARM text]``."""
+    if not args:
+        raise ctx.error(26)
+    return do_ipl(ctx.session, args[0], args[1:], ctx.module)
+
+
+@command("BEGIN")
+def cmd_begin(ctx: Context, args: list[str]) -> list[str]:
+    """``Begin [hexloc]``: resume the virtual machine (at hexloc if given)."""
+    s = ctx.session
+    if len(args) > 1:
+        raise ctx.error(2, args[1].upper())
+    if not s.ipled:
+        raise CPError("DSP", 450, "VIRTUAL MACHINE NOT IN RUNNABLE STATE")
+    if args:
+        try:
+            loc = int(args[0], 16)
+        except ValueError:
+            raise ctx.error(5, args[0].upper()) from None
+        if loc >= s.guest.size or loc > 0xFFFFFF:
+            raise ctx.error(5, args[0].upper())
+        psw = s.guest.get_psw()
+        s.guest.set_psw((psw & ~0xFFFFFF) | loc)
+    s.running = True
+    return []
+
+
+@command("SYSTEM")
+def cmd_system(ctx: Context, args: list[str]) -> list[str]:
+    """``SYStem {RESET|CLEAR|RESTART}``."""
+    if len(args) != 1:
+        raise ctx.error(26)
+    s = ctx.session
+    a = args[0]
+    if abbrev(a, "CLEAR", 5):
+        s.guest.reset(clear=True)
+        s.running = False
+        return ["STORAGE CLEARED - SYSTEM RESET"]
+    if abbrev(a, "RESET", 5):
+        s.guest.reset(clear=False)
+        s.running = False
+        return ["SYSTEM RESET"]
+    if abbrev(a, "RESTART", 7):
+        cpu = getattr(s.guest, "cpu", None)
+        if cpu is None or not s.ipled:
+            raise CPError("DSP", 450, "VIRTUAL MACHINE NOT IN RUNNABLE STATE")
+        cpu.restart()
+        s.running = True
+        return []
+    raise ctx.error(2, a.upper())
+
+
+def report_stop(session, reason: str) -> None:
+    """Tell the user why the guest stopped and put the terminal in CP READ."""
+    session.running = False
+    if reason == "disabled-wait":
+        session.out(f"DMKDSP450W CP ENTERED; DISABLED WAIT PSW {pswmod.format_psw(session.guest.get_psw())}")
+    elif reason == "checkstop":
+        session.out("DMKDSP450W CP ENTERED; CHECK-STOP STATE")
+    elif reason == "adstop":
+        session.out(f"ADSTOP AT {session.guest.get_psw() & 0xFFFFFF:06X}")
+    elif reason == "trace":
+        pass                        # the trace line itself was the message
+    elif reason == "cp":
+        pass

@@ -1,0 +1,162 @@
+"""LOGON / LOGIN, LOGOFF / LOGOUT, DISCONN and FORCE: the session life cycle
+(VM/370 modules DMKLOG and DMKUSO)."""
+from __future__ import annotations
+
+from .context import Session
+from .messages import CPError, account_line, stamp
+from .registry import Context, abbrev, command
+
+
+@command("LOGON", "LOGIN")
+def cmd_logon(ctx: Context, args: list[str]) -> list[str]:
+    """``Logon|Login userid [password] [Mask] [Noipl]``. Without a password the
+    terminal prompts for it (and does not echo the answer)."""
+    if not args:
+        raise ctx.error(20)
+    userid = args[0].upper()
+    if len(userid) > 8:
+        raise ctx.error(20)
+    noipl = False
+    password = None
+    for a in args[1:]:
+        if abbrev(a, "NOIPL", 1):
+            noipl = True
+        elif abbrev(a, "MASK", 1) and password is not None:
+            continue
+        elif password is None:
+            password = a
+        else:
+            raise ctx.error(2, a.upper())
+    user = ctx.host.directory.get(userid)
+    if user is None or user.nolog:
+        raise ctx.error(53, userid)
+    if password is None:
+        ctx.terminal.pending_logon = (userid, noipl)
+        return ["ENTER PASSWORD:"]
+    return complete_logon(ctx.host, ctx.terminal, userid, password, noipl)
+
+
+def complete_logon(host, terminal, userid: str, password: str, noipl: bool) -> list[str]:
+    """Check the password and connect the terminal to a new or disconnected session."""
+    user = host.directory.get(userid)
+    if user is None or not user.check_password(password):
+        return [CPError("LOG", 50).line()]
+    existing = host.sessions.get(user.userid)
+    if existing is not None:
+        if not existing.disconnected:
+            return [CPError("LOG", 54, existing.terminal.name).line()]
+        existing.terminal = terminal
+        existing.disconnect_time = None
+        existing.running = False
+        terminal.session = existing
+        host.operator(f"{terminal.name} RECONNECT AS {user.userid:<8} USERS = {host.users_count():03d}")
+        return [f"RECONNECTED AT {stamp(host.clock())}"]
+    s = Session(host, user, terminal)
+    host.sessions[user.userid] = s
+    terminal.session = s
+    host.operator(f"{terminal.name} LOGON  AS {user.userid:<8} USERS = {host.users_count():03d}")
+    from .devices import register_own
+    out = [f"LOGMSG - {ln}" for ln in host.logmsg]
+    out += register_own(s)
+    out.append(f"LOGON AT {stamp(host.clock())}")
+    if host.logon_hook is not None:
+        host.logon_hook(user.userid)
+    files = files_line(host, user.userid)
+    if files:
+        out.append(files)
+    if user.ipl and not noipl:
+        from .ipl import do_ipl
+        try:
+            out += do_ipl(s, user.ipl, [] if user.ipl_parm is None else ["PARM", user.ipl_parm], "CFG")
+        except CPError as err:
+            out.append(err.line(s.settings["EMSG"]))
+    return out
+
+
+def files_line(host, userid: str) -> str | None:
+    """``FILES: 002 RDR,  NO PRT,  NO PUN`` (None when there are none)."""
+    counts = [len(host.spool.queue(userid, q)) for q in ("RDR", "PRT", "PUN")]
+    if not any(counts):
+        return None
+    parts = [f"{n:03d} {q}" if n else f"NO {q}" for n, q in zip(counts, ("RDR", "PRT", "PUN"))]
+    return "FILES: " + ",  ".join(parts)
+
+
+def end_session(session: Session, forced: bool = False) -> list[str]:
+    """Log a user off: close open spool files, drop the session, tell the operator.
+    Returns the lines for the user's terminal."""
+    host = session.host
+    for d in session.devices.values():
+        if d.unit is not None:
+            d.unit.close(host.spool)
+    from .devices import release
+    release(session)
+    session.running = False
+    now = host.clock()
+    connect = now - session.logon_time
+    virt = session.guest.virt_seconds
+    lines = [account_line(connect, virt, virt + session.cp_seconds),
+             f"LOGOFF AT {stamp(now)}" + (" BY SYSTEM" if forced else "")]
+    host.sessions.pop(session.userid, None)
+    where = session.terminal.name if session.terminal is not None else "USER DSC"
+    host.operator(f"{where} LOGOFF AS {session.userid:<8} USERS = {host.users_count():03d}"
+                  + (" FORCED" if forced else ""))
+    term = session.terminal
+    session.terminal = None
+    if term is not None:
+        term.session = None
+    return lines
+
+
+@command("LOGOFF", "LOGOUT")
+def cmd_logoff(ctx: Context, args: list[str]) -> list[str]:
+    """``LOGoff|LOGout [HOld]``."""
+    for a in args:
+        if not abbrev(a, "HOLD", 2):
+            raise ctx.error(3, a.upper())
+    term = ctx.session.terminal
+    lines = end_session(ctx.session)
+    if term is not None:
+        for ln in lines:
+            term.write(ln)
+        term.logged_off()
+    return []
+
+
+@command("DISCONN")
+def cmd_disconn(ctx: Context, args: list[str]) -> list[str]:
+    """``DISConn [HOld]``: the virtual machine keeps running without a terminal;
+    a later LOGON from any terminal reconnects it."""
+    for a in args:
+        if not abbrev(a, "HOLD", 2):
+            raise ctx.error(3, a.upper())
+    s = ctx.session
+    host = ctx.host
+    term = s.terminal
+    if term is None:
+        return []
+    term.write(f"DISCONNECT AT {stamp(host.clock())}")
+    host.operator(f"{term.name} DSCONNECT AS {s.userid:<8} USERS = {host.users_count():03d}")
+    s.terminal = None
+    s.disconnect_time = host.clock()
+    s.running = s.ipled
+    term.session = None
+    term.logged_off()
+    return []
+
+
+@command("FORCE")
+def cmd_force(ctx: Context, args: list[str]) -> list[str]:
+    """``FORCE userid``: the operator logs a user off."""
+    if not args:
+        raise ctx.error(20)
+    target = ctx.host.sessions.get(args[0].upper())
+    if target is None:
+        raise ctx.error(45, args[0].upper())
+    term = target.terminal
+    lines = end_session(target, forced=True)
+    if term is not None:
+        for ln in lines:
+            term.write(ln)
+        term.logged_off()
+    return []

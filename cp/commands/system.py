@@ -1,0 +1,48 @@
+"""SHUTDOWN, the ``*`` comment and the ``CP`` prefix (VM/370 DMKCPR, DMKCFC)."""
+from __future__ import annotations
+
+from .registry import Context, command, execute
+
+
+@command("SHUTDOWN")
+def cmd_shutdown(ctx: Context, args: list[str]) -> list[str]:
+    """``SHUTDOWN``: log everybody off (spool files are already safe on disk) and
+    stop CP."""
+    if args:
+        raise ctx.error(2, args[0].upper())
+    from .logon import end_session
+    host = ctx.host
+    me = ctx.session
+    for s in list(host.sessions.values()):
+        if s is me:
+            continue
+        term = s.terminal
+        lines = end_session(s, forced=True)
+        if term is not None:
+            for ln in lines:
+                term.write(ln)
+            term.logged_off()
+    term = me.terminal
+    lines = end_session(me)
+    lines += ["DMKCKP960I SYSTEM WARM START DATA SAVED", "DMKCKP961W SYSTEM SHUTDOWN COMPLETE"]
+    host.oplog += lines[-2:]
+    host.shutdown = True
+    if term is not None:
+        for ln in lines:
+            term.write(ln)
+        term.logged_off()
+    return []
+
+
+@command("*")
+def cmd_comment(ctx: Context, args: list[str]) -> list[str]:
+    return []
+
+
+@command("CP")
+def cmd_cp(ctx: Context, args: list[str]) -> list[str]:
+    """``CP command``: the rest of the line is a CP command."""
+    if not args:
+        return []
+    out, _ = execute(ctx.host, ctx.terminal, ctx.session, " ".join(args), ctx.from_guest)
+    return out

@@ -1,0 +1,170 @@
+"""TRACE and ADSTOP (VM/370 DMKTRA, DMKCFD).
+
+``TRace {SVC|I/O|PROgram|PRIV|BRanch|INSTruct|ALL|END}... [PRinter|TErminal|BOTH|OFF] [RUN|NORUN]``
+
+Each traced event prints a line starting ``***`` with the virtual address, the
+event, the instruction text and, where control moves, ``==>`` and the new address.
+Tracing to the terminal stops the virtual machine after each event (CP READ;
+BEGIN continues) unless RUN is given, as in VM/370. ``ADSTOP hexloc`` stops the
+machine before the instruction at hexloc executes (``ADSTOP AT xxxxxx``).
+
+While tracing or an address stop is set the guest is single-stepped by the
+``Tracer`` below (VM/370 likewise turned the assist off for traced users).
+"""
+from __future__ import annotations
+
+from s370.isa import lookup
+
+from .registry import Context, abbrev, command
+
+#: (keyword, minimum length, event names it selects)
+EVENTS = (
+    ("SVC", 3, {"SVC"}),
+    ("I/O", 3, {"IO"}),
+    ("IO", 2, {"IO"}),
+    ("SIO", 3, {"IO"}),
+    ("PROGRAM", 3, {"PROG"}),
+    ("PRIV", 4, {"PRIV"}),
+    ("BRANCH", 2, {"BRANCH"}),
+    ("INSTRUCT", 4, {"INSTRUCT"}),
+    ("ALL", 3, {"SVC", "IO", "PROG", "PRIV", "BRANCH", "INSTRUCT"}),
+)
+BRANCHES = frozenset({"BC", "BCR", "BAL", "BALR", "BAS", "BASR", "BCT", "BCTR", "BXH", "BXLE"})
+IO_NAMES = {0x9C: "SIO", 0x9D: "TIO", 0x9E: "HIO", 0x9F: "TCH"}
+PGM_OLD = 0x28
+
+
+class Tracer:
+    """Called by the guest around each instruction while tracing or ADSTOP is on."""
+
+    def __init__(self, session):
+        self.session = session
+        self.before: tuple | None = None
+        self.hit = False
+
+    def __call__(self, guest) -> str | None:
+        s = self.session
+        cpu = guest.cpu
+        ia = cpu.ia
+        if s.adstop is not None and ia == s.adstop:
+            s.adstop = None
+            update(s)
+            return "adstop"
+        self.hit = False
+        if not s.trace.events or ia + 2 > guest.size:
+            self.before = None
+            return None
+        ins = lookup(cpu.mem, ia)
+        length = ((2, 4, 4, 6)[cpu.mem[ia] >> 6])
+        text = bytes(cpu.mem[ia:ia + length]).hex().upper()
+        self.before = (ia, ins, length, text, bytes(cpu.mem[PGM_OLD:PGM_OLD + 8]))
+        return None
+
+    def after(self, guest) -> str | None:
+        if self.before is None:
+            return None
+        s = self.session
+        ev = s.trace.events
+        cpu = guest.cpu
+        ia, ins, length, text, pgm_old = self.before
+        name = ins.mnemonic if ins is not None else "????"
+        lines = []
+        new_ia = cpu.ia
+        pgm = bytes(cpu.mem[PGM_OLD:PGM_OLD + 8]) != pgm_old
+        if "INSTRUCT" in ev:
+            lines.append(f"*** {ia:06X} {name:<5} {text}")
+        if name == "SVC" and "SVC" in ev:
+            lines.append(f"*** {ia:06X} SVC   {text}  ==> {new_ia:06X}")
+        elif ins is not None and ins.priv and "PRIV" in ev and not pgm:
+            lines.append(f"*** {ia:06X} {name:<5} {text}")
+        elif name in BRANCHES and "BRANCH" in ev and not pgm and new_ia != ((ia + length) & 0xFFFFFF):
+            lines.append(f"*** {ia:06X} {name:<5} {text}  ==> {new_ia:06X}")
+        if pgm and "PROG" in ev:
+            code = int.from_bytes(guest.read(0x8E, 2), "big") if cpu.ec else \
+                int.from_bytes(guest.read(PGM_OLD + 2, 2), "big")
+            lines.append(f"*** {ia:06X} PROG  {code:04X}  ==> {new_ia:06X}")
+        for ln in lines:
+            s.out(ln)
+        if (lines or self.hit) and not s.trace.run:
+            return "trace"
+        return None
+
+    def io(self, guest, op: int, vaddr: int, cc: int) -> None:
+        """Called by the guest's I/O instruction simulation."""
+        s = self.session
+        if "IO" in s.trace.events:
+            ia = self.before[0] if self.before else (guest.cpu.ia - 4)
+            s.out(f"*** {ia:06X} {IO_NAMES.get(op, 'I/O'):<5} DEV {vaddr:03X} CC {cc}")
+            self.hit = True
+
+
+def update(session) -> None:
+    """Install or remove the tracer on the guest."""
+    active = bool(session.trace.events) or session.adstop is not None
+    if hasattr(session.guest, "tracer"):
+        session.guest.tracer = Tracer(session) if active else None
+
+
+@command("TRACE")
+def cmd_trace(ctx: Context, args: list[str]) -> list[str]:
+    s = ctx.session
+    if not args:
+        raise ctx.error(26)
+    events: set[str] = set()
+    end = False
+    run = None
+    for a in args:
+        u = a.upper()
+        if u == "END":
+            end = True
+            continue
+        for kw, n, evs in EVENTS:
+            if abbrev(u, kw, n):
+                events |= evs
+                break
+        else:
+            if abbrev(u, "RUN", 3):
+                run = True
+            elif abbrev(u, "NORUN", 3):
+                run = False
+            elif abbrev(u, "TERMINAL", 2) or abbrev(u, "PRINTER", 2) or abbrev(u, "BOTH", 2):
+                s.trace.printer = not abbrev(u, "TERMINAL", 2)
+            elif abbrev(u, "OFF", 3):
+                events = set()
+                end = True
+            else:
+                raise ctx.error(2, u)
+    was = bool(s.trace.events)
+    if end:
+        s.trace.events.clear()
+        s.trace.run = False
+        update(s)
+        return ["TRACE ENDED"] if was else []
+    if not events:
+        raise ctx.error(26)
+    s.trace.events |= events
+    if run is not None:
+        s.trace.run = run
+    update(s)
+    return [] if was else ["TRACE STARTED"]
+
+
+@command("ADSTOP")
+def cmd_adstop(ctx: Context, args: list[str]) -> list[str]:
+    """``ADSTOP hexloc | OFF``."""
+    s = ctx.session
+    if len(args) != 1:
+        raise ctx.error(26)
+    a = args[0].upper()
+    if a == "OFF":
+        s.adstop = None
+    else:
+        try:
+            loc = int(a, 16)
+        except ValueError:
+            raise ctx.error(5, a) from None
+        if loc >= s.guest.size or loc & 1:
+            raise ctx.error(5, a)
+        s.adstop = loc
+    update(s)
+    return []

@@ -1,0 +1,112 @@
+"""A user's terminal as CP sees it: line handling and the CP READ / VM READ /
+RUNNING states, independent of what carries the lines (the operator console,
+a telnet connection, a script).
+
+Rules, as on VM/370:
+* not logged on: only LOGON (and the class-any commands) are accepted;
+* LOGON without a password prompts ``ENTER PASSWORD:``; the next line is the
+  password and is never echoed or logged;
+* CP READ (the machine is stopped): every line is a CP command; ``#`` ends a
+  logical line, so ``Q TIME#Q USERS`` is two commands;
+* VM READ / RUNNING: lines go to the guest's console; a line starting ``#CP``
+  runs the rest as a CP command without stopping the machine, and ``#CP`` alone
+  stops it and enters CP READ (the 3270 PA1 key does the same: ``attention``).
+
+Input is sanitised first: control characters are dropped and lines are cut at
+``MAX_LINE`` characters, so garbage from a client cannot upset CP.
+"""
+from __future__ import annotations
+
+from typing import Callable
+
+from .commands.registry import execute
+
+MAX_LINE = 255
+LINEND = "#"
+BANNER = "VM/370 ONLINE"
+
+
+def sanitise(line: str) -> str:
+    """Printable characters only, at most MAX_LINE of them."""
+    return "".join(c for c in line if c.isprintable())[:MAX_LINE]
+
+
+class Terminal:
+    """One terminal. ``sink`` receives every output line."""
+
+    def __init__(self, host, name: str, sink: Callable[[str], None]):
+        self.host = host
+        self.name = name
+        self.sink = sink
+        self.session = None
+        self.pending_logon: tuple[str, bool] | None = None
+
+    def write(self, line: str) -> None:
+        self.sink(line)
+
+    @property
+    def state(self) -> str:
+        """What the 3270 status area would show."""
+        if self.session is None:
+            return "ONLINE"
+        return self.session.status
+
+    @property
+    def wants_password(self) -> bool:
+        return self.pending_logon is not None
+
+    def logged_off(self) -> None:
+        """The session ended (LOGOFF, DISCONN, FORCE, SHUTDOWN): back to the logo."""
+        self.pending_logon = None
+        self.write(BANNER)
+
+    def handle_line(self, raw: str) -> None:
+        """One line typed by the user."""
+        line = sanitise(raw)
+        if self.pending_logon is not None:
+            userid, noipl = self.pending_logon
+            self.pending_logon = None
+            from .commands.logon import complete_logon
+            for out in complete_logon(self.host, self, userid, line.strip(), noipl):
+                self.write(out)
+            return
+        s = self.session
+        if s is not None and s.running:
+            if line[:3].upper() == "#CP":
+                rest = line[3:].strip()
+                if not rest:
+                    s.running = False           # enter CP READ
+                    return
+                self.command(rest)
+                return
+            s.guest.console_input(line)
+            return
+        for part in line.split(LINEND):
+            if part.strip():
+                self.command(part.strip())
+            if self.pending_logon is not None:
+                break
+
+    def command(self, text: str) -> None:
+        out, _ = execute(self.host, self, self.session, text)
+        for ln in out:
+            self.write(ln)
+
+    def attention(self) -> None:
+        """PA1 / Ctrl-C: stop a running machine and enter CP READ."""
+        if self.session is not None and self.session.running:
+            self.session.running = False
+
+    def hangup(self) -> None:
+        """The line dropped: a logged-on user is disconnected (the machine keeps
+        running and a later LOGON reconnects it); nothing else is affected."""
+        self.pending_logon = None
+        s = self.session
+        if s is None:
+            return
+        self.sink = lambda line: None
+        self.host.operator(f"{self.name} DSCONNECT AS {s.userid:<8} USERS = {self.host.users_count():03d}")
+        s.terminal = None
+        s.disconnect_time = self.host.clock()
+        s.running = s.ipled
+        self.session = None

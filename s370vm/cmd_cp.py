@@ -1,0 +1,147 @@
+"""``s370vm cp``: the ready VM/370-style system.
+
+    s370vm cp [--directory FILE] [--config FILE] [--port N] [--script FILE] [--data DIR]
+
+Without options it starts the built-in system (cp/defaults): the operator console
+on this terminal and a telnet server on 127.0.0.1:3270 where every connection is
+a terminal that can LOGON. ``--port 0`` turns the telnet server off.
+
+``--script FILE`` runs commands from a file instead and prints the responses
+(what the tests use). Script format, one line each:
+
+    * comment                     (a line starting with '*' and a blank)
+    LOGON GUEST1 GUEST            a line for the current terminal
+    T2: LOGON GUEST2 GUEST        "name:" first selects (or opens) terminal "name"
+    T2:                           an empty line for T2 (e.g. a VM READ answer)
+
+The first terminal is called T1. Every input line is echoed as ``name> line``
+(a password answer as ``name> ********``) and every output line is printed as
+``name: line``. After each line the guests run until they all wait (bounded by
+``--max-instructions``).
+"""
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from s370.errors import MachineError
+
+
+def add_parser(sub) -> argparse.ArgumentParser:
+    p = sub.add_parser("cp", help="start the VM/370-style control program (console, telnet, scripts)")
+    p.add_argument("--directory", help="user directory file (VM/370 USER/MDISK/... statements)")
+    p.add_argument("--config", help="system configuration file (Hercules-style device statements)")
+    p.add_argument("--port", type=int, default=3270, help="telnet port on 127.0.0.1 (0 = none; default 3270)")
+    p.add_argument("--script", help="run CP commands from FILE and print the responses")
+    p.add_argument("--data", help="directory for persistent data (spool files)")
+    p.add_argument("--max-instructions", type=int, default=5_000_000,
+                   help="guest instructions run after each script line (default 5000000)")
+    return p
+
+
+def build_host(directory: str | None = None, data: str | None = None, config: str | None = None):
+    """The CP host: directory, spool (persistent under ``data``), named systems."""
+    from cp import defaults
+    from cp.commands.context import Host
+    from cp.directory import load_directory
+    from cp.spool import Spool
+    d = load_directory(directory) if directory else defaults.default_directory()
+    host = Host(d, Spool(data), named_systems=defaults.named_systems())
+    if directory is None:
+        host.logon_hook = lambda userid: defaults.seed_reader(host, userid)
+    if config:
+        _read_config(host, config)
+    return host
+
+
+def _read_config(host, path: str) -> None:
+    """Real devices the operator may ATTACH: lines ``raddr devtype`` (Hercules
+    style; ``*`` and ``#`` start comments)."""
+    try:
+        text = Path(path).read_text(encoding="utf-8", errors="replace")
+    except OSError as exc:
+        raise MachineError(f"cannot read configuration {path}: {exc.strerror}") from None
+    kinds = {"3420": "TAPE", "3330": "DASD", "3350": "DASD", "2314": "DASD", "1403": "PRT",
+             "2540": "RDR", "3505": "RDR", "3525": "PUN", "3215": "CONS", "3270": "GRAF"}
+    for n, line in enumerate(text.splitlines(), 1):
+        words = line.split("#")[0].split()
+        if not words or words[0].startswith("*"):
+            continue
+        if words[0].upper() in ("MAINSIZE", "CPUMODEL", "CPUSERIAL", "NUMCPU", "ECPSVM", "ARCHMODE",
+                                "ASSIST", "LOGOPT", "TZOFFSET"):
+            continue
+        try:
+            raddr = int(words[0], 16)
+            kind = kinds[words[1]] if len(words) > 1 else None
+        except (ValueError, KeyError):
+            raise MachineError(f"{path}:{n}: expected 'raddr devtype', got {line.strip()!r}") from None
+        if kind is None:
+            raise MachineError(f"{path}:{n}: device type missing")
+        host.real_devices[raddr] = (kind, words[1])
+
+
+class ScriptRunner:
+    """Feeds script lines to named terminals and collects ``(terminal, line)``."""
+
+    def __init__(self, host, budget: int = 5_000_000):
+        from cp.terminal import Terminal
+        self.host = host
+        self.budget = budget
+        self.output: list[tuple[str, str]] = []
+        self.terminals: dict[str, Terminal] = {}
+        self.current = "T1"
+        self._Terminal = Terminal
+
+    def terminal(self, name: str):
+        t = self.terminals.get(name)
+        if t is None:
+            t = self._Terminal(self.host, self.host.next_terminal_name(),
+                               lambda line, n=name: self.output.append((n, line)))
+            self.terminals[name] = t
+        return t
+
+    def feed(self, raw: str) -> None:
+        line = raw.rstrip("\r\n")
+        head, sep, rest = line.partition(":")
+        if sep and head and " " not in head and head.upper() == head and len(head) <= 8 \
+                and not head.startswith("*"):
+            self.current = head
+            line = rest[1:] if rest.startswith(" ") else rest
+        elif line.startswith("* ") or line == "*":
+            return
+        term = self.terminal(self.current)
+        shown = "********" if term.wants_password else line
+        self.output.append((self.current, f"> {shown}"))
+        term.handle_line(line)
+        self.host.settle(self.budget)
+
+    def run(self, lines) -> list[tuple[str, str]]:
+        for ln in lines:
+            if self.host.shutdown:
+                break
+            self.feed(ln)
+        return self.output
+
+
+def format_output(pairs: list[tuple[str, str]]) -> list[str]:
+    return [f"{t}{line}" if line.startswith("> ") else f"{t}: {line}" for t, line in pairs]
+
+
+def run_script(host, text: str, budget: int = 5_000_000) -> list[str]:
+    """Run a whole script; returns the printed lines."""
+    return format_output(ScriptRunner(host, budget).run(text.splitlines()))
+
+
+def run(args) -> int:
+    host = build_host(args.directory, args.data, args.config)
+    if args.script:
+        try:
+            text = Path(args.script).read_text(encoding="utf-8", errors="replace")
+        except OSError as exc:
+            raise MachineError(f"cannot read script {args.script}: {exc.strerror}") from None
+        for line in run_script(host, text, args.max_instructions):
+            print(line)
+        return 0
+    from cp.console import run_console
+    return run_console(host, port=args.port)
+
