@@ -13,7 +13,7 @@ to a few lines of arithmetic, with the architected checks in a fixed order:
 3. data exception (invalid digit or sign, MP's leading-zero rule, SRP's
    rounding digit),
 4. decimal divide (suppressing), or the completed result followed by decimal
-   overflow when the program mask allows it (PSW program-mask bit 36, ``cpu.pm & 4``).
+   overflow when the program mask allows it (the decimal-overflow mask, ``cpu.pm & 4``).
 
 Preferred signs are stored on results: X'C' plus, X'D' minus. A, C, E, F are
 accepted as plus and B, D as minus. Operands may overlap as the POP allows for

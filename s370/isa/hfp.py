@@ -13,9 +13,9 @@ Formats, by the number of hexadecimal fraction digits ``nd``:
 Values are passed around packed, as Python ints of 32, 64 or 128 bits
 (extended = high << 64 | low). ``unpack`` splits one into (sign, characteristic,
 fraction) and ``pack`` builds it back; the arithmetic works on those ints with
-unbounded characteristics, and ``finish`` applies the architected range rules:
+unbounded characteristics, and ``finish`` and ``_significance`` apply the rules:
 exponent overflow (characteristic 128 too big, interruption code X'0C', always),
-exponent underflow (X'0D' when PSW program-mask bit 38 ``cpu.pm & 2`` is one,
+exponent underflow (X'0D' when the exponent-underflow mask ``cpu.pm & 2`` is one,
 otherwise a true zero), significance (X'0E' when ``cpu.pm & 1``, otherwise a true
 zero). Those exceptions complete the operation: the result and condition code
 are set first, then ``ProgramInterrupt`` is raised. Floating-point divide (X'0F')

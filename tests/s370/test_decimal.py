@@ -111,7 +111,7 @@ def test_ap_overflow_masked_sets_cc3_and_keeps_sign():
     completed(m, 6, cc=3)
 
 
-def test_ap_overflow_interrupts_when_mask_bit_36_on():
+def test_ap_overflow_interrupts_when_decimal_overflow_mask_on():
     m = run(ss2(AP, 1, A, 1, B), mem={A: "999C", B: "002C"}, pm=4)
     assert mem(m, A, 2) == "001C"            # the operation is completed
     interrupted(m, 0x0A, 3, CODE + 6, cc=3)
