@@ -536,3 +536,14 @@ def test_property_unpk_pack_round_trip(v, l1):
     m = run(ss2(UNPK, 15, A, 7, B) + ss2(PACK, l1 - 1, 0x600, 15, A),
             mem={B: packed(v, 8)})
     assert mem(m, 0x600, l1) == packed(v % 10 ** (2 * l1 - 1), l1)
+
+
+def test_ap_under_execute_takes_lengths_from_register_and_ex_ilc():
+    # EX 1,8(12) runs AP 0(0,0),X'500'(0) at X'1008' with lengths X'32' from GR1
+    code = "4410C008" + END + END + ss2(AP, 0, A, 0, B)
+    m = run(code, mem={A: "0012345F", B: "54321A"}, regs={1: 0x32, 12: CODE})
+    assert mem(m, A, 4) == "0066666C"
+    completed(m, 4, cc=2)
+    m = run(code, mem={A: "0012345F", B: "5A321A"}, regs={1: 0x32, 12: CODE})
+    assert mem(m, A, 4) == "0012345F"
+    interrupted(m, 0x07, 2, CODE + 4)          # ILC and address of the EXECUTE
