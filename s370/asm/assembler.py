@@ -430,8 +430,9 @@ class Assembler:
         length attribute of the first operand."""
         total = 0
         first_len = None
+        ds = st.op == "DS"
         for op in ops:
-            length, align, values = self.dc_shape(op)
+            length, align, values = self.dc_shape(op, ds)
             if first_len is None:
                 first_len = length if length else 1
             total = _align(total, align)
@@ -441,12 +442,14 @@ class Assembler:
             total += dup * sum(values)
         return total, first_len or 1
 
-    def dc_shape(self, op: DcOp):
-        """(length attribute, alignment, lengths of the values) of one operand."""
+    def dc_shape(self, op: DcOp, ds: bool = False):
+        """(length attribute, alignment, lengths of the values) of one operand;
+        DS allows the longer C/X/B lengths (up to 65535)."""
         t = op.type
         if op.length is not None:
             ln = self.absval(op.length, "length")
-            if not 1 <= ln <= K.MAX_LEN.get(t, 256) and not (ln == 0 and t in "CXB"):
+            mx = 65535 if ds and t in "CXB" else K.MAX_LEN.get(t, 256)
+            if not 1 <= ln <= mx and not (ln == 0 and t in "CXB"):
                 raise AsmError(f"ASMA067E Invalid length modifier L{ln} for type {t}")
             align = 1
         else:
@@ -476,7 +479,7 @@ class Assembler:
         st.dcops = ops
         if not ops:
             raise AsmError("ASMA071E DC/DS needs an operand")
-        length, align, _ = self.dc_shape(ops[0])
+        length, align, _ = self.dc_shape(ops[0], st.op == "DS")
         off = self.here(st, align)
         self.ins_len = length
         size, ln = self.dc_size(ops, st)

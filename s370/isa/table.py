@@ -53,7 +53,7 @@ class Instr:
     fmt: str
     body: str
     priv: bool = False
-    layout: str = ""
+    layout: str | None = None
     cls: str = "general"
     helpers: dict | None = None
 
@@ -64,7 +64,8 @@ class Instr:
 
     @property
     def operands(self) -> str:
-        return self.layout or LAYOUTS[self.fmt]
+        """The layout; None means the format's default, "" means no operands (PTLB)."""
+        return LAYOUTS[self.fmt] if self.layout is None else self.layout
 
     @property
     def extended(self) -> bool:
@@ -72,7 +73,7 @@ class Instr:
 
 
 def instr(mnemonic: str, opcode: int, fmt: str, body: str, *, priv: bool = False,
-          layout: str = "", cls: str = "general") -> Instr:
+          layout: str | None = None, cls: str = "general") -> Instr:
     """Declare an instruction (used by the family modules)."""
     if fmt not in LAYOUTS:
         raise ValueError(f"{mnemonic}: unknown format {fmt}")
