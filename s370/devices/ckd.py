@@ -41,7 +41,9 @@ COMPRESSED_EYE_CATCHER = b"CKD_C370"
 class Geometry:
     """One CKD device model (Hercules ``dasdtab.c`` values, from the IBM manuals).
 
-    ``max_r1`` is the largest data length of a single record on a track (the "track
+    ``cylinders`` are the primary cylinders; ``alt_cylinders`` more follow them on the
+    pack for alternate tracks (a 3330 has 404 + 7): IBCDASDI seeks to them, so a volume
+    it is to initialise needs them (``dasdinit -a``, as with Hercules). ``max_r1`` is the largest data length of a single record on a track (the "track
     capacity" a program sees); ``track_len`` the raw track length used for capacity
     arithmetic; ``sectors`` the rotational-position-sensing sectors per track.
     """
@@ -50,6 +52,7 @@ class Geometry:
     model: int
     heads: int
     cylinders: int
+    alt_cylinders: int
     max_r1: int
     track_len: int
     sectors: int
@@ -64,11 +67,11 @@ class Geometry:
 #: Device types the image code and ``dasdinit`` know. 3330 model 1 has 404 cylinders,
 #: model 11 (and Hercules' "3330-2") 808; a 3350 has 555.
 GEOMETRIES: dict[str, Geometry] = {
-    "3330": Geometry("3330", 0x3330, 0x01, 19, 404, 13030, 13165, 128),
-    "3330-1": Geometry("3330-1", 0x3330, 0x01, 19, 404, 13030, 13165, 128),
-    "3330-11": Geometry("3330-11", 0x3330, 0x11, 19, 808, 13030, 13165, 128),
-    "3330-2": Geometry("3330-2", 0x3330, 0x11, 19, 808, 13030, 13165, 128),
-    "3350": Geometry("3350", 0x3350, 0x00, 30, 555, 19069, 19254, 128),
+    "3330": Geometry("3330", 0x3330, 0x01, 19, 404, 7, 13030, 13165, 128),
+    "3330-1": Geometry("3330-1", 0x3330, 0x01, 19, 404, 7, 13030, 13165, 128),
+    "3330-11": Geometry("3330-11", 0x3330, 0x11, 19, 808, 7, 13030, 13165, 128),
+    "3330-2": Geometry("3330-2", 0x3330, 0x11, 19, 808, 7, 13030, 13165, 128),
+    "3350": Geometry("3350", 0x3350, 0x00, 30, 555, 5, 19069, 19254, 128),
 }
 
 
@@ -271,7 +274,7 @@ def ipl_records(cyl: int, head: int, volser: str) -> list[Record]:
     """Records 1-3 of cylinder 0 head 0 as Hercules' dasdinit writes them.
 
     R1 "IPL1" (24 bytes: a disabled-wait PSW X'000600000000000F', CCW X'0300000000000001'
-    and a zero CCW), R2 "IPL2" (144 zero bytes), R3 "VOL1" (the standard volume label:
+    and a zero CCW; that is Hercules 3.x's PSW, and SDL Hyperion's with ``-b -m``), R2 "IPL2" (144 zero bytes), R3 "VOL1" (the standard volume label:
     'VOL1', serial, security X'40', VTOC pointer CCHHR 0000 0001 01, 21 blanks, owner
     '    HERCULES' padded to 14, 29 blanks).
     """
@@ -306,8 +309,9 @@ def check_volser(volser: str) -> str:
 
 def create_image(path: str | os.PathLike, geom: Geometry, volser: str,
                  cylinders: int | None = None, replace: bool = False) -> int:
-    """Write a new formatted volume: every track with HA and R0; cylinder 0 head 0 also
-    R1 IPL1, R2 IPL2 and R3 VOL1 (as Hercules' dasdinit does). Returns its size in bytes."""
+    """Write a new formatted volume of ``cylinders`` (default: the primary ones):
+    every track with HA and R0; cylinder 0 head 0 also R1 IPL1, R2 IPL2 and R3 VOL1
+    (as Hercules' dasdinit does). Returns its size in bytes."""
     volser = check_volser(volser)
     cyls = geom.cylinders if cylinders is None else cylinders
     if not 1 <= cyls <= 65535:

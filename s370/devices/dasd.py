@@ -22,8 +22,10 @@ and the 3830 storage control describe; Hercules' ckddasd.c was the cross-check:
   violation ends with unit check, "file protected" (sense byte 1 X'04');
 * every write goes through to the image file before the device presents channel end.
 
-Not emulated: track overflow (the Write Special CKD command X'01' is rejected), real
-track capacity arithmetic (a track is full when its image slot is), rotational delays.
+Track overflow is supported as Hercules stores it (Write Special CKD sets X'80' in the
+first count byte; reads and writes of such a record go on into the first record of the
+next track). Not emulated: real track capacity arithmetic (a track is full when its
+image slot is) and rotational delays.
 """
 from __future__ import annotations
 
@@ -57,6 +59,7 @@ MASK_SEEK_HEAD = 0x10        # .. Seek Head only
 MASK_NO_SEEK_MT = 0x18       # .. no seeks and no multitrack operation
 
 MULTITRACK = 0x80
+OVERFLOW = 0x80              # count byte 0: a track-overflow segment (Write Special CKD)
 
 # Orientation of the head on the track.
 INDEX, COUNT, KEY, DATA, EOT = range(5)
@@ -67,6 +70,11 @@ R0_CODES = frozenset({0x16, 0x31, 0x51, 0x71})
 SEARCH_CODES = frozenset({0x31, 0x51, 0x71, 0x29, 0x49, 0x69})
 #: Multitrack Search Key codes that may pass the index any number of times.
 MT_KEY_SEARCHES = frozenset({0xA9, 0xC9, 0xE9})
+
+
+def visible_count(rec: Record) -> bytes:
+    """The count as the program reads and searches it: without the overflow flag."""
+    return bytes((rec.count[0] & 0x7F,)) + rec.count[1:]
 
 
 class _Check(Exception):
@@ -98,7 +106,8 @@ class CKDDevice(Device):
                                f"a {self.devtype:04X} has {self.geometries[0].heads}")
         self.cylinders = self.image.cylinders
         self.heads = self.image.heads
-        self.geometry = next((g for g in self.geometries if self.cylinders <= g.cylinders),
+        self.geometry = next((g for g in self.geometries
+                              if self.cylinders <= g.cylinders + g.alt_cylinders),
                              self.geometries[-1])
         self.cyl = self.head = 0
         self.track: Track | None = None
@@ -318,7 +327,7 @@ class CKDDevice(Device):
     def _search_id(self, cmd, data):
         rec = self._next_count(cmd)
         n = min(len(data), 5)
-        ident = bytes((rec.count[0] & 0x7F,)) + rec.count[1:5]
+        ident = visible_count(rec)[:5]
         a, b = ident[:n], bytes(data[:n])
         hit = (cmd & 0x20 and a == b) or (cmd & 0x40 and a > b)
         self.ideq = a == b and n == 5 and cmd & 0x7F == 0x31
@@ -356,28 +365,41 @@ class CKDDevice(Device):
         self.orient = DATA
         return Result(self._read_status(rec), rec.data)
 
+    def _overflow_segments(self, cmd: int, rec: Record):
+        """Track overflow: while a record segment carries the overflow flag (X'80' in
+        its count's first byte, as Write Special CKD leaves it), the record goes on in
+        the first record after R0 of the next track. Yields those further segments."""
+        while rec.count[0] & OVERFLOW:
+            self._advance()
+            rec = self._next_count(cmd)
+            self.orient = DATA
+            yield rec
+
     def _read_data(self, cmd, data):
         if self.orient not in (COUNT, KEY):
             self._next_count(cmd)
         rec = self._current()
         self.orient = DATA
-        return Result(self._read_status(rec), rec.data)
+        out = rec.data + b"".join(seg.data for seg in self._overflow_segments(cmd, rec))
+        return Result(self._read_status(rec), out)
 
     def _read_kd(self, cmd, data):
         if self.orient != COUNT:
             self._next_count(cmd)
         rec = self._current()
         self.orient = DATA
-        return Result(self._read_status(rec), rec.key + rec.data)
+        more = b"".join(seg.data for seg in self._overflow_segments(cmd, rec))
+        return Result(self._read_status(rec), rec.key + rec.data + more)
 
     def _read_count(self, cmd, data):
         rec = self._next_count(cmd)
-        return Result(CE_DE, bytes((rec.count[0] & 0x7F,)) + rec.count[1:])
+        return Result(CE_DE, visible_count(rec))
 
     def _read_ckd(self, cmd, data):
         rec = self._next_count(cmd)
         self.orient = DATA
-        return Result(self._read_status(rec), bytes((rec.count[0] & 0x7F,)) + rec.image()[1:])
+        more = b"".join(seg.data for seg in self._overflow_segments(cmd, rec))
+        return Result(self._read_status(rec), visible_count(rec) + rec.key + rec.data + more)
 
     def _read_r0(self, cmd, data):
         if cmd & MULTITRACK:
@@ -400,7 +422,7 @@ class CKDDevice(Device):
             if rec is None:
                 break
             self.orient = DATA
-            out.append(rec.image())
+            out.append(visible_count(rec) + rec.key + rec.data)
         return Result(CE_DE, b"".join(out))
 
     # --- writes ----------------------------------------------------------------------
@@ -427,10 +449,14 @@ class CKDDevice(Device):
         return Result(CE_DE, length=len(rec))
 
     def _write_ckd(self, cmd, data):
+        """Write CKD (X'1D') and Write Special CKD (X'01', a track-overflow segment:
+        the record continues on the next track)."""
         if not (self.ideq or self.kyeq or self.wckd):
             return self.check(SENSE_COMMAND_REJECT, 0, 0, 2)
         self._write_mask((MASK_ALLOW_ALL, MASK_INHIBIT_HA_R0))
         rec = self._record_from(data)
+        if cmd == 0x01:
+            rec = Record(bytes((rec.count[0] | OVERFLOW,)) + rec.count[1:], rec.key, rec.data)
         keep = self.idx + 1 if self.orient in (COUNT, KEY, DATA) else 0
         self._store(Track(self.track.ha, self.track.records[:keep] + [rec]))
         self.idx, self.orient = keep, DATA
@@ -455,9 +481,7 @@ class CKDDevice(Device):
         rec = self._current()
         if not rec.data:
             return Result(CE_DE | UNIT_EXCEPTION)
-        dl = len(rec.data)
-        self._replace(Record(rec.count, rec.key, bytes(data[:dl]).ljust(dl, b"\x00")))
-        return Result(CE_DE, length=dl)
+        return Result(CE_DE, length=self._write_segments(cmd, rec, bytes(data)))
 
     def _write_kd(self, cmd, data):
         if not self.ideq:
@@ -468,10 +492,23 @@ class CKDDevice(Device):
         rec = self._current()
         if not rec.data:
             return Result(CE_DE | UNIT_EXCEPTION)
-        kl, dl = len(rec.key), len(rec.data)
-        buf = bytes(data[:kl + dl]).ljust(kl + dl, b"\x00")
-        self._replace(Record(rec.count, buf[:kl], buf[kl:]))
-        return Result(CE_DE, length=kl + dl)
+        kl = len(rec.key)
+        key = bytes(data[:kl]).ljust(kl, b"\x00")
+        return Result(CE_DE, length=kl + self._write_segments(cmd, rec, bytes(data[kl:]), key))
+
+    def _write_segments(self, cmd: int, rec: Record, data: bytes, key: bytes | None = None) -> int:
+        """Rewrite the data area of ``rec`` (and of its overflow segments on the next
+        tracks) from ``data``, zero-padded; ``key`` replaces its key if given. Returns
+        the data length the record needed."""
+        dl = len(rec.data)
+        self._replace(Record(rec.count, rec.key if key is None else key,
+                             data[:dl].ljust(dl, b"\x00")))
+        used = dl
+        for seg in self._overflow_segments(cmd, rec):
+            n = len(seg.data)
+            self._replace(Record(seg.count, seg.key, data[used:used + n].ljust(n, b"\x00")))
+            used += n
+        return used
 
     def _replace(self, rec: Record) -> None:
         records = list(self.track.records)
@@ -493,7 +530,7 @@ class CKDDevice(Device):
         0x02: _read_ipl, 0x03: _noop, 0x04: _sense, 0x94: _sense, 0xB4: _sense,
         0x07: _seek_cmd, 0x0B: _seek_cmd, 0x1B: _seek_cmd, 0x13: _recalibrate, 0x17: _noop,
         0x1F: _set_file_mask, 0x0F: _space_count, 0x22: _read_sector, 0x23: _set_sector,
-        0x05: _write_data, 0x0D: _write_kd, 0x1D: _write_ckd, 0x15: _write_r0,
+        0x05: _write_data, 0x0D: _write_kd, 0x1D: _write_ckd, 0x01: _write_ckd, 0x15: _write_r0,
         0x19: _write_ha, 0x11: _erase, 0x5E: _read_multiple,
     }
     for _base, _fn in ((0x06, _read_data), (0x0E, _read_kd), (0x12, _read_count),

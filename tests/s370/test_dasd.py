@@ -376,6 +376,34 @@ def test_write_r0_file_mask(dev):
     assert last(res).status == UC and sense(dev)[1] == FP
 
 
+def test_track_overflow_write_special_ckd_and_read_across_tracks(dev, vol):
+    """Write Special CKD (X'01') leaves a segment flagged X'80' in the image; reads and
+    writes of the record continue in the first record after R0 of the next track."""
+    seg1 = count_field(1, 3, 1, 2, 4) + b"KK" + b"1111"
+    res = find(dev, 1, 3, 0, (0x01, seg1))
+    assert last(res).status == CE_DE
+    res = find(dev, 1, 4, 0, (0x1D, count_field(1, 4, 1, 0, 3) + b"222"))
+    assert last(res).status == CE_DE
+    raw = vol.read_bytes()
+    off = DEVHDR_SIZE + (19 + 3) * 13312 + 21
+    assert raw[off:off + 8] == bytes((0x80, 1, 0, 3, 1, 2, 0, 4))   # flag kept on disk
+    res = find(dev, 1, 3, 1, (0x06, 7))
+    assert last(res).status == CE_DE and last(res).data == b"1111222"
+    res = find(dev, 1, 3, 1, (0x0E, 9))
+    assert last(res).data == b"KK1111222"
+    res = run(dev, (0x07, bbcchh(1, 3)), (0x12, 8), (0x07, bbcchh(1, 3)), (0x1E, 17))
+    assert res[1][1].data == count_field(1, 3, 1, 2, 4)            # flag not shown
+    assert last(res).data == count_field(1, 3, 1, 2, 4) + b"KK1111222"
+    # Write Data updates both segments.
+    res = find(dev, 1, 3, 1, (0x05, b"abcdefg"))
+    assert last(res).status == CE_DE and last(res).length == 7
+    assert last(find(dev, 1, 4, 1, (0x06, 3))).data == b"efg"
+    # The overflow segment on the last head of the cylinder cannot continue.
+    find(dev, 1, 18, 0, (0x01, count_field(1, 18, 1, 0, 1) + b"x"))
+    res = find(dev, 1, 18, 1, (0x06, 1))
+    assert last(res).status == UC and sense(dev)[1] == EOC
+
+
 def test_track_full_is_invalid_track_format(dev):
     big = count_field(1, 1, 1, 0, 13030) + bytes(13030)
     assert last(find(dev, 1, 1, 0, (0x1D, big))).status == CE_DE
@@ -409,7 +437,7 @@ def test_noop_space_count_restore(dev):
     assert last(res).data == count_field(0, 0, 2, 4, 144)   # space count passed R1
 
 
-@pytest.mark.parametrize("cmd", [0x01, 0xA4, 0xE4, 0x24, 0x5A, 0xFF])
+@pytest.mark.parametrize("cmd", [0xA4, 0xE4, 0x24, 0x5A, 0xFF, 0x81])
 def test_unsupported_commands_rejected(dev, cmd):
     r = dev.execute(cmd, 8, bytes(8))
     assert r.status == UC and sense(dev)[0] == SENSE_COMMAND_REJECT

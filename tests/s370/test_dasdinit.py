@@ -79,3 +79,15 @@ def test_dasdinit_does_not_overwrite(tmp_path, capsys):
     assert path.read_bytes() == b"precious"
     assert main(["dasdinit", "--replace", str(path), "3330", "X", "1"]) == 0
     assert CKDImage(path).cylinders == 1
+
+
+@pytest.mark.parametrize("dtype, cyls", [("3330", 411), ("3350", 560)])
+def test_dasdinit_alternate_cylinders(tmp_path, capsys, dtype, cyls):
+    path = tmp_path / "v"
+    assert main(["dasdinit", "-a", "--json", str(path), dtype, "ALT"]) == 0
+    assert json.loads(capsys.readouterr().out)["cylinders"] == cyls
+    img = CKDImage(path)
+    assert img.cylinders == cyls
+    assert img.read_track(cyls - 1, img.heads - 1).records[0].count[:4] == \
+        bytes(((cyls - 1) >> 8, (cyls - 1) & 0xFF, 0, img.heads - 1))
+    img.close()
