@@ -145,8 +145,9 @@ class Device:
 
     # --- common behaviour --------------------------------------------------
     def execute(self, cmd: int, count: int, data: bytes | None) -> Result:
-        """Dispatch one command: SENSE is answered here (and clears the sense)."""
-        if is_sense(cmd):
+        """Dispatch one command: SENSE (X'04') is answered here (and clears the
+        sense); other sense-type codes (SENSE ID X'E4', ...) go to ``command``."""
+        if cmd == 0x04:
             out = bytes(self.sense)
             self.sense = bytearray(self.sense_length())
             return Result(CE_DE, out)
