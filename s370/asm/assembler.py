@@ -387,6 +387,10 @@ class Assembler:
             try:
                 self.stmt1(st)
             except (AsmError, ParseError, ConstantError) as exc:
+                # a statement pass 1 could not place is not assembled again in pass 2;
+                # a duplicate name (found last, after placing) does not stop its code
+                if "ASMA043E" not in str(exc):
+                    st.skip = True
                 self._err(st, exc)
         if not self.ended:
             dummy = Stmt(self.filename, (stmts[-1].line if stmts else 0) + 1, "", kind="blank")
@@ -410,13 +414,13 @@ class Assembler:
         if r is not None:
             ins, mask = r
             self.ins_len = ins.length
+            ops = parse_operands(st.operands)
             off = self.here(st, 2)
             st.ins = r
-            self.define(st.name, off, self.loc_rel, ins.length, "I", st)
-            ops = parse_operands(st.operands)
             st.ops = ops
             self.note_literals(ops, st)
             self.set_loc(off + ins.length)
+            self.define(st.name, off, self.loc_rel, ins.length, "I", st)
             return
         h = getattr(self, "p1_" + op, None)
         if h is None:
@@ -489,8 +493,8 @@ class Assembler:
                 for e in op.nominal:
                     if e[0] == "sym":
                         self.external(e[1], "ER")
-        self.define(st.name, off, self.loc_rel, ln, typ, st)
         self.set_loc(off + size)
+        self.define(st.name, off, self.loc_rel, ln, typ, st)
 
     p1_DS = p1_DC
 
@@ -502,10 +506,10 @@ class Assembler:
         return s
 
     def p1_CCW(self, st: Stmt) -> None:
-        off = self.here(st, 8)
         st.ops = parse_operands(st.operands)
-        self.define(st.name, off, self.loc_rel, 8, "W", st)
+        off = self.here(st, 8)
         self.set_loc(off + 8)
+        self.define(st.name, off, self.loc_rel, 8, "W", st)
 
     p1_CCW0 = p1_CCW1 = p1_CCW
 
@@ -513,6 +517,7 @@ class Assembler:
         st.ops = parse_operands(st.operands)
         st.sect = self.section()
         st.loc = self.cur.loc
+        self.ins_len = 1    # L'* in EQU is 1
         self.loc_off, self.loc_rel = st.loc, ((self.cur.rid, 1),)
         if not st.name:
             raise AsmError("ASMA077E EQU needs a name")
