@@ -1,6 +1,7 @@
 """``s370vm dasdinit``: the volume it writes has Hercules dasdinit's structure (header,
 HA + R0 on every track, IPL1/IPL2/VOL1 on cylinder 0 head 0) and mounts on a 3330/3350."""
 import json
+from pathlib import Path
 
 import pytest
 
@@ -90,4 +91,56 @@ def test_dasdinit_alternate_cylinders(tmp_path, capsys, dtype, cyls):
     assert img.cylinders == cyls
     assert img.read_track(cyls - 1, img.heads - 1).records[0].count[:4] == \
         bytes(((cyls - 1) >> 8, (cyls - 1) & 0xFF, 0, img.heads - 1))
+    img.close()
+
+
+# --- IBM's IBCDASDI and IBCDMPRS accept the volume (../shared/real) -----------------------
+
+REAL = Path(__file__).resolve().parents[2] / ".." / "shared" / "real"
+
+SCRIPT = """\
+send
+wait IBC105A 60
+send input=1442,00e
+wait "END OF JOB" 300
+ipl 281
+send
+wait IBC105A 60
+send input=1442,00f
+wait "END OF JOB" 1200
+"""
+
+
+@pytest.mark.skipif(not (REAL / "vs2spool.het").exists(),
+                    reason=f"real IBM media not found in {REAL} (CI keeps it beside the clone)")
+def test_ibcdasdi_initialises_and_ibcdmprs_restores_spool0(tmp_path, capsys):
+    """The README scenario: a dasdinit -a volume labelled BBBBBB; IBCDASDI (tape file 1)
+    initialises it as SPOOL0, then IBCDMPRS restores tape file 2 onto it."""
+    for module in ("s370.operator", "s370.devices.console", "s370.devices.reader", "s370vm.cmd_ipl"):
+        pytest.importorskip(module)
+    for name in ("inspool0.sajob", "rsspool0.sajob"):
+        (tmp_path / name).write_bytes((REAL / name).read_bytes())
+    vol = tmp_path / "spool0.3330"
+    assert main(["dasdinit", "-a", str(vol), "3330", "BBBBBB"]) == 0
+    (tmp_path / "m.cnf").write_text(
+        "MAINSIZE 1\nCPUMODEL 3158\n009 1052\n00E 1442 inspool0.sajob ascii\n"
+        "00F 1442 rsspool0.sajob ascii\n151 3330 spool0.3330\n"
+        f"281 3420 {REAL / 'vs2spool.het'} ro\n")
+    (tmp_path / "ops").write_text(SCRIPT)
+    capsys.readouterr()
+    rc = main(["ipl", "281", "--config", str(tmp_path / "m.cnf"), "--script", str(tmp_path / "ops"),
+               "--json"])
+    report = json.loads(capsys.readouterr().out)
+    assert rc == 0, report.get("error")
+    assert report["console"].count("IBC163A  END OF JOB.") == 2
+    assert report["stop"] == "wait" and report["psw"].endswith("EEEE")
+    img = CKDImage(vol, 0x3330)
+    label = img.read_track(0, 0).records[3].data
+    assert to_ascii(label[0:10]) == "VOL1SPOOL0"
+    assert to_ascii(label[37:51]).strip() == "OS/VS2"
+    assert label[11:16] == bytes((0, 0, 0, 1, 1))          # VTOC at cylinder 0 head 1
+    # The restored volume uses track overflow (Write Special CKD segments).
+    flagged = sum(1 for c in range(img.cylinders) for h in range(19)
+                  for r in img.read_track(c, h).records if r.count[0] & 0x80)
+    assert flagged > 0
     img.close()
