@@ -392,7 +392,8 @@ class Preprocessor:
         if not name:
             self.report(proto, 8, "ASMA062E Invalid macro prototype")
         else:
-            self.macros[name] = MacroDef(name, label, positional, keywords, body[start:i],
+            # MEND stays in the body: a sequence symbol may name it
+            self.macros[name] = MacroDef(name, label, positional, keywords, body[start:i + 1],
                                          proto.file, proto.line)
         return i + 1
 

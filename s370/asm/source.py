@@ -34,18 +34,27 @@ class Stmt:
     lines: list = field(default_factory=list)
 
 
-def operand_end(text: str, start: int) -> int:
-    """Index of the first blank at or after ``start`` that is outside quotes.
+#: Conditional-assembly operations: blanks inside parentheses belong to the operand
+#: ("(&A EQ 1)"), as HLASM allows in logical expressions.
+CA_OPS = {"AIF", "SETA", "SETB", "SETC", "AGO"}
+
+
+def operand_end(text: str, start: int, blanks_in_parens: bool = False) -> int:
+    """Index of the first blank at or after ``start`` that is outside quotes (and,
+    with ``blanks_in_parens``, outside parentheses).
 
     A quote after one of the attribute letters L K N T D I O S (itself not preceded
     by a symbol character) and before a symbol is an attribute reference (L'FIELD),
     not the start of a string.
     """
     i, n = start, len(text)
+    depth = 0
     while i < n:
         c = text[i]
-        if c == " ":
+        if c == " " and not depth:
             return i
+        if blanks_in_parens and c in "()":
+            depth = max(0, depth + (1 if c == "(" else -1))
         if c == "'":
             prev = text[i - 1] if i > start else ""
             prev2 = text[i - 2] if i - 2 >= start else ""
@@ -92,7 +101,7 @@ def split_fields(st: Stmt) -> Stmt:
     if j >= n:
         return st
     st.col = j + 1
-    k = operand_end(t, j)
+    k = operand_end(t, j, st.op in CA_OPS)
     st.operands = t[j:k]
     st.remarks = t[k:].strip()
     return st
