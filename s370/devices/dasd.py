@@ -93,17 +93,33 @@ class CKDDevice(Device):
 
     def __init__(self, address: int, args: list[str] | None = None, base_dir: Path | None = None):
         super().__init__(address, args, base_dir)
-        if not self.args:
-            raise MachineError(f"device {address:03X} {self.devtype:04X}: no CKD image file named")
-        path = Path(self.args[0])
+        self.image = self._open(self.args)
+        self._mounted()
+
+    def _open(self, args: list[str]) -> CKDImage:
+        if not args:
+            raise MachineError(f"device {self.address:03X} {self.devtype:04X}: no CKD image file named")
+        path = Path(args[0])
         if not path.is_absolute():
             path = self.base_dir / path
-        readonly = any(a.lower() in ("ro", "readonly", "rdonly") for a in self.args[1:])
-        self.image = CKDImage(path, self.devtype, readonly)
-        if self.image.heads != self.geometries[0].heads:
-            self.image.close()
-            raise MachineError(f"DASD image {path} has {self.image.heads} heads per cylinder; "
+        readonly = any(a.lower() in ("ro", "readonly", "rdonly") for a in args[1:])
+        image = CKDImage(path, self.devtype, readonly)
+        if image.heads != self.geometries[0].heads:
+            image.close()
+            raise MachineError(f"DASD image {path} has {image.heads} heads per cylinder; "
                                f"a {self.devtype:04X} has {self.geometries[0].heads}")
+        return image
+
+    def devinit(self, args: list[str]) -> None:
+        """Mount another image (the operator's ``devinit``); the old one stays if the
+        new one is refused."""
+        image = self._open(args)
+        self.image.close()
+        self.image = image
+        self.args = list(args)
+        self._mounted()
+
+    def _mounted(self) -> None:
         self.cylinders = self.image.cylinders
         self.heads = self.image.heads
         self.geometry = next((g for g in self.geometries

@@ -325,3 +325,36 @@ def test_channel_write_read_and_read_backward(tmp_path):
     cc, csw = start(ch, mem, 0x480, ccw(0x07, 0, 0x60, 1) + ccw(0x02, 0x3000, 0, 8))
     assert csw[4] == CE_DE and csw[5] == 0x40 and mem[0x3000:0x3008] == b"01234567"
     dev.close()
+
+
+# --- property: any sequence of blocks and tape marks reads back as written ----------------
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+TAPE = st.lists(st.one_of(st.none(), st.binary(min_size=1, max_size=300)), max_size=25)
+
+
+@settings(deadline=None)
+@given(TAPE)
+def test_written_tape_reads_back_forward_and_backward(tmp_path_factory, items):
+    path = tmp_path_factory.mktemp("t") / "t.aws"
+    path.write_bytes(b"")
+    dev = Tape3420(0x480, [str(path)])
+    for item in items:
+        assert (cmd(dev, WTM) if item is None else cmd(dev, WRITE, item)).status == CE_DE
+    dev.close()
+    dev = Tape3420(0x480, [str(path)])        # the next run
+    for item in items:                          # forward: blocks, and UX for each mark
+        r = cmd(dev, READ)
+        assert (r.status, r.data) == ((UX, None) if item is None else (CE_DE, item))
+    assert cmd(dev, READ).status == UX and dev.pos == len(items)
+    for item in reversed(items):                # backward, block by block
+        r = cmd(dev, RDBACK)
+        assert (r.status, r.data) == ((UX, None) if item is None else (CE_DE, item))
+    assert dev.pos == 0 and cmd(dev, SENSE).data[1] & 0x08
+    # Forward space file stops after each tape mark, in order.
+    marks = [i + 1 for i, item in enumerate(items) if item is None]
+    for m in marks:
+        assert cmd(dev, FSF).status == CE_DE and dev.pos == m
+    assert cmd(dev, FSF).status == UX
+    dev.close()
