@@ -48,7 +48,7 @@ def _range(ctx: Context, spec: str, default_len: int, limit: int) -> tuple[int, 
         first = _hex(a) if a else 0
         n = limit if b == "END" else _hex(b)
         return first, first + max(n, 1) - 1
-    first = _hex(tok)
+    first = _hex(tok) & ~3              # a single location: its fullword
     return first, first + default_len - 1
 
 
@@ -87,22 +87,48 @@ def _storage_lines(ctx: Context, guest, kind: str, spec: str) -> list[str]:
     return out
 
 
+def regnum(text: str) -> int:
+    """A register number: decimal 0-15 or one hex digit 0-F."""
+    t = text.upper()
+    if t.isdigit() and int(t) <= 15:
+        return int(t)
+    if len(t) == 1 and t in HEX:
+        return int(t, 16)
+    raise ValueError(text)
+
+
+def _reg_range(spec: str) -> tuple[int, int]:
+    """``n``, ``n-m``, ``n:m``, ``n.count``, ``n-END`` or empty (all)."""
+    t = spec.upper()
+    if not t:
+        return 0, 15
+    for sep in ("-", ":"):
+        if sep in t:
+            a, b = t.split(sep, 1)
+            return (regnum(a) if a else 0), (15 if b in ("", "END") else regnum(b))
+    if "." in t:
+        a, b = t.split(".", 1)
+        first = regnum(a) if a else 0
+        return first, first + max(int(b, 16), 1) - 1
+    r = regnum(t)
+    return r, r
+
+
 def _reg_lines(ctx: Context, guest, kind: str, spec: str) -> list[str]:
-    count = 4 if kind == "Y" else 16
     try:
-        first, last = _range(ctx, spec, 1, count) if spec else (0, count - 1)
-        if kind == "Y" and spec and "-" not in spec and ":" not in spec and "." not in spec:
-            last = first
+        first, last = _reg_range(spec)
     except ValueError:
         raise ctx.error(2, kind + spec.upper()) from None
     if kind == "Y":
         # FPRs are numbered 0, 2, 4, 6.
-        if first & 1 or first > 6:
+        if not spec:
+            last = 6
+        if first & 1 or first > 6 or last < first:
             raise ctx.error(2, kind + spec.upper())
         last = min(last, 6)
         return [f"FPR {r} = {guest.fpr[r] >> 32:08X} {guest.fpr[r] & 0xFFFFFFFF:08X}"
                 for r in range(first, last + 1, 2)]
-    if first > 15:
+    if last < first:
         raise ctx.error(2, kind + spec.upper())
     last = min(last, 15)
     regs = guest.gpr if kind == "G" else guest.cr
@@ -184,7 +210,7 @@ def cmd_store(ctx: Context, args: list[str]) -> list[str]:
         raise ctx.error(26)
     if t[0] in "GX":
         try:
-            r = int(t[1:], 16) if t[1:] else 0
+            r = regnum(t[1:]) if t[1:] else 0
         except ValueError:
             raise ctx.error(2, t) from None
         words = _hexwords(ctx, rest)
@@ -198,7 +224,7 @@ def cmd_store(ctx: Context, args: list[str]) -> list[str]:
         return []
     if t[0] == "Y":
         try:
-            r = int(t[1:] or "0")
+            r = regnum(t[1:]) if t[1:] else 0
         except ValueError:
             raise ctx.error(2, t) from None
         words = _hexwords(ctx, rest)

@@ -120,6 +120,10 @@ class BareGuest:
         self.size = size
         self.channel = VirtualChannel()
         cpu.channel = self.channel
+        # The stand-in gives guests no timers (CP's DIAGNOSE X'0C' still tells
+        # the time): the machine's timer model belongs to the real CP core.
+        cpu.timers = None
+        cpu.next_event = 1 << 62
         cpu.handlers = list(cpu.handlers)
         old_io = {op: cpu.handlers[op] for op in (0x9C, 0x9D, 0x9E, 0x9F)}
         guest = self
@@ -129,6 +133,13 @@ class BareGuest:
         for op in old_io:
             cpu.handlers[op] = io_group
         cpu.handlers[0x83] = self._diagnose
+        self.program_interrupts = 0
+        take = cpu.program_interrupt
+
+        def program_interrupt(code, ilc):       # counted for TRACE PROGRAM
+            guest.program_interrupts += 1
+            return take(code, ilc)
+        cpu.program_interrupt = program_interrupt
         cpu.reset()
 
     @property

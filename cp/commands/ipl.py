@@ -81,8 +81,6 @@ def cmd_begin(ctx: Context, args: list[str]) -> list[str]:
     s = ctx.session
     if len(args) > 1:
         raise ctx.error(2, args[1].upper())
-    if not s.ipled:
-        raise CPError("DSP", 450, "VIRTUAL MACHINE NOT IN RUNNABLE STATE")
     if args:
         try:
             loc = int(args[0], 16)
@@ -92,6 +90,7 @@ def cmd_begin(ctx: Context, args: list[str]) -> list[str]:
             raise ctx.error(5, args[0].upper())
         psw = s.guest.get_psw()
         s.guest.set_psw((psw & ~0xFFFFFF) | loc)
+    s.ipled = True
     s.running = True
     return []
 

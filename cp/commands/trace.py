@@ -57,7 +57,7 @@ class Tracer:
         ins = lookup(cpu.mem, ia)
         length = ((2, 4, 4, 6)[cpu.mem[ia] >> 6])
         text = bytes(cpu.mem[ia:ia + length]).hex().upper()
-        self.before = (ia, ins, length, text, bytes(cpu.mem[PGM_OLD:PGM_OLD + 8]))
+        self.before = (ia, ins, length, text, guest.program_interrupts)
         return None
 
     def after(self, guest) -> str | None:
@@ -70,7 +70,7 @@ class Tracer:
         name = ins.mnemonic if ins is not None else "????"
         lines = []
         new_ia = cpu.ia
-        pgm = bytes(cpu.mem[PGM_OLD:PGM_OLD + 8]) != pgm_old
+        pgm = guest.program_interrupts != pgm_old
         if "INSTRUCT" in ev:
             lines.append(f"*** {ia:06X} {name:<5} {text}")
         if name == "SVC" and "SVC" in ev:
