@@ -108,7 +108,7 @@ class ChannelSubsystem:
         self.subchannels: dict[int, Subchannel] = {}
         self.pending: list[Subchannel] = []
         self._async: list[Subchannel] = []
-        self.cpu = None
+        self.posted = 0             # statuses made pending so far (activity count)
 
     # ------------------------------------------------------------ configuration
     def attach(self, device: Device) -> None:
@@ -414,6 +414,7 @@ class ChannelSubsystem:
     def _post(self, sc: Subchannel, cpu, csw: bytes) -> None:
         """Make ``csw`` the subchannel's pending status (an I/O interruption)."""
         sc.csw = csw
+        self.posted += 1
         if sc not in self.pending:
             self.pending.append(sc)
         if cpu is not None:

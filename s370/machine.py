@@ -20,6 +20,9 @@ from .storage import Storage
 
 #: Instructions per burst between device polls and operator checks.
 SLICE = 20000
+#: A wait that only a timer can end, with no I/O for this much machine time
+#: (microseconds) of waiting, ends the run: the program waits for nothing.
+IDLE_LIMIT_US = 600 * 1_000_000
 
 
 @dataclass
@@ -48,6 +51,14 @@ class Machine:
         self.console_log = console_log if console_log is not None else ConsoleLog()
         self.console: Console | None = None     # the console operator input goes to
         self.config = None
+        self._idle_us = 0                       # timer-only waiting since the last I/O
+        self._idle_mark = 0
+        try:
+            from .timers import Timers
+        except ImportError:                     # timers not installed
+            pass
+        else:
+            Timers().attach(self.cpu)
 
     @classmethod
     def from_config(cls, config, console_log: ConsoleLog | None = None,
@@ -126,8 +137,15 @@ class Machine:
             return True
         if not cpu.can_wake():
             return False
-        if cpu.timers is not None and cpu.timers.skip_to_event(cpu):
-            return True
+        timers = cpu.timers
+        if timers is not None:
+            if self.channel.posted != self._idle_mark:
+                self._idle_mark = self.channel.posted
+                self._idle_us = 0
+            before = timers.now(cpu)
+            if timers.skip_to_event(cpu):
+                self._idle_us += timers.now(cpu) - before
+                return self._idle_us <= IDLE_LIMIT_US
         return False
 
     def run(self, max_instructions: int | None = None, operator=None) -> RunResult:
