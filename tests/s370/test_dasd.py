@@ -2,6 +2,7 @@
 TIC search loops, orientation, index passage, multitrack, file mask, write-through to
 the image and read-back by a fresh device (the next run)."""
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from s370.devices.base import (CE_DE, SENSE_COMMAND_REJECT, SENSE_EQUIPMENT_CHECK,
                                STATUS_MODIFIER, UNIT_CHECK, UNIT_EXCEPTION)
@@ -572,8 +573,6 @@ def test_devinit_mounts_another_volume(dev, tmp_path):
 
 
 # --- property: a track written record by record reads back as the model says -------------
-
-from hypothesis import given, settings, strategies as st  # noqa: E402
 
 RECORDS = st.lists(st.tuples(st.binary(max_size=8), st.binary(min_size=1, max_size=600)),
                    min_size=1, max_size=15)

@@ -5,6 +5,7 @@ import zlib
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from s370.devices.base import (CE_DE, SENSE_COMMAND_REJECT, SENSE_DATA_CHECK,
                                SENSE_INTERVENTION_REQUIRED, UNIT_CHECK, UNIT_EXCEPTION)
@@ -328,8 +329,6 @@ def test_channel_write_read_and_read_backward(tmp_path):
 
 
 # --- property: any sequence of blocks and tape marks reads back as written ----------------
-
-from hypothesis import given, settings, strategies as st  # noqa: E402
 
 TAPE = st.lists(st.one_of(st.none(), st.binary(min_size=1, max_size=300)), max_size=25)
 
