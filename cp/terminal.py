@@ -90,7 +90,10 @@ class Terminal:
     def command(self, text: str) -> None:
         out, _ = execute(self.host, self, self.session, text)
         for ln in out:
-            self.write(ln)
+            if self.session is not None:
+                self.session.out(ln)        # also into a started console spool
+            else:
+                self.write(ln)
 
     def attention(self) -> None:
         """PA1 / Ctrl-C: stop a running machine and enter CP READ."""

@@ -101,7 +101,7 @@ class ScriptRunner:
         return t
 
     def feed(self, raw: str) -> None:
-        line = raw.rstrip("\r\n")
+        line = raw.strip()
         head, sep, rest = line.partition(":")
         if sep and head and " " not in head and head.upper() == head and len(head) <= 8 \
                 and not head.startswith("*"):

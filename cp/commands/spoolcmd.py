@@ -62,15 +62,16 @@ def cmd_spool(ctx: Context, args: list[str]) -> list[str]:
     s = ctx.session
     it = iter(args[1:])
     if dev == "CONS":
+        out: list[str] = []
         for a in it:
             if abbrev(a, "START", 5):
                 if s.console_spool is None:
                     s.console_spool = []
             elif abbrev(a, "STOP", 4):
-                _close_console(ctx)
+                out += _close_console(ctx)
             else:
                 raise ctx.error(3, a.upper())
-        return []
+        return out
     u = dev.unit
     reader = u.queue == "RDR"
     for a in it:
