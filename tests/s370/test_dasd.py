@@ -1,6 +1,9 @@
 """3330/3350 CKD devices (s370/devices/dasd.py): every command through Device.execute,
 TIC search loops, orientation, index passage, multitrack, file mask, write-through to
 the image and read-back by a fresh device (the next run)."""
+import json
+from pathlib import Path
+
 import pytest
 from hypothesis import given, settings, strategies as st
 
@@ -595,3 +598,38 @@ def test_records_written_read_back_by_fresh_device(tmp_path_factory, recs):
     for i, (k, v) in enumerate(recs, 1):
         assert last(find(fresh, 0, 2, i, (0x0E, len(k) + len(v)))).data == k + v
     fresh.close()
+
+
+# --- IBM's DMKDDR reads a volume through these commands (../shared/real) -----------------
+
+REAL = Path(__file__).resolve().parents[2] / ".." / "shared" / "real"
+
+
+@pytest.mark.skipif(not (REAL / "dmkddr.aws").exists(),
+                    reason=f"real IBM media not found in {REAL} (CI keeps it beside the clone)")
+def test_dmkddr_prints_cylinder_0(tmp_path, capsys):
+    """VM/370's stand-alone DMKDDR, IPLed from its tape, prints cylinder 0 of a
+    labelled 3330 track by track: home address, R0, then count, key and data."""
+    for module in ("s370.operator", "s370.devices.console", "s370.devices.printer", "s370vm.cmd_ipl"):
+        pytest.importorskip(module)
+    from s370vm.main import main
+    create_image(tmp_path / "spool0.3330", geometry("3330"), "SPOOL0")
+    (tmp_path / "m.cnf").write_text(
+        "MAINSIZE 1\nCPUMODEL 3158\n009 1052\n00E 1403 print00e.txt\n151 3330 spool0.3330\n"
+        f"181 3420 {REAL / 'dmkddr.aws'} ro\n")
+    (tmp_path / "ops").write_text("wait ENTER: 60\nsend SYSPRINT 00E\nwait ENTER: 60\n"
+                                  "send INPUT 151 3330 SPOOL0\nwait ENTER: 60\n"
+                                  "send PRINT 0 TO 0\nwait \"END OF PRINT\" 300\n")
+    capsys.readouterr()
+    rc = main(["ipl", "181", "--config", str(tmp_path / "m.cnf"), "--script", str(tmp_path / "ops"),
+               "--json"])
+    report = json.loads(capsys.readouterr().out)
+    assert rc == 0, report.get("error")
+    printed = (tmp_path / "print00e.txt").read_text()
+    assert ("CYL 000 HD 00 HOME ADDRESS 0000000000 RECORD ZERO 0000000000 00 0008 "
+            "00000000 00000000") in printed
+    assert "CYL 000 HD 00 REC 003 COUNT 0000000003 04 0050" in printed
+    assert "*VOL1SPOOL0" in printed
+    for head in range(19):
+        assert f"CYL 000 HD {head:02d} HOME ADDRESS 00000000{head:02X}" in printed
+    assert "END OF PRINT" in printed
