@@ -300,7 +300,7 @@ def start_then_wait(m, dev, psw):
 def test_bc_mode_channel_masks_govern_interruptions():
     for dev, bit in ((0x181, 0x40), (0x00E, 0x80), (0x681, 0x02), (0x981, 0x02)):
         m = machine(echo_device(dev))
-        start_then_wait(m, dev, wait_psw(0xFF & ~bit))
+        start_then_wait(m, dev, wait_psw(0xFE & ~bit))
         assert m.cpu.wait and m.cpu.ia == 0x2000                 # masked: still waiting
         assert m.channel.pending
         m = machine(echo_device(dev))
