@@ -15,6 +15,7 @@ from .registry import Context, abbrev, command
 
 #: DEFINE device keywords -> (kind, devtype, minimum abbreviation)
 DEFINE_KINDS = (("PRINTER", "PRT", "1403", 2), ("PUNCH", "PUN", "2540", 2), ("READER", "RDR", "2540", 1),
+                ("PRT", "PRT", "1403", 3), ("PUN", "PUN", "2540", 3), ("RDR", "RDR", "2540", 3),
                 ("CONSOLE", "CONS", "3215", 3), ("GRAF", "GRAF", "3270", 2), ("CTCA", "CTCA", "CTCA", 4),
                 ("TIMER", "TIMER", "TIMER", 3))
 

@@ -50,7 +50,7 @@ def device_lines(session, dev) -> list[str]:
         mode = "R/O" if dev.access == "R" else "R/W"
         return [f"DASD {v} {md.devtype} {md.volser:<6} {mode} {md.count:>6} CYL"]
     if dev.raddr is not None:
-        return [f"{dev.kind:<4} {v} ATTACHED TO {session.userid} {dev.raddr:03X}"]
+        return [f"{dev.kind:<4} {v} ON DEV {dev.raddr:03X}" + (" R/O" if dev.access == "R" else "")]
     return [f"{dev.kind:<4} {v} {dev.devtype}"]
 
 

@@ -1,0 +1,92 @@
+"""Terminal line handling and states (cp/terminal.py)."""
+from cp.terminal import MAX_LINE, Terminal, sanitise
+from s370vm.cmd_cp import build_host
+
+
+def make():
+    host = build_host()
+    out: list[str] = []
+    return host, Terminal(host, "GRAF 0C1", out.append), out
+
+
+def test_states_through_a_session():
+    host, t, out = make()
+    assert t.state == "ONLINE"
+    t.handle_line("LOGON GUEST1 GUEST")
+    assert t.state == "CP READ"
+    t.handle_line("IPL 00C")
+    host.settle()
+    assert t.state == "VM READ"
+    t.handle_line("#CP")                 # alone: stop the machine, CP READ
+    assert t.state == "CP READ"
+    t.handle_line("BEGIN")
+    assert t.state == "VM READ"
+    t.attention()                        # PA1 / Ctrl-C
+    assert t.state == "CP READ"
+
+
+def test_running_state_while_guest_computes():
+    host, t, out = make()
+    t.handle_line("LOGON GUEST1 GUEST")
+    t.handle_line("ST S800 47F00800")      # B *: loops forever
+    t.handle_line("ST PSW 0 800")
+    t.handle_line("BEGIN")
+    host.run_guests(1000)
+    assert t.state == "RUNNING"
+    t.handle_line("#CP Q USERS")           # CP command without stopping the machine
+    assert out[-1] == "001 USERS, 000 DIALED" and t.state == "RUNNING"
+
+
+def test_password_prompt_is_one_line_and_not_kept():
+    host, t, out = make()
+    t.handle_line("LOGON GUEST1")
+    assert t.wants_password and out[-1] == "ENTER PASSWORD:"
+    t.handle_line("GUEST")
+    assert not t.wants_password and out[-2].startswith("LOGON AT")
+    assert "GUEST" not in " ".join(host.oplog).replace("GUEST1", "")
+
+
+def test_linend_splits_commands_and_stops_at_password_prompt():
+    host, t, out = make()
+    t.handle_line("LOGON GUEST1#GUEST")
+    assert out == ["ENTER PASSWORD:"]     # the rest of the line is not taken as a password
+    t.handle_line("GUEST")
+    t.handle_line("Q USERS#Q STOR")
+    assert out[-2:] == ["001 USERS, 000 DIALED", "STORAGE = 01024K"]
+
+
+def test_garbage_is_sanitised():
+    assert sanitise("Q\x00 US\x1b[2JERS\x7f\r\n") == "Q US[2JERS"
+    assert len(sanitise("X" * 5000)) == MAX_LINE
+    host, t, out = make()
+    t.handle_line("\x00\x01\x02\xff\ufffd\udcff")
+    t.handle_line("LOGON GUEST1 GUEST")
+    assert out[-2].startswith("LOGON AT")
+
+
+def test_hangup_disconnects_without_logoff():
+    host, t, out = make()
+    t.handle_line("LOGON GUEST1 GUEST")
+    t.handle_line("IPL 00C")
+    t.hangup()
+    s = host.sessions["GUEST1"]
+    assert s.disconnected and s.running
+    assert any("DSCONNECT AS GUEST1" in ln for ln in host.oplog)
+    t2 = Terminal(host, "GRAF 0C2", out.append)
+    t2.handle_line("LOGON GUEST1 GUEST")
+    assert out[-1].startswith("RECONNECTED AT") and t2.state == "CP READ"
+
+
+def test_cp_defect_does_not_reach_the_user():
+    host, t, out = make()
+    from cp.commands import registry
+    registry._load_families()
+    saved = registry.HANDLERS["QUERY"]
+    registry.HANDLERS["QUERY"] = lambda ctx, args: 1 / 0
+    try:
+        t.handle_line("LOGON GUEST1 GUEST")
+        t.handle_line("Q USERS")
+    finally:
+        registry.HANDLERS["QUERY"] = saved
+    assert out[-1] == "DMKCFC001E ?CP: Q (INTERNAL ERROR LOGGED)"
+    assert "ZeroDivisionError" in host.errors[-1]
