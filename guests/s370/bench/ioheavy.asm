@@ -16,7 +16,7 @@ BEGIN    BALR  12,0
          L     3,ITER
 LOOP     SIO   X'00E'
          BNZ   FAIL
-         LPSW  WAITPSW                  enabled wait for the interruption
+         LPSW  WAITPSW                  enabled wait for I/O
 IODONE   LA    7,1(7)
          BCT   3,LOOP
          LPSW  DONEPSW

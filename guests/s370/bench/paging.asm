@@ -42,7 +42,8 @@ OUTER    L     2,AREA                   first touched page (64K)
 TOUCH    ST    4,0(2)
          A     2,PAGESZ
          BCT   4,TOUCH
-         PTLB                           the guest purges its TLB
+* The guest purges its TLB (no operands, so no remarks on the line)
+         PTLB
          BCT   3,OUTER
          LPSW  DONEPSW
          DS    0D

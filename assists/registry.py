@@ -1,0 +1,334 @@
+"""The assists of one virtual machine: names, switches, CR6 and the MICBLOK.
+
+Who decides what (VM/370 Release 6, GA22-7074):
+
+* the *machine* has a feature installed or not: the configuration statements
+  ``ASSIST VMA ECPS STBYPASS`` and Hercules' ``ECPSVM YES`` (which brings ECPS:VM
+  and the VMA it includes), or ``--assist`` on the command line;
+* the *system* switches ``SET SASSIST ON|OFF`` (VMA for everybody, class A) and
+  ``SET CPASSIST ON|OFF`` (ECPS: CP assists and expanded VMA);
+* the *user* switches ``SET ASSIST ON|OFF [SVC|NOSVC] [TMR|NOTMR]`` (class G) and
+  ``SET STBYPASS VR|nnnK|OFF``; the directory decides whether the user may have the
+  shadow-table bypass at all (``OPTION STBYPASS``, or ``OPTION VIRT=REAL``);
+* CP turns VMA off while the user traces or has an address stop set.
+
+``AssistControl`` combines these into what the hardware reads: a control
+register 6 value and a MICBLOK in CP's real storage (``CPArea``), and the list of
+assists in trial order (shadow-table bypass, VMA, expanded VMA) in the state
+description. CP calls ``enter`` before each interpretive entry so that the
+MICBLOK fields it owns (virtual CR0/CR1 in the ECBLOK, the virtual PSW image and
+its pending-interruption bit) are current, as DMKDSP did before it loaded a VM.
+"""
+from __future__ import annotations
+
+import weakref
+
+from s370.cpu import CPU
+from s370.errors import MachineError
+
+from . import costs
+
+#: The assists a machine can have, in the hardware's trial order.
+NAMES = ("STBYPASS", "VMA", "ECPS")
+_ALIASES = {"VMA": "VMA", "SASSIST": "VMA", "ECPS": "ECPS", "ECPSVM": "ECPS",
+            "CPASSIST": "ECPS", "STB": "STBYPASS", "STBYPASS": "STBYPASS"}
+#: The benchmark's assist sets (label -> set), in the order it reports them.
+BENCH_SETS = (("none", frozenset()), ("VMA", frozenset({"VMA"})),
+              ("ECPS", frozenset({"ECPS"})), ("STB", frozenset({"STBYPASS"})),
+              ("VMA+ECPS", frozenset({"VMA", "ECPS"})),
+              ("all", frozenset({"VMA", "ECPS", "STBYPASS"})))
+
+# Control register 6 (GA22-7074; bit names as in Hercules' ecpsvm.h).
+CR6_VMA = 0x80000000        # bit 0: virtual machine assist on
+CR6_VPROB = 0x40000000      # bit 1: virtual machine in problem state
+CR6_ISKINHIB = 0x20000000   # bit 2: ISK/SSK not to be assisted
+CR6_S360 = 0x10000000       # bit 3: System/360 operations only
+CR6_SVCINHIB = 0x08000000   # bit 4: no virtual SVC handling
+CR6_STVINHIB = 0x04000000   # bit 5: no shadow-table validation (Hercules' STVINHIB)
+CR6_ECPS = 0x02000000       # bit 6: CP assist (ECPS) enabled
+CR6_VTIMER = 0x01000000     # bit 7: virtual interval timer assist
+CR6_MICBLOK = 0x00FFFFF8    # bits 8-28: real address of the MICBLOK
+
+# MICBLOK layout (VM/370 DMKVMA's MICBLOK DSECT), offsets in the slot.
+MICRSEG, MICCREG, MICVPSW, MICWORK, MICVTMR, MICACF = 0, 4, 8, 12, 16, 20
+MICVIP = 0x80               # MICVPSW bit 0: a virtual interruption is pending
+#: MICACF: bits 0-7 expanded-VMA functions, bit 8 shadow-table bypass, bits
+#: 9-15 the individual bypass functions.
+MICACF_EVMA, MICACF_STB, MICACF_STBFN = 0xFF000000, 0x00800000, 0x007F0000
+# The rest of the slot: ECBLOK (16 virtual CRs), the virtual PSW image, the work
+# area, the virtual timer, and a shadow segment-table anchor.
+ECBLOK, VPSW, WORK, VTIMER, RSEG = 0x20, 0x60, 0x68, 0x78, 0x7C
+SLOT = 0x80
+
+
+#: (ext_pending bit, CR0 subclass-mask bit) of every external interruption.
+_EXT_MASKS = tuple((CPU.EXT_BIT[c], CPU.EXT_SUBMASK[c]) for c in CPU.EXT_BIT)
+
+
+def external_pending(cpu) -> bool:
+    """An external interruption pending that the VM's CR0 subclass masks let
+    through (conditions the VM keeps masked off in CR0 do not count)."""
+    ext = cpu.ext_pending
+    if ext:
+        cr0 = cpu.cr[0]
+        for bit, sub in _EXT_MASKS:
+            if ext & bit and cr0 & sub:
+                return True
+    return False
+
+
+def io_pending(cpu) -> bool:
+    """Channel status pending for the VM (an I/O interruption to reflect)."""
+    ch = cpu.channel
+    return ch is not None and bool(ch.pending)
+
+
+def interruption_pending(cpu) -> bool:
+    """Whether CP has an interruption pending for the VM (the MICVPSW bit)."""
+    return external_pending(cpu) or io_pending(cpu)
+
+
+def parse(text: str | None) -> frozenset:
+    """``vma,ecps,stbypass`` (any subset, commas or blanks; ``stb`` for short),
+    ``all`` or ``none`` -> the set of assist names."""
+    words = [w for w in (text or "").replace(",", " ").replace("+", " ").upper().split()]
+    if not words or words == ["NONE"]:
+        return frozenset()
+    if words == ["ALL"]:
+        return frozenset(NAMES)
+    out = set()
+    for w in words:
+        if w not in _ALIASES:
+            raise MachineError(f"unknown assist {w.lower()!r} (known: vma, ecps, stbypass, "
+                               "all, none)")
+        out.add(_ALIASES[w])
+    return frozenset(out)
+
+
+def label(names) -> str:
+    """A set of assist names as the benchmark and QUERY ASSIST show it."""
+    names = set(names)
+    if not names:
+        return "none"
+    if names == set(NAMES):
+        return "all"
+    return "+".join({"STBYPASS": "STB"}.get(n, n) for n in ("VMA", "ECPS", "STBYPASS")
+                    if n in names)
+
+
+def from_config(cfg) -> frozenset:
+    """The assists a machine configuration (s370.config) installs: ``ASSIST``
+    statements, and ``ECPSVM YES`` which brings ECPS:VM with its VMA."""
+    names = {a.upper() for a in getattr(cfg, "assists", ())}
+    if getattr(cfg, "ecpsvm", False):
+        names |= {"VMA", "ECPS"}
+    return frozenset(names)
+
+
+class CPArea:
+    """A small piece of CP's real storage that holds MICBLOKs: one slot per VM.
+    ``base`` is its real address (what CR6 bits 8-28 point into)."""
+
+    def __init__(self, mem, base: int, slots: int):
+        self.mem = mem
+        self.base = base
+        self.free = list(range(slots))
+
+    def allocate(self) -> int:
+        if not self.free:
+            raise MachineError("HCPVMA001E no MICBLOK space left in CP storage")
+        return self.base + self.free.pop(0) * SLOT
+
+
+#: Real address of the system CP area (above any guest's 16M: only CP uses it).
+CP_AREA_BASE = 0xFF0000
+_SYSTEM_AREAS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+def system_area(system) -> CPArea:
+    """The CP area of a ``cp.System`` (64K: 512 MICBLOK slots)."""
+    area = _SYSTEM_AREAS.get(system)
+    if area is None:
+        area = _SYSTEM_AREAS[system] = CPArea(bytearray(0x10000), CP_AREA_BASE, 0x10000 // SLOT)
+    return area
+
+
+class AssistControl:
+    """Everything about the assists of one VM (see the module docstring).
+
+    ``installed``: the machine's features. Switches: ``sassist``/``cpassist``
+    (system), ``user_vma``, ``svc``, ``tmr``, ``stbypass`` (user), ``trusted``/
+    ``vr`` (directory), ``tracing`` (CP). ``counts``: assisted operation -> count
+    (the VM's ``counters.assisted``); ``fallbacks``: why an assist left an
+    operation to CP -> count."""
+
+    def __init__(self, vm, installed=frozenset(), area: CPArea | None = None):
+        self.vm = vm
+        self.cpu = vm.cpu
+        self.sd = vm.cpu.sdesc
+        self.counters = vm.counters
+        self.installed = parse(" ".join(installed))
+        self.sassist = True
+        self.cpassist = True
+        self.user_vma = True
+        self.svc = True
+        self.tmr = True
+        self.stbypass = "OFF"
+        self.trusted = False
+        self.vr = False
+        self.tracing = False
+        self.fallbacks: dict[str, int] = {}
+        self.area = area if area is not None else system_area(vm.system)
+        self.micblok = self.area.allocate()
+        self.assists: dict[str, object] = {}
+        self.apply()
+
+    # ------------------------------------------------------------- switches
+    @property
+    def active(self) -> frozenset:
+        """The assists in effect for this VM now."""
+        on = set()
+        if "VMA" in self.installed and self.sassist and self.user_vma and not self.tracing:
+            on.add("VMA")
+        if "ECPS" in self.installed and self.cpassist:
+            on.add("ECPS")
+        if "STBYPASS" in self.installed and self.stbypass != "OFF" and self.trusted:
+            on.add("STBYPASS")
+        return frozenset(on)
+
+    def configure(self, assist: bool | None = None, svc: bool | None = None,
+                  tmr: bool | None = None, stbypass: str | None = None,
+                  sassist: bool | None = None, cpassist: bool | None = None,
+                  options: dict | None = None, installed=None) -> None:
+        """Change any switch (None: keep) and rebuild CR6, MICBLOK and the list.
+        ``SET STBYPASS`` other than OFF for a user whose directory entry does not
+        allow it is refused (MachineError), as VM/370 refused it."""
+        if installed is not None:
+            self.installed = parse(" ".join(installed))
+        if options is not None:
+            self.vr = bool(options.get("VIRT=REAL"))
+            self.trusted = bool(options.get("STBYPASS")) or self.vr
+            if options.get("SVCOFF"):
+                self.svc = False
+        if stbypass is not None:
+            v = stbypass.upper()
+            if v != "OFF" and not self.trusted:
+                raise MachineError(f"HCPCFS003E STBYPASS {v} not allowed: the directory entry of "
+                                   f"{self.vm.userid} has no OPTION STBYPASS or VIRT=REAL")
+            if v == "VR" and not self.vr:
+                raise MachineError(f"HCPCFS003E STBYPASS VR needs a V=R virtual machine")
+            self.stbypass = v
+        for name, value in (("user_vma", assist), ("svc", svc), ("tmr", tmr),
+                            ("sassist", sassist), ("cpassist", cpassist)):
+            if value is not None:
+                setattr(self, name, bool(value))
+        self.apply()
+
+    def set_tracing(self, on: bool) -> None:
+        """TRACE or ADSTOP active: CP clears CR6 bit 0 (VMA off for this user)."""
+        self.tracing = bool(on)
+        self.apply()
+
+    # ------------------------------------------------------- the hardware view
+    def cr6(self) -> int:
+        on = self.active
+        v = self.micblok & CR6_MICBLOK
+        if "VMA" in on:
+            v |= CR6_VMA
+        if "ECPS" in on:
+            v |= CR6_ECPS
+            if self.tmr:
+                v |= CR6_VTIMER
+        if not self.svc:
+            v |= CR6_SVCINHIB
+        if self.cpu.problem:
+            v |= CR6_VPROB
+        return v
+
+    def apply(self) -> None:
+        """Rebuild the state description's assist controls from the switches."""
+        from . import ecps, stbypass, vma
+        on = self.active
+        stbypass.window(self, "STBYPASS" in on)
+        self.sd.cr6 = self.cr6()
+        self.sd.micblok = self.micblok
+        acf = 0
+        if "ECPS" in on:
+            acf |= MICACF_EVMA
+        if "STBYPASS" in on:
+            acf |= MICACF_STB | MICACF_STBFN
+        mem, off = self.area.mem, self.micblok - self.area.base
+        mem[off + MICACF:off + MICACF + 4] = acf.to_bytes(4, "big")
+        for field_, rel in ((MICCREG, ECBLOK), (MICWORK, WORK), (MICVTMR, VTIMER)):
+            mem[off + field_:off + field_ + 4] = (self.micblok + rel).to_bytes(4, "big")
+        chain = []
+        if "STBYPASS" in on:
+            chain.append(self._get("STBYPASS", stbypass.ShadowTableBypass))
+        if "VMA" in on:
+            chain.append(self._get("VMA", vma.VirtualMachineAssist))
+        if "ECPS" in on and "VMA" in on:
+            chain.append(self._get("EVMA", ecps.ExpandedVMA))
+        self.sd.assists = chain
+        self.sd.intercept_svc = "VMA" not in on or not self.svc
+        self.counters.cost = ecps.cp_path_cost(self) if "ECPS" in on \
+            else costs.intercept_cycles
+        if "ECPS" in on and "STECPSVM" not in self.counters.ecps:
+            self.counters.ecps["STECPSVM"] = 1      # CP asks for the ECPS level at start
+        self.enter()
+
+    def _get(self, key: str, cls):
+        a = self.assists.get(key)
+        if a is None:
+            a = self.assists[key] = cls(self)
+        return a
+
+    def enter(self) -> None:
+        """Before an interpretive entry (DMKDSP): bring the MICBLOK fields CP owns
+        up to date: ECBLOK (virtual CR0-CR15), the virtual PSW image and the
+        pending-interruption bit, CR6 bit 1 (virtual problem state), MICRSEG."""
+        cpu = self.cpu
+        mem, off = self.area.mem, self.micblok - self.area.base
+        e = off + ECBLOK
+        for i, v in enumerate(cpu.cr):
+            mem[e + 4 * i:e + 4 * i + 4] = v.to_bytes(4, "big")
+        mem[off + VPSW:off + VPSW + 8] = cpu.psw.to_bytes(8, "big")
+        vpsw = (self.micblok + VPSW) | ((MICVIP << 24) if interruption_pending(cpu) else 0)
+        mem[off + MICVPSW:off + MICVPSW + 4] = vpsw.to_bytes(4, "big")
+        rseg = (self.micblok + RSEG) if cpu.dat and "STBYPASS" not in self.active else 0
+        mem[off + MICRSEG:off + MICRSEG + 4] = rseg.to_bytes(4, "big")
+        self.sd.cr6 = (self.sd.cr6 & ~CR6_VPROB) | (CR6_VPROB if cpu.problem else 0)
+
+    # --------------------------------------------------------------- reading
+    def word(self, field_: int) -> int:
+        """A MICBLOK word (for the assists and tests)."""
+        off = self.micblok - self.area.base + field_
+        return int.from_bytes(self.area.mem[off:off + 4], "big")
+
+    def fallback(self, reason: str) -> bool:
+        """Count an operation an assist left to CP; returns False for the caller."""
+        self.fallbacks[reason] = self.fallbacks.get(reason, 0) + 1
+        return False
+
+    def query(self) -> list[str]:
+        """QUERY ASSIST's lines: switches, then each operation handled by an
+        assist versus by CP, then the ECPS functions used."""
+        on = self.active
+        lines = [f"ASSIST {'ON' if self.user_vma else 'OFF'} {'SVC' if self.svc else 'NOSVC'} "
+                 f"{'TMR' if self.tmr else 'NOTMR'}, SASSIST {'ON' if self.sassist else 'OFF'}, "
+                 f"CPASSIST {'ON' if self.cpassist else 'OFF'}, STBYPASS {self.stbypass}",
+                 f"ASSISTS IN EFFECT: {label(on).upper()}  CR6 {self.sd.cr6:08X}  "
+                 f"MICBLOK {self.micblok:06X}"]
+        c = self.counters
+        by_cp = dict(c.simulated)
+        if c.reflected.get("svc"):
+            by_cp["SVC"] = c.reflected["svc"]
+        if c.shadow_builds:
+            by_cp["STV"] = c.shadow_builds
+        ops = sorted(set(by_cp) | set(c.assisted))
+        if ops:
+            lines.append("OPERATION    ASSIST        CP")
+            for op in ops:
+                lines.append(f"{op:<8} {c.assisted.get(op, 0):>10} {by_cp.get(op, 0):>9}")
+        if c.ecps:
+            lines.append("ECPS " + ", ".join(f"{k} {v}" for k, v in sorted(c.ecps.items())))
+        return lines
