@@ -233,6 +233,20 @@ MVC = """
         _ss_bytes(cpu, addr1, addr2, n, _MOVE)
 """
 
+# NC/OC/XC: whole operands as big integers unless the first operand starts inside
+# the second after its first byte (then byte-at-a-time results differ).
+LOGIC_SS = """
+    n = l + 1
+    if """ + SS_FAST + """ and not 0 < addr1 - addr2 < n:
+        {BITS}
+        mem = cpu.mem
+        v = int.from_bytes(mem[addr1:addr1 + n], "big") {OP} int.from_bytes(mem[addr2:addr2 + n], "big")
+        mem[addr1:addr1 + n] = v.to_bytes(n, "big")
+        cpu.cc = 1 if v else 0
+    else:
+        cpu.cc = _ss_bytes(cpu, addr1, addr2, n, {FN})
+"""
+
 CLC = """
     n = l + 1
     if not cpu.dat and not cpu.key and addr1 + n <= cpu.size and addr2 + n <= cpu.size:
@@ -327,15 +341,34 @@ INSTRUCTIONS = [
     instr("ICM", 0xBF, "RS", "_icm(cpu, r1, r3, addr)", layout="R1,M3,D2(B2)"),
     instr("STCM", 0xBE, "RS", "_stcm(cpu, r1, r3, addr)", layout="R1,M3,D2(B2)"),
     instr("CLM", 0xBD, "RS", "_clm(cpu, r1, r3, addr)", layout="R1,M3,D2(B2)"),
+    # LM/STM: registers R1 up to R3, wrapping from 15 to 0.
     instr("LM", 0x98, "RS", """
         n = ((r3 - r1) & 15) + 1
-        words = _WORDS[n].unpack(cpu.fetch(addr, 4 * n))
-        for k in range(n):
-            R[(r1 + k) & 15] = words[k]
+        e = addr + 4 * n
+        if e <= cpu.size and not cpu.dat and not cpu.key:
+            sk = cpu.skeys
+            sk[addr >> 11] |= 4
+            sk[(e - 1) >> 11] |= 4
+            words = _WORDS[n].unpack_from(cpu.mem, addr)
+        else:
+            words = _WORDS[n].unpack(cpu.fetch(addr, 4 * n))
+        if r1 <= r3:
+            R[r1:r3 + 1] = words
+        else:
+            R[r1:] = words[:16 - r1]
+            R[:r3 + 1] = words[16 - r1:]
     """),
     instr("STM", 0x90, "RS", """
         n = ((r3 - r1) & 15) + 1
-        cpu.store(addr, _WORDS[n].pack(*[R[(r1 + k) & 15] for k in range(n)]))
+        e = addr + 4 * n
+        words = R[r1:r3 + 1] if r1 <= r3 else R[r1:] + R[:r3 + 1]
+        if e <= cpu.size and addr >= cpu.store_lo and not cpu.dat and not cpu.key:
+            sk = cpu.skeys
+            sk[addr >> 11] |= 6
+            sk[(e - 1) >> 11] |= 6
+            _WORDS[n].pack_into(cpu.mem, addr, *words)
+        else:
+            cpu.store(addr, _WORDS[n].pack(*words))
     """),
 
     # ---- fixed-point arithmetic and compares
@@ -413,9 +446,9 @@ INSTRUCTIONS = [
     instr("MVN", 0xD1, "SS", "_ss_bytes(cpu, addr1, addr2, l + 1, _NUMERICS)"),
     instr("MVZ", 0xD3, "SS", "_ss_bytes(cpu, addr1, addr2, l + 1, _ZONES)"),
     instr("MVO", 0xF1, "SS2", "_mvo(cpu, addr1, l1 + 1, addr2, l2 + 1)"),
-    instr("NC", 0xD4, "SS", "cpu.cc = _ss_bytes(cpu, addr1, addr2, l + 1, _AND)"),
-    instr("OC", 0xD6, "SS", "cpu.cc = _ss_bytes(cpu, addr1, addr2, l + 1, _OR)"),
-    instr("XC", 0xD7, "SS", "cpu.cc = _ss_bytes(cpu, addr1, addr2, l + 1, _XOR)"),
+    _inst("NC", 0xD4, "SS", LOGIC_SS, BITS=_body(SS_BITS, B1="6"), OP="&", FN="_AND"),
+    _inst("OC", 0xD6, "SS", LOGIC_SS, BITS=_body(SS_BITS, B1="6"), OP="|", FN="_OR"),
+    _inst("XC", 0xD7, "SS", LOGIC_SS, BITS=_body(SS_BITS, B1="6"), OP="^", FN="_XOR"),
     instr("CLC", 0xD5, "SS", CLC),
     instr("TR", 0xDC, "SS", "_tr(cpu, addr1, l + 1, addr2)"),
     instr("TRT", 0xDD, "SS", "_trt(cpu, addr1, l + 1, addr2)"),
@@ -834,7 +867,7 @@ def _tr(cpu, a1: int, n: int, a2: int) -> None:
         sk[(a1 + n - 1) >> 11] |= 6
         sk[a2 >> 11] |= 4
         sk[(a2 + 255) >> 11] |= 4
-        mem[a1:a1 + n] = bytes(mem[a1:a1 + n]).translate(bytes(mem[a2:a2 + 256]))
+        mem[a1:a1 + n] = mem[a1:a1 + n].translate(mem[a2:a2 + 256])
         return
     cpu.check_access(a1, n, True)
     for x in _wrap(a1, n):

@@ -1,0 +1,48 @@
+"""``s370vm bench``: the benchmark dispatcher and the MIPS benchmark (figures are
+checked for shape and consistency, never for speed)."""
+import json
+
+import pytest
+
+from s370.errors import MachineError
+from s370vm import benchmarks
+from s370vm.benchmarks import mips
+from s370vm.main import main
+
+
+def test_bench_mips_json_small_run(capsys):
+    assert main(["bench", "mips", "--json", "--instructions", "20000", "--runs", "1"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["instructions"] == 20000 and out["runs"] == 1
+    assert out["seconds"] > 0 and out["mips"] > 0
+    assert out["mips"] == pytest.approx(out["instructions"] / out["seconds"] / 1e6)
+
+
+def test_bench_text_output_lists_figures(capsys):
+    assert main(["bench", "mips", "--instructions", "5000", "--runs", "1"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("mips:") and "instructions: 5000" in out and "mips: " in out
+
+
+def test_unknown_benchmark_is_a_user_error(capsys):
+    assert main(["bench", "nosuch"]) == 2
+    assert "no benchmark 'nosuch'" in capsys.readouterr().err
+
+
+def test_registry_lists_mips_with_description():
+    assert "mips" in benchmarks.names()
+    assert isinstance(benchmarks.load("mips").describe, str)
+    assert benchmarks.load("nosuch") is None
+
+
+def test_mips_guest_self_check_detects_a_wrong_result():
+    # corrupt an expected value: the guest must stop in its failure wait
+    from s370.asm import assemble_file
+    asm = assemble_file(mips.GUEST)
+    at = asm.symbols["EXPECT1"].value
+    image = bytearray(asm.core)
+    image[at + 3] ^= 1
+    with pytest.raises(MachineError, match="self-check failed"):
+        mips.timed_run(bytes(image), 20000)
+    executed, seconds = mips.timed_run(asm.core, 20000)
+    assert executed == 20000 and seconds > 0
