@@ -34,19 +34,27 @@ def add_parser(sub) -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=3270, help="telnet port on 127.0.0.1 (0 = none; default 3270)")
     p.add_argument("--script", help="run CP commands from FILE and print the responses")
     p.add_argument("--data", help="directory for persistent data (spool files)")
+    p.add_argument("--engine", choices=("bare", "core"), default="bare",
+                   help="guest machines: 'bare' (CP simulates I/O on a plain CPU) or 'core' "
+                        "(the CP core's interpretive execution)")
     p.add_argument("--max-instructions", type=int, default=5_000_000,
                    help="guest instructions run after each script line (default 5000000)")
     return p
 
 
-def build_host(directory: str | None = None, data: str | None = None, config: str | None = None):
-    """The CP host: directory, spool (persistent under ``data``), named systems."""
+def build_host(directory: str | None = None, data: str | None = None, config: str | None = None,
+               engine: str = "bare"):
+    """The CP host: directory, spool (persistent under ``data``), named systems;
+    ``engine`` chooses the guest machines (see cp/commands/coreguest.py)."""
     from cp import defaults
     from cp.commands.context import Host
     from cp.directory import load_directory
     from cp.spool import Spool
     d = load_directory(directory) if directory else defaults.default_directory()
     host = Host(d, Spool(data), named_systems=defaults.named_systems())
+    if engine == "core":
+        from cp.commands.coreguest import core_factory
+        host.guest_factory = core_factory(host)
     if directory is None:
         host.logon_hook = lambda userid: defaults.seed_reader(host, userid)
     if config:
@@ -133,7 +141,7 @@ def run_script(host, text: str, budget: int = 5_000_000) -> list[str]:
 
 
 def run(args) -> int:
-    host = build_host(args.directory, args.data, args.config)
+    host = build_host(args.directory, args.data, args.config, args.engine)
     if args.script:
         try:
             text = Path(args.script).read_text(encoding="utf-8", errors="replace")

@@ -313,8 +313,6 @@ class BareGuest:
                 cpu.mem[CSW_ADDR + 4:CSW_ADDR + 6] = bytes((0, 0))
             else:
                 cpu.cc = 0
-        if self.tracer is not None and hasattr(self.tracer, "io"):
-            self.tracer.io(self, op, vaddr, cpu.cc)
         cpu.attn = True
         raise StateChange
 

@@ -98,6 +98,9 @@ def end_session(session: Session, forced: bool = False) -> list[str]:
     lines = [account_line(connect, virt, virt + session.cp_seconds),
              f"LOGOFF AT {stamp(now)}" + (" BY SYSTEM" if forced else "")]
     host.sessions.pop(session.userid, None)
+    close = getattr(session.guest, "close", None)
+    if close is not None:
+        close()
     where = session.terminal.name if session.terminal is not None else "USER DSC"
     host.operator(f"{where} LOGOFF AS {session.userid:<8} USERS = {host.users_count():03d}"
                   + (" FORCED" if forced else ""))

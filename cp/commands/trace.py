@@ -40,7 +40,6 @@ class Tracer:
     def __init__(self, session):
         self.session = session
         self.before: tuple | None = None
-        self.hit = False
 
     def __call__(self, guest) -> str | None:
         s = self.session
@@ -50,14 +49,18 @@ class Tracer:
             s.adstop = None
             update(s)
             return "adstop"
-        self.hit = False
         if not s.trace.events or ia + 2 > guest.size:
             self.before = None
             return None
-        ins = lookup(cpu.mem, ia)
-        length = ((2, 4, 4, 6)[cpu.mem[ia] >> 6])
-        text = bytes(cpu.mem[ia:ia + length]).hex().upper()
-        self.before = (ia, ins, length, text, guest.program_interrupts)
+        mem = cpu.mem
+        ins = lookup(mem, ia)
+        length = ((2, 4, 4, 6)[mem[ia] >> 6])
+        text = bytes(mem[ia:ia + length]).hex().upper()
+        dev = None
+        if mem[ia] in IO_NAMES and ia + 4 <= guest.size:      # S format: the device address
+            b2 = mem[ia + 2] >> 4
+            dev = ((cpu.gpr[b2] if b2 else 0) + (((mem[ia + 2] & 15) << 8) | mem[ia + 3])) & 0xFFF
+        self.before = (ia, ins, length, text, guest.program_interrupts, dev)
         return None
 
     def after(self, guest) -> str | None:
@@ -66,11 +69,13 @@ class Tracer:
         s = self.session
         ev = s.trace.events
         cpu = guest.cpu
-        ia, ins, length, text, pgm_old = self.before
+        ia, ins, length, text, pgm_old, dev = self.before
         name = ins.mnemonic if ins is not None else "????"
         lines = []
         new_ia = cpu.ia
         pgm = guest.program_interrupts != pgm_old
+        if dev is not None and "IO" in ev and not pgm:
+            lines.append(f"*** {ia:06X} {IO_NAMES[cpu.mem[ia]]:<5} DEV {dev:03X} CC {cpu.cc}")
         if "INSTRUCT" in ev:
             lines.append(f"*** {ia:06X} {name:<5} {text}")
         if name == "SVC" and "SVC" in ev:
@@ -85,17 +90,9 @@ class Tracer:
             lines.append(f"*** {ia:06X} PROG  {code:04X}  ==> {new_ia:06X}")
         for ln in lines:
             s.out(ln)
-        if (lines or self.hit) and not s.trace.run:
+        if lines and not s.trace.run:
             return "trace"
         return None
-
-    def io(self, guest, op: int, vaddr: int, cc: int) -> None:
-        """Called by the guest's I/O instruction simulation."""
-        s = self.session
-        if "IO" in s.trace.events:
-            ia = self.before[0] if self.before else (guest.cpu.ia - 4)
-            s.out(f"*** {ia:06X} {IO_NAMES.get(op, 'I/O'):<5} DEV {vaddr:03X} CC {cc}")
-            self.hit = True
 
 
 def update(session) -> None:

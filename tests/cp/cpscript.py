@@ -2,6 +2,7 @@
 --script`` format) on the built-in system and pick out one terminal's lines."""
 from __future__ import annotations
 
+import os
 import textwrap
 
 from s370vm.cmd_cp import ScriptRunner, build_host
@@ -10,7 +11,7 @@ from s370vm.cmd_cp import ScriptRunner, build_host
 def run(script: str, data=None, directory=None, host=None):
     """Run ``script``; returns (host, {terminal: [output lines]}) where input
     echoes are left out."""
-    host = host or build_host(directory=directory, data=data)
+    host = host or build_host(directory=directory, data=data, engine=ENGINE)
     pairs = ScriptRunner(host, 2_000_000).run(textwrap.dedent(script).strip().splitlines())
     out: dict[str, list[str]] = {}
     for term, line in pairs:
@@ -25,3 +26,5 @@ def lines(script: str, term: str = "T1", **kw) -> list[str]:
 
 
 LOGON = "LOGON GUEST1 GUEST"
+#: Which guest machines the scripted sessions use (bare stand-in or the CP core).
+ENGINE = os.environ.get("S370VM_CP_ENGINE", "bare")

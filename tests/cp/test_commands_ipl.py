@@ -103,3 +103,16 @@ def test_logon_runs_directory_ipl(tmp_path):
     assert out[1].startswith("S370VM MONITOR READY") and "HI" in out
     out = lines("LOGON AUTO PW NOIPL\nQ USERS", directory=str(d))
     assert out[1] == "001 USERS, 000 DIALED"
+
+
+def test_monitor_session_on_the_cp_core():
+    """The same session with the CP core's interpretive execution underneath
+    (s370vm cp --engine core): console I/O, DIAGNOSE, RUN through the spool port."""
+    from s370vm.cmd_cp import build_host
+    host = build_host(engine="core")
+    host, out = run(f"{LOGON}\nIPL 00C\nECHO core\nCP Q USERS\nRUN\nQUIT", host=host)
+    t = out["T1"][2:]
+    assert t[0] == "S370VM MONITOR READY. TYPE HELP FOR COMMANDS." and "core" in t
+    assert "001 USERS, 000 DIALED" in t and "RC = 37" in t
+    assert t[-1] == "DMKDSP450W CP ENTERED; DISABLED WAIT PSW 00020000 00000000"
+    assert type(host.sessions["GUEST1"].guest).__name__ == "CoreGuest"

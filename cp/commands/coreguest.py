@@ -1,0 +1,220 @@
+"""The command layer's guest machine on the CP core (cp.System / cp.VirtualMachine:
+interpretive execution, intercepts, shadow tables).
+
+``CoreGuest`` offers the same methods as ``BareGuest`` (see guest.py) on top of a
+``cp.VirtualMachine``; ``HostSpoolPort`` hands the core's virtual reader, punch and
+printer to the persistent spool (cp/spool.py) through the session's
+``VirtualUnitRecord`` blocks; DIAGNOSE X'08' reaches the command processor
+through ``System.command_hook``. Selected with ``s370vm cp --engine core``.
+"""
+from __future__ import annotations
+
+import time
+
+from s370.errors import MachineError
+
+from .guest import STOP_CHECK, STOP_CP, STOP_DISABLED, STOP_LIMIT, STOP_READ, STOP_WAIT
+
+KIND_OF_QUEUE = {"RDR": "READER", "PUN": "PUNCH", "PRT": "PRINTER"}
+
+
+class HostSpoolPort:
+    """cp.vio's SpoolPort, served by the host's spool and the users' devices."""
+
+    def __init__(self, host):
+        self.host = host
+
+    def _unit(self, userid: str, address: int):
+        s = self.host.sessions.get(userid)
+        dev = s.devices.get(address) if s is not None else None
+        return dev.unit if dev is not None else None
+
+    def has_file(self, userid: str, address: int) -> bool:
+        u = self._unit(userid, address)
+        return u is not None and (u.reading is not None or u.next_file(self.host.spool) is not None)
+
+    def next_card(self, userid: str, address: int) -> bytes | None:
+        u = self._unit(userid, address)
+        if u is None:
+            return None
+        card = u.read_record(self.host.spool)
+        return None if card is None else bytes(card[:80]).ljust(80, b"\x40")
+
+    def punch(self, userid: str, address: int, card: bytes) -> None:
+        u = self._unit(userid, address)
+        if u is not None:
+            u.write_record(card)
+
+    def print_line(self, userid: str, address: int, line: bytes, command: int) -> None:
+        u = self._unit(userid, address)
+        if u is not None:
+            u.write_record(line)
+
+
+def core_factory(host):
+    """A guest factory for ``Host``: one cp.System shared by all sessions."""
+    from cp import System, SystemConfig
+
+    from .registry import execute_for_guest
+    system = System(SystemConfig(), spool=HostSpoolPort(host))
+    system.command_hook = lambda vm, text: execute_for_guest(host.sessions[vm.userid], text)
+    return lambda session: CoreGuest(session, system)
+
+
+class CoreGuest:
+    """A session's virtual machine on the CP core."""
+
+    def __init__(self, session, system):
+        self.session = session
+        self.system = system
+        self.tracer = None
+        self.virt_seconds = 0.0
+        self.assists: dict = {}
+        self._logon(session.user.storage)
+
+    def _logon(self, size: int) -> None:
+        u = self.session.user
+        self.console = u.console.vaddr if u.console is not None else 0x009
+        self.vm = self.system.logon(u.userid, size, privclass=u.classes, output=self._console_line,
+                                    console=self.console, reader=None, punch=None, printer=None)
+        for s in u.spool:
+            self.vm.add_unit_record(KIND_OF_QUEUE[s.queue], s.vaddr)
+
+    def _console_line(self, text: str) -> None:
+        """A 3215 line: trailing blanks are invisible on paper, so not sent."""
+        self.session.out(text.rstrip())
+
+    def close(self) -> None:
+        """LOGOFF: the core forgets the machine."""
+        if self.vm.userid in self.system.users:
+            self.system.logoff(self.vm.userid)
+
+    # --------------------------------------------------------- state access
+    @property
+    def cpu(self):
+        return self.vm.cpu
+
+    @property
+    def size(self) -> int:
+        return self.vm.storage.size
+
+    @property
+    def gpr(self) -> list[int]:
+        return self.vm.cpu.gpr
+
+    @property
+    def fpr(self) -> list[int]:
+        return self.vm.cpu.fpr
+
+    @property
+    def cr(self) -> list[int]:
+        return self.vm.cpu.cr
+
+    @property
+    def program_interrupts(self) -> int:
+        return self.vm.counters.reflected.get("program", 0)
+
+    def read(self, addr: int, n: int) -> bytes:
+        try:
+            return self.vm.read_storage(addr, n)
+        except MachineError:
+            raise IndexError(addr) from None
+
+    def write(self, addr: int, data: bytes) -> None:
+        try:
+            self.vm.write_storage(addr, data)
+        except MachineError:
+            raise IndexError(addr) from None
+
+    def key(self, addr: int) -> int:
+        return self.vm.storage.keys[addr >> 11] & 0xFE
+
+    def get_psw(self) -> int:
+        return self.vm.psw
+
+    def set_psw(self, value: int) -> None:
+        self.vm.psw = value
+
+    def reset(self, clear: bool = False) -> None:
+        cpu = self.vm.cpu
+        cpu.reset(clear=False)
+        if clear:
+            # Zeroed in place: the CPU keeps a reference to the (sparse) storage.
+            st = self.vm.storage
+            st.mem[0:st.size] = bytes(st.size)
+            st.keys[:] = bytes(len(st.keys))
+            cpu.gpr[:] = [0] * 16
+            cpu.fpr[:] = [0] * 8
+        self.vm.channel.reset()
+        self.vm.stopped = True
+
+    def set_storage(self, size: int) -> None:
+        self.close()
+        self._logon(size)
+
+    def configure_assists(self, **switches) -> None:
+        """Kept for the assists layer (which reads ``assists``)."""
+        self.assists = switches
+
+    @property
+    def waiting_for_console(self) -> bool:
+        sc = self.vm.channel.subchannels.get(self.console)
+        return sc is not None and sc.held is not None
+
+    # --------------------------------------------------------------- IPL
+    def ipl(self, vaddr: int) -> str | None:
+        dev = self.session.devices.get(vaddr)
+        if self.vm.channel.device(vaddr) is None or dev is None or dev.kind not in ("RDR", "DASD", "TAPE"):
+            return "DEVICE NOT IPLABLE"
+        if dev is not None and dev.unit is not None and dev.unit.next_file(dev.spool) is None \
+                and dev.unit.reading is None:
+            return "IPL I/O ERROR"
+        try:
+            self.vm.ipl(device=vaddr)
+        except MachineError as exc:
+            return str(exc)
+        if dev is not None and dev.unit is not None:
+            dev.unit.close(dev.spool)               # the deck is consumed by the IPL
+        return None
+
+    # -------------------------------------------------------------- run
+    def run(self, budget: int) -> str:
+        vm = self.vm
+        cpu = vm.cpu
+        vm.stopped = False
+        t0 = time.perf_counter()
+        try:
+            if self.tracer is not None:
+                for _ in range(budget):
+                    stop = self.tracer(self)
+                    if stop:
+                        return stop
+                    r = vm.run_slice(1)
+                    stop = self.tracer.after(self)
+                    if stop:
+                        return stop
+                    if r != "slice":
+                        return self._reason(r)
+                return STOP_LIMIT
+            return self._reason(vm.run_slice(budget))
+        finally:
+            self.virt_seconds += time.perf_counter() - t0
+
+    def _reason(self, r: str) -> str:
+        cpu = self.vm.cpu
+        if r == "slice":
+            return STOP_LIMIT
+        if r == "checkstop":
+            return STOP_CHECK
+        if r == "stopped":
+            return STOP_CP
+        if not cpu.can_wake():
+            return STOP_DISABLED
+        return STOP_READ if self.waiting_for_console else STOP_WAIT
+
+    def stop(self, reason: str = STOP_CP) -> None:
+        self.vm.stop()
+
+    def console_input(self, line: str) -> bool:
+        self.vm.console_type(line)
+        return True
