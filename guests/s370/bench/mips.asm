@@ -5,10 +5,10 @@
 * application code: word and halfword loads and stores, fixed-point
 * add/subtract/multiply/divide and compares, logical operations on
 * registers and characters, shifts, an array loop on BXLE, a
-* subroutine call with standard STM/LM linkage, MVC/CLC, TR, and
-* conditional branches. It runs until the benchmark's instruction
-* limit; a wrong result stops it in a disabled wait at X'00FA11'
-* (the benchmark reports that as a failure).
+* subroutine call with standard STM/LM linkage, MVC/CLC, TR,
+* conditional branches and a little decimal arithmetic. It runs until
+* the benchmark's instruction limit; a wrong result stops it in a
+* disabled wait at X'00FA11' (the benchmark reports it as a failure).
 *---------------------------------------------------------------------
 MIPS     START 0
          DC    X'0000000000',AL3(BEGIN)    IPL PSW: BC, key 0, disabled
@@ -89,6 +89,11 @@ SUM      A     2,0(,10)
          XC    BUF1,BUF1
          CLC   BUF1,ZEROS
          BNE   FAIL
+* a little decimal arithmetic: a packed counter kept beside ITERS
+         AP    PCOUNT,PONE
+         CVD   3,DWORD                     ITERS in packed decimal
+         CP    PCOUNT,DWORD
+         BNE   FAIL
          B     LOOP
 FAIL     LPSW  FAILPSW
 *
@@ -104,6 +109,7 @@ SUBR     STM   14,12,12(13)
          BR    14
 *
          DS    0D
+DWORD    DS    D
 FAILPSW  DC    X'0002000000',AL3(X'FA11')  wait: a check failed
 ITERS    DC    F'0'
 VAL1     DC    F'12345'
@@ -131,6 +137,8 @@ TABLEND  EQU   *
 BUF1     DC    CL32' '
 BUF2     DC    CL32'THE QUICK BROWN FOX JUMPS OVER'
 ZEROS    DC    XL32'00'
+PCOUNT   DC    PL8'0'
+PONE     DC    PL1'1'
 TEXT     DC    CL12'hello, world'
 TEXTUP   DC    CL12'HELLO, WORLD'
 WORK     DS    CL12
