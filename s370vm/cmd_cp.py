@@ -52,19 +52,20 @@ def build_host(directory: str | None = None, data: str | None = None, config: st
     from cp.spool import Spool
     d = load_directory(directory) if directory else defaults.default_directory()
     host = Host(d, Spool(data), named_systems=defaults.named_systems())
+    if config:
+        _read_config(host, config)
     if engine == "core":
         from cp.commands.coreguest import core_factory
         host.guest_factory = core_factory(host)
     if directory is None:
         host.logon_hook = lambda userid: defaults.seed_reader(host, userid)
-    if config:
-        _read_config(host, config)
     return host
 
 
 def _read_config(host, path: str) -> None:
-    """Real devices the operator may ATTACH: lines ``raddr devtype`` (Hercules
-    style; ``*`` and ``#`` start comments)."""
+    """Hercules-style statements: ``raddr devtype`` lines give real devices the
+    operator may ATTACH; ``ASSIST VMA ECPS STBYPASS`` (or ``ECPSVM YES``) installs
+    hardware assists; ``*`` and ``#`` start comments."""
     try:
         text = Path(path).read_text(encoding="utf-8", errors="replace")
     except OSError as exc:
@@ -75,8 +76,15 @@ def _read_config(host, path: str) -> None:
         words = line.split("#")[0].split()
         if not words or words[0].startswith("*"):
             continue
-        if words[0].upper() in ("MAINSIZE", "CPUMODEL", "CPUSERIAL", "NUMCPU", "ECPSVM", "ARCHMODE",
-                                "ASSIST", "LOGOPT", "TZOFFSET"):
+        key = words[0].upper()
+        if key == "ASSIST":
+            host.installed_assists += [w.upper() for w in words[1:]]
+            continue
+        if key == "ECPSVM":
+            if len(words) > 1 and words[1].upper() != "NO":
+                host.installed_assists += ["VMA", "ECPS"]
+            continue
+        if key in ("MAINSIZE", "CPUMODEL", "CPUSERIAL", "NUMCPU", "ARCHMODE", "LOGOPT", "TZOFFSET"):
             continue
         try:
             raddr = int(words[0], 16)

@@ -175,6 +175,8 @@ class Host:
         self.sessions: dict[str, Session] = {}
         self.named_systems = dict(named_systems or {})
         self.system_flags = {"SASSIST": "ON", "CPASSIST": "ON"}
+        #: hardware assists installed on the machine (configuration ASSIST statement)
+        self.installed_assists: list[str] = []
         self.logmsg: list[str] = []
         self.oplog: list[str] = []
         self.errors: list[str] = []     # tracebacks of CP defects (never shown to users)

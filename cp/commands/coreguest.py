@@ -56,7 +56,7 @@ def core_factory(host):
     from cp import System, SystemConfig
 
     from .registry import execute_for_guest
-    system = System(SystemConfig(), spool=HostSpoolPort(host))
+    system = System(SystemConfig(assists=tuple(host.installed_assists)), spool=HostSpoolPort(host))
     system.command_hook = lambda vm, text: execute_for_guest(host.sessions[vm.userid], text)
     return lambda session: CoreGuest(session, system)
 
@@ -79,6 +79,11 @@ class CoreGuest:
                                     console=self.console, reader=None, punch=None, printer=None)
         for s in u.spool:
             self.vm.add_unit_record(KIND_OF_QUEUE[s.queue], s.vaddr)
+        fn = getattr(self.vm, "configure_assists", None)
+        if fn is not None:
+            host = self.session.host
+            fn(options=u.options, sassist=host.system_flags["SASSIST"] == "ON",
+               cpassist=host.system_flags["CPASSIST"] == "ON")
 
     def _console_line(self, text: str) -> None:
         """A 3215 line: trailing blanks are invisible on paper, so not sent."""
@@ -153,8 +158,22 @@ class CoreGuest:
         self._logon(size)
 
     def configure_assists(self, **switches) -> None:
-        """Kept for the assists layer (which reads ``assists``)."""
+        """SET ASSIST/SASSIST/CPASSIST/STBYPASS reach the assists layer
+        (assists.registry.AssistControl); MachineError if not allowed."""
         self.assists = switches
+        fn = getattr(self.vm, "configure_assists", None)
+        if fn is not None:
+            fn(**switches)
+
+    def set_tracing(self, on: bool) -> None:
+        """TRACE or ADSTOP active: VMA is off for this user, as in VM/370."""
+        ctl = getattr(self.vm, "assist", None)
+        if ctl is not None:
+            ctl.set_tracing(on)
+
+    def query_assist(self) -> list[str]:
+        fn = getattr(self.vm, "query_assist", None)
+        return fn() if fn is not None else []
 
     @property
     def waiting_for_console(self) -> bool:

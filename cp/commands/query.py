@@ -160,7 +160,8 @@ def cmd_query(ctx: Context, args: list[str]) -> list[str]:
         return [f"{name} {host.system_flags[name]}"]
     if name == "ASSIST":
         st = s.settings
-        return [f"ASSIST {st['ASSIST']} {st['ASSIST_SVC']} {st['ASSIST_TMR']}, STBYPASS {st['STBYPASS']}, "
+        detail = getattr(s.guest, "query_assist", lambda: [])()
+        return detail or [f"ASSIST {st['ASSIST']} {st['ASSIST_SVC']} {st['ASSIST_TMR']}, STBYPASS {st['STBYPASS']}, "
                 f"SASSIST {host.system_flags['SASSIST']}, CPASSIST {host.system_flags['CPASSIST']}"]
     if name == "CPUID":
         cpu = getattr(s.guest, "cpu", None)

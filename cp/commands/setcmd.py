@@ -8,6 +8,8 @@ unknown command, as VM/370 did.
 """
 from __future__ import annotations
 
+from s370.errors import MachineError
+
 from .messages import CPError
 from .registry import Context, abbrev, command
 
@@ -37,13 +39,18 @@ OPERANDS = (
 
 
 def configure_assists(session) -> None:
-    """Hand the current assist switches to the guest machine, if it takes them."""
+    """Hand the current assist switches to the guest machine, if it takes them.
+    The assists layer may refuse (MachineError: e.g. STBYPASS for a user whose
+    directory entry lacks OPTION STBYPASS); that becomes DMKCFC003E."""
     fn = getattr(session.guest, "configure_assists", None)
     if fn is not None:
         s = session.settings
-        fn(assist=s["ASSIST"] == "ON", svc=s["ASSIST_SVC"] == "SVC", tmr=s["ASSIST_TMR"] == "TMR",
-           stbypass=s["STBYPASS"], sassist=session.host.system_flags["SASSIST"] == "ON",
-           cpassist=session.host.system_flags["CPASSIST"] == "ON")
+        try:
+            fn(assist=s["ASSIST"] == "ON", svc=s["ASSIST_SVC"] == "SVC", tmr=s["ASSIST_TMR"] == "TMR",
+               stbypass=s["STBYPASS"], sassist=session.host.system_flags["SASSIST"] == "ON",
+               cpassist=session.host.system_flags["CPASSIST"] == "ON")
+        except MachineError:
+            raise CPError("CFC", 3, f"STBYPASS {s['STBYPASS']}") from None
 
 
 @command("SET")
@@ -83,7 +90,19 @@ def cmd_set(ctx: Context, args: list[str]) -> list[str]:
         if v not in ("VR", "OFF"):
             if not (v.endswith("K") and v[:-1].isdigit() and int(v[:-1]) % 4 == 0):
                 raise ctx.error(26)
+        opts = s.user.options
+        if v != "OFF" and not (opts.get("STBYPASS") or opts.get("VIRT=REAL")):
+            raise CPError("CFC", 3, f"STBYPASS {v}")       # the directory must allow it
+        if v == "VR" and not opts.get("VIRT=REAL"):
+            raise CPError("CFC", 3, f"STBYPASS {v}")
+        old = s.settings["STBYPASS"]
         s.settings["STBYPASS"] = v
+        try:
+            configure_assists(s)
+        except CPError:
+            s.settings["STBYPASS"] = old
+            raise
+        return []
     else:
         if len(vals) != 1 or vals[0] not in values:
             raise ctx.error(26)

@@ -100,6 +100,9 @@ def update(session) -> None:
     active = bool(session.trace.events) or session.adstop is not None
     if hasattr(session.guest, "tracer"):
         session.guest.tracer = Tracer(session) if active else None
+    set_tracing = getattr(session.guest, "set_tracing", None)
+    if set_tracing is not None:
+        set_tracing(active)             # VM/370 turned VMA off for traced users
 
 
 @command("TRACE")

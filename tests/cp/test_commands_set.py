@@ -17,19 +17,25 @@ def test_set_switches_show_in_query_set():
                    "IMSG OFF, SMSG ON , STBYPASS OFF, SASSIST ON, CPASSIST ON"]
 
 
-def test_set_assist_and_stbypass_are_stored():
-    host, out = run(f"{LOGON}\nSET ASSIST OFF NOSVC NOTMR\nSET STB VR\nQ ASSIST\nSET STBYPASS 512K\n"
-                    "SET STBYPASS OFF")
-    assert out["T1"][2] == "ASSIST OFF NOSVC NOTMR, STBYPASS VR, SASSIST ON, CPASSIST ON"
-    s = host.sessions["GUEST1"].settings
-    assert (s["ASSIST"], s["ASSIST_SVC"], s["ASSIST_TMR"], s["STBYPASS"]) == ("OFF", "NOSVC", "NOTMR", "OFF")
+def test_set_assist_and_stbypass_are_stored(tmp_path):
+    d = tmp_path / "d.direct"
+    d.write_text("USER VR PW 1M 1M G\n OPTION VIRT=REAL STBYPASS\n CONSOLE 009 3215\n"
+                 "USER G PW 1M 1M G\n CONSOLE 009 3215\n")
+    host, out = run("LOGON VR PW\nSET ASSIST OFF NOSVC NOTMR\nSET STB VR\nQ SET\nSET STBYPASS 512K\n"
+                    "T2: LOGON G PW\nT2: SET STBYPASS VR\nT2: SET STBYPASS 64K\nT2: SET STBYPASS OFF",
+                    directory=str(d))
+    assert out["T1"][4] == "IMSG ON , SMSG OFF, STBYPASS VR, SASSIST ON, CPASSIST ON"
+    s = host.sessions["VR"].settings
+    assert (s["ASSIST"], s["ASSIST_SVC"], s["ASSIST_TMR"], s["STBYPASS"]) == ("OFF", "NOSVC", "NOTMR", "512K")
+    assert out["T2"][1:] == ["DMKCFC003E INVALID OPTION - STBYPASS VR",
+                             "DMKCFC003E INVALID OPTION - STBYPASS 64K"]
 
 
 def test_set_sassist_cpassist_are_class_c_and_system_wide():
     host, out = run(f"{LOGON}\nSET SASSIST OFF\nT2: LOGON MAINT CPCMS\nT2: SET SAS OFF\n"
-                    "T2: SET CPASSIST OFF\nT1: Q ASSIST")
+                    "T2: SET CPASSIST OFF\nT1: Q SET")
     assert out["T1"][2] == "DMKCFC001E ?CP: SASSIST"
-    assert out["T1"][-1] == "ASSIST ON SVC TMR, STBYPASS OFF, SASSIST OFF, CPASSIST OFF"
+    assert out["T1"][-1] == "IMSG ON , SMSG OFF, STBYPASS OFF, SASSIST OFF, CPASSIST OFF"
     assert host.system_flags == {"SASSIST": "OFF", "CPASSIST": "OFF"}
 
 
@@ -55,3 +61,23 @@ def test_set_errors():
         "DMKCFC026E OPERAND MISSING OR INVALID", "DMKCFC002E INVALID OPERAND - FOO",
         "DMKCFC026E OPERAND MISSING OR INVALID", "DMKCFC026E OPERAND MISSING OR INVALID",
         "DMKCFC001E ?CP: LOGMSG"]
+
+
+def test_assist_switches_reach_the_assists_layer_on_the_cp_core(tmp_path):
+    import pytest
+
+    from s370vm.cmd_cp import build_host
+    cp = pytest.importorskip("cp")
+    pytest.importorskip("assists.registry")
+    if not hasattr(cp, "System"):
+        pytest.skip("the CP core (cp.System) is not in this tree")
+    cfg = tmp_path / "sys.cfg"
+    cfg.write_text("ASSIST VMA ECPS STBYPASS\n")
+    host = build_host(config=str(cfg), engine="core")
+    host, out = run(f"{LOGON}\nQ ASSIST\nSET ASSIST OFF\nQ ASSIST\nSET STBYPASS VR\nQ SET", host=host)
+    t = out["T1"][2:]
+    assert any(ln.startswith("ASSISTS IN EFFECT: VMA+ECPS") for ln in t)
+    i = t.index("ASSIST OFF SVC TMR, SASSIST ON, CPASSIST ON, STBYPASS OFF")
+    assert t[i + 1].startswith("ASSISTS IN EFFECT: ECPS ")
+    assert "DMKCFC003E INVALID OPTION - STBYPASS VR" in t      # no OPTION STBYPASS in GUEST1's entry
+    assert t[-1].endswith("STBYPASS OFF, SASSIST ON, CPASSIST ON")
