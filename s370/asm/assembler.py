@@ -311,6 +311,10 @@ class Assembler:
             if op is None:
                 continue
             for lit in _literals_in(op):
+                if lit.type == "V" and isinstance(lit.nominal, tuple):
+                    for e in lit.nominal:
+                        if e[0] == "sym":
+                            self.external(e[1], "ER")
                 key = self.lit_key(lit, st)
                 if key not in self.pending:
                     self.pending[key] = (lit, st)
