@@ -71,7 +71,9 @@ def _command(lineno: int, verb: str, rest: str, line: str) -> Command:
     if verb == "wait":
         body = rest.strip()
         timeout = DEFAULT_TIMEOUT
-        if body[:1] in "\"'":
+        if not body:
+            raise MachineError("wait needs a text to wait for")
+        if body[0] in "\"'":
             words = shlex.split(body)
             text = words[0]
             if len(words) > 2:
