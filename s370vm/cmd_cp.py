@@ -1,6 +1,7 @@
 """``s370vm cp``: the ready VM/370-style system.
 
     s370vm cp [--directory FILE] [--config FILE] [--port N] [--script FILE] [--data DIR]
+              [--engine auto|core|bare] [--max-instructions N]
 
 Without options it starts the built-in system (cp/defaults): the operator console
 on this terminal and a telnet server on 127.0.0.1:3270 where every connection is
@@ -34,16 +35,17 @@ def add_parser(sub) -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=3270, help="telnet port on 127.0.0.1 (0 = none; default 3270)")
     p.add_argument("--script", help="run CP commands from FILE and print the responses")
     p.add_argument("--data", help="directory for persistent data (spool files)")
-    p.add_argument("--engine", choices=("bare", "core"), default="bare",
-                   help="guest machines: 'bare' (CP simulates I/O on a plain CPU) or 'core' "
-                        "(the CP core's interpretive execution)")
+    p.add_argument("--engine", choices=("auto", "bare", "core"), default="auto",
+                   help="guest machines: 'core' (the CP core's interpretive execution, with the "
+                        "assists), 'bare' (a plain CPU, CP simulating its I/O); 'auto' (default) "
+                        "takes the core when it is installed")
     p.add_argument("--max-instructions", type=int, default=5_000_000,
                    help="guest instructions run after each script line (default 5000000)")
     return p
 
 
 def build_host(directory: str | None = None, data: str | None = None, config: str | None = None,
-               engine: str = "bare"):
+               engine: str = "auto"):
     """The CP host: directory, spool (persistent under ``data``), named systems;
     ``engine`` chooses the guest machines (see cp/commands/coreguest.py)."""
     from cp import defaults
@@ -54,12 +56,23 @@ def build_host(directory: str | None = None, data: str | None = None, config: st
     host = Host(d, Spool(data), named_systems=defaults.named_systems())
     if config:
         _read_config(host, config)
+    if engine == "auto":
+        engine = "core" if core_available() else "bare"
     if engine == "core":
         from cp.commands.coreguest import core_factory
         host.guest_factory = core_factory(host)
     if directory is None:
         host.logon_hook = lambda userid: defaults.seed_reader(host, userid)
     return host
+
+
+def core_available() -> bool:
+    """Whether the CP core (cp.System: interpretive execution) is installed."""
+    try:
+        import cp
+    except ImportError:
+        return False
+    return hasattr(cp, "System")
 
 
 def _read_config(host, path: str) -> None:
