@@ -112,7 +112,8 @@ class Outcome:
 
 
 def run(code: bytes, *, regs: dict | None = None, mem: dict | None = None, cc: int = 0,
-        pm: int = 0, key: int = 0, setup=None, limit: int = 10_000) -> Outcome:
+        pm: int = 0, key: int = 0, setup=None, limit: int = 10_000,
+        size: int = 1 << 20) -> Outcome:
     """Run ``code`` at X'1000' (BC mode, supervisor, given CC, program mask and PSW
     key) followed by SVC 255. ``mem`` maps addresses to bytes placed first. With a
     nonzero ``key`` every storage key is set to it, so results must equal those of
@@ -126,7 +127,7 @@ def run(code: bytes, *, regs: dict | None = None, mem: dict | None = None, cc: i
             setup(m)
     psw = (key << 52) | (((cc << 4) | pm) << 24) | CODE
     regs = {CB: CODE, **(regs or {})}
-    m = run_code(code + END, regs=regs, setup=prepare, psw=psw, limit=limit)
+    m = run_code(code + END, regs=regs, setup=prepare, psw=psw, limit=limit, size=size)
     out = Outcome(m)
     assert out.ended or out.pgm is not None, "program neither ended nor took a program check"
     return out

@@ -171,3 +171,24 @@ def test_clcl_matches_model(a, b, pad):
     assert o.cc == (0 if k == n else (1 if x[k] < y[k] else 2))
     assert o.regs[2:6] == [0x900 + min(k, len(a)), len(a) - min(k, len(a)),
                            0xA00 + min(k, len(b)), (pad << 24) | (len(b) - min(k, len(b)))]
+
+
+def test_mvcl_overlap_check_with_second_operand_wrapping():
+    # second operand X'FFFFF0' for 32 bytes wraps to X'0F': a first operand at X'05' is
+    # inside it (destructive), one at X'10' is just right of it (moved)
+    o = mvcl({2: 0x05, 3: 0x20, 4: 0xFFFFF0, 5: 0x20}, size=1 << 24)
+    assert o.cc == 3
+    def place(m):
+        m.storage.mem[0xFFFFF0:0x1000000] = bytes(range(1, 17))
+        m.storage.mem[0:16] = bytes(range(17, 33))
+    o = mvcl({2: 0x2000, 3: 0x20, 4: 0xFFFFF0, 5: 0x20}, setup=place, size=1 << 24)
+    assert o.cc == 0 and o.mem(0x2000, 32) == bytes(range(1, 33))
+    assert o.regs[4:6] == [0x10, 0]
+
+
+def test_clcl_wraps():
+    def place(m):
+        m.storage.mem[0xFFFFFE:0x1000000] = b"AB"
+        m.storage.mem[0:2] = b"CD"
+    o = clcl({2: 0xFFFFFE, 3: 4, 4: 0x900, 5: 4}, {0x900: b"ABCE"}, setup=place, size=1 << 24)
+    assert o.cc == 1 and o.regs[2:6] == [0x1, 1, 0x903, 1]

@@ -324,3 +324,40 @@ def test_ts(key):
     o = run(S("TS", 0x900) + S("TS", 0x901), key=key, mem={0x900: b"\x00\x80"})
     assert o.mem(0x900, 2) == b"\xFF\xFF" and o.cc == 1
     assert run(S("TS", 0x900), key=key).cc == 0
+
+
+# ------------------------------------------------- 24-bit address wraparound
+WRAP = {"size": 1 << 24}
+
+
+def test_mvc_wraps_from_16m_to_zero():
+    # GA22-7000: operands wrap from 16,777,215 to 0
+    o = run(SS("MVC", 0xFFE, 4, 0x900, b1=2), regs={2: 0xFFF000}, mem={0x900: b"WXYZ"},
+            **WRAP)
+    assert o.mem(0xFFFFFE, 2) == b"WX" and o.mem(0, 2) == b"YZ"
+
+
+def test_clc_and_xc_wrap():
+    def place(m):
+        m.storage.mem[0xFFFFFF] = 0x41
+        m.storage.mem[0:3] = b"BCD"
+    o = run(SS("CLC", 0xFFF, 4, 0x900, b1=2), regs={2: 0xFFF000}, mem={0x900: b"ABCD"},
+            setup=place, **WRAP)
+    assert o.cc == 0
+    o = run(SS("XC", 0xFFF, 4, 0xFFF, b1=2, b2=2), regs={2: 0xFFF000}, setup=place, **WRAP)
+    assert o.cc == 0 and o.mem(0xFFFFFF, 1) == b"\x00" and o.mem(0, 3) == bytes(3)
+
+
+def test_stm_lm_wrap():
+    o = run(RS("STM", 4, 5, 0xFFC, b2=2) + RS("LM", 6, 7, 0xFFC, b2=2),
+            regs={2: 0xFFF000, 4: 0x11111111, 5: 0x22222222}, **WRAP)
+    assert o.mem(0xFFFFFC, 4) == w(0x11111111) and o.mem(0, 4) == w(0x22222222)
+    assert (o.regs[6], o.regs[7]) == (0x11111111, 0x22222222)
+
+
+def test_mvc_overlap_propagation_across_wrap():
+    # first operand one byte right of the second, the field wrapping at 16M
+    def place(m):
+        m.storage.mem[0xFFFFFE] = 0x5C
+    o = run(SS("MVC", 0xFFF, 4, 0xFFE, b1=2, b2=2), regs={2: 0xFFF000}, setup=place, **WRAP)
+    assert o.mem(0xFFFFFE, 2) == b"\x5C\x5C" and o.mem(0, 3) == b"\x5C" * 3
