@@ -37,8 +37,10 @@ def intro(host, port: int) -> list[str]:
     return lines
 
 
-async def console_main(host, port: int) -> int:
-    term = Terminal(host, "GRAF 0C0", lambda line: print(line, flush=True))
+async def console_main(host, port: int, write=None) -> int:
+    """``write`` receives output lines (default: print above the prompt)."""
+    write = write or (lambda line: print(line, flush=True))
+    term = Terminal(host, "GRAF 0C0", write)
     stop = asyncio.Event()
     tasks = [asyncio.ensure_future(run_guests(host, stop))]
     if port:
@@ -52,7 +54,7 @@ async def console_main(host, port: int) -> int:
     )
     with patch_stdout():
         for ln in intro(host, port):
-            print(ln)
+            write(ln)
         try:
             while not host.shutdown:
                 try:

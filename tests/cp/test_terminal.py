@@ -90,3 +90,26 @@ def test_cp_defect_does_not_reach_the_user():
         registry.HANDLERS["QUERY"] = saved
     assert out[-1] == "DMKCFC001E ?CP: Q (INTERNAL ERROR LOGGED)"
     assert "ZeroDivisionError" in host.errors[-1]
+
+
+def test_operator_console_session():
+    """The prompt-toolkit operator console, fed through a pipe: logon, a query,
+    SHUTDOWN ends it."""
+    import asyncio
+
+    from prompt_toolkit.application import create_app_session
+    from prompt_toolkit.input import create_pipe_input
+    from prompt_toolkit.output import DummyOutput
+
+    from cp.console import COMMAND_WORDS, console_main
+    assert {"QUERY", "LOGON", "TRACE", "SPOOL"} <= set(COMMAND_WORDS)
+    host = build_host()
+    with create_pipe_input() as inp:
+        inp.send_text("LOGON OPERATOR OPERATOR\rQ USERS\rSHUTDOWN\r")
+        with create_app_session(input=inp, output=DummyOutput()):
+            lines: list[str] = []
+            rc = asyncio.run(asyncio.wait_for(console_main(host, 0, lines.append), 20))
+    out = "\n".join(lines)
+    assert rc == 0 and host.shutdown
+    assert "VM/370 ONLINE" in out and "001 USERS, 000 DIALED" in out
+    assert "DMKCKP961W SYSTEM SHUTDOWN COMPLETE" in out
