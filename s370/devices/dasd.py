@@ -391,21 +391,31 @@ class CKDDevice(Device):
             self.orient = DATA
             yield rec
 
+    def _read_through(self, cmd: int, rec: Record, first: bytes) -> Result:
+        """``first`` and the data of the record's overflow segments. If going on to
+        the next track fails (last head, or the file mask inhibits it), the bytes
+        read so far are still transferred, with the unit check."""
+        out = [first]
+        try:
+            for seg in self._overflow_segments(cmd, rec):
+                out.append(seg.data)
+        except _Check as chk:
+            return Result(chk.result.status, b"".join(out))
+        return Result(self._read_status(rec), b"".join(out))
+
     def _read_data(self, cmd, data):
         if self.orient not in (COUNT, KEY):
             self._next_count(cmd)
         rec = self._current()
         self.orient = DATA
-        out = rec.data + b"".join(seg.data for seg in self._overflow_segments(cmd, rec))
-        return Result(self._read_status(rec), out)
+        return self._read_through(cmd, rec, rec.data)
 
     def _read_kd(self, cmd, data):
         if self.orient != COUNT:
             self._next_count(cmd)
         rec = self._current()
         self.orient = DATA
-        more = b"".join(seg.data for seg in self._overflow_segments(cmd, rec))
-        return Result(self._read_status(rec), rec.key + rec.data + more)
+        return self._read_through(cmd, rec, rec.key + rec.data)
 
     def _read_count(self, cmd, data):
         rec = self._next_count(cmd)
@@ -414,8 +424,7 @@ class CKDDevice(Device):
     def _read_ckd(self, cmd, data):
         rec = self._next_count(cmd)
         self.orient = DATA
-        more = b"".join(seg.data for seg in self._overflow_segments(cmd, rec))
-        return Result(self._read_status(rec), visible_count(rec) + rec.key + rec.data + more)
+        return self._read_through(cmd, rec, visible_count(rec) + rec.key + rec.data)
 
     def _read_r0(self, cmd, data):
         if cmd & MULTITRACK:

@@ -408,6 +408,18 @@ def test_track_overflow_write_special_ckd_and_read_across_tracks(dev, vol):
     assert last(res).status == UC and sense(dev)[1] == EOC
 
 
+def test_overflow_continuation_refused_still_transfers_first_segment(dev):
+    """With multitrack inhibited by the file mask, the head switch of an overflow
+    record fails: the segment already read is transferred, then unit check, file
+    protected (how DMKDDR finds overflow segments and dumps them one by one)."""
+    find(dev, 1, 3, 0, (0x01, count_field(1, 3, 1, 0, 4) + b"1111"))
+    find(dev, 1, 4, 0, (0x1D, count_field(1, 4, 1, 0, 3) + b"222"))
+    res = run(dev, (0x07, bbcchh(1, 3)), (0x1F, b"\x18"), (0x31, cchhr(1, 3, 1)), (TIC, 2),
+              (0x06, 4))
+    assert last(res).status == UC and last(res).data == b"1111"
+    assert sense(dev)[1] == FP
+
+
 def test_track_full_is_invalid_track_format(dev):
     big = count_field(1, 1, 1, 0, 13030) + bytes(13030)
     assert last(find(dev, 1, 1, 0, (0x1D, big))).status == CE_DE
@@ -633,3 +645,48 @@ def test_dmkddr_prints_cylinder_0(tmp_path, capsys):
     for head in range(19):
         assert f"CYL 000 HD {head:02d} HOME ADDRESS 00000000{head:02X}" in printed
     assert "END OF PRINT" in printed
+
+
+@pytest.mark.skipif(not (REAL / "dmkddr.aws").exists(),
+                    reason=f"real IBM media not found in {REAL} (CI keeps it beside the clone)")
+def test_dmkddr_dump_to_tape_and_restore_reproduces_volume(tmp_path, capsys):
+    """DMKDDR dumps cylinders 0-2 (including a track-overflow record) to a scratch
+    AWS tape, rewinds and unloads it; the operator remounts it and DMKDDR restores it
+    onto a second volume, which then holds exactly the same tracks."""
+    for module in ("s370.operator", "s370.devices.console", "s370.devices.printer", "s370vm.cmd_ipl"):
+        pytest.importorskip(module)
+    from s370vm.main import main
+    from s370.devices.ckd import CKDImage
+    src, dst, scratch = tmp_path / "src.3330", tmp_path / "dst.3330", tmp_path / "scratch.aws"
+    create_image(src, geometry("3330"), "SPOOL0")
+    create_image(dst, geometry("3330"), "SPOOL0")
+    scratch.write_bytes(b"")
+    d = DASD3330(0x151, [str(src)])
+    find(d, 1, 0, 0, *[(0x1D, count_field(1, 0, r, 0, 4000) + bytes([r]) * 4000) for r in (1, 2, 3)],
+         (0x01, count_field(1, 0, 4, 0, 500) + b"o" * 500))
+    find(d, 1, 1, 0, (0x1D, count_field(1, 1, 1, 0, 300) + b"v" * 300),
+         (0x1D, count_field(1, 1, 2, 8, 20) + b"KEY00002" + b"w" * 20))
+    d.close()
+    (tmp_path / "m.cnf").write_text(
+        "MAINSIZE 1\nCPUMODEL 3158\n009 1052\n00E 1403 print00e.txt\n151 3330 src.3330\n"
+        f"152 3330 dst.3330\n181 3420 {REAL / 'dmkddr.aws'} ro\n182 3420 scratch.aws\n")
+    (tmp_path / "ops").write_text("\n".join([
+        "wait ENTER: 60", "send SYSPRINT 00E", "wait ENTER: 60", "send INPUT 151 3330 SPOOL0",
+        "wait ENTER: 60", "send OUTPUT 182 3420", "wait ENTER: 60", "send DUMP 0 TO 2",
+        'wait "NULL LINE" 60', "send", 'wait "END OF DUMP" 300', "devinit 182 scratch.aws",
+        "wait ENTER: 60", "send INPUT 182 3420", "wait ENTER: 60", "send OUTPUT 152 3330 SPOOL0",
+        "wait ENTER: 60", "send RESTORE ALL", 'wait "END OF RESTORE" 300', ""]))
+    capsys.readouterr()
+    rc = main(["ipl", "181", "--config", str(tmp_path / "m.cnf"), "--script", str(tmp_path / "ops"),
+               "--json"])
+    report = json.loads(capsys.readouterr().out)
+    assert rc == 0, report.get("error")
+    assert scratch.stat().st_size > 3 * 19 * 8
+    a, b = CKDImage(src), CKDImage(dst)
+    for cyl in range(3):
+        for head in range(19):
+            ta, tb = a.read_track(cyl, head), b.read_track(cyl, head)
+            assert (tb.ha, tb.records) == (ta.ha, ta.records), (cyl, head)
+    assert b.read_track(1, 0).records[4].count[:2] == b"\x80\x01"   # the overflow flag survived
+    a.close()
+    b.close()
