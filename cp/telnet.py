@@ -75,6 +75,8 @@ class TelnetCP:
                 except EOFError:
                     break
                 term.handle_line(line)
+        except asyncio.CancelledError:
+            pass        # the server is stopping: end quietly (prompt-toolkit would print it)
         finally:
             term.hangup()
             self.terminals.discard(term)
@@ -89,6 +91,10 @@ class TelnetCP:
         try:
             await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
         finally:
+            for conn in list(self.server.connections):
+                with contextlib.suppress(Exception):
+                    conn.close()            # ends the prompt with EOF: a normal hang-up
+            await asyncio.sleep(0.05)
             for t in tasks:
                 t.cancel()
             for t in tasks:
