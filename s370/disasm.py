@@ -80,9 +80,11 @@ def decode(code: bytes, offset: int = 0, address: int = 0) -> Line:
     return Line(address, data, mnemonic, ",".join(parts))
 
 
-def disassemble(code: bytes, start: int = 0, length: int | None = None, base: int = 0) -> list[Line]:
-    """Disassemble ``code`` (loaded at ``base``) from address ``start`` for
-    ``length`` bytes (default: to the end)."""
+def disassemble(code: bytes, start: int | None = None, length: int | None = None,
+                base: int = 0) -> list[Line]:
+    """Disassemble ``code`` (loaded at ``base``) from address ``start`` (default
+    ``base``) for ``length`` bytes (default: to the end)."""
+    start = base if start is None else max(start, base)
     end = len(code) + base if length is None else min(len(code) + base, start + length)
     out = []
     a = start

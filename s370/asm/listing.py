@@ -88,7 +88,7 @@ def cross_reference(asm) -> list[str]:
         sect = asm.by_rid.get(rid)
         esd = f"{sect.esdid:08X}" if sect is not None and sect.esdid else ("FFFFFFFF" if sect else "00000000")
         value = asm.address(s.off, s.rel) & 0xFFFFFFFF
-        refs = " ".join(str(r) for r in sorted(set(s.refs)))
+        refs = " ".join(str(r) for r in sorted(set(s.refs)) if r)
         r = "A" if not s.rel else ("R" if len(s.rel) == 1 else "C")
         out.append(f"{name:<8} {s.length:>6} {value:08X} {esd}  {r}  {s.type:<4} {s.defn:>5}  {refs}".rstrip())
     lits = [st for st in asm.stmts if st.kind == "literal"]

@@ -415,7 +415,13 @@ class Preprocessor:
                 continue
             op = st.op
             if op == "MACRO":
-                i = self.define(body, i, st)
+                j = self.define(body, i, st)
+                if call is None:
+                    # open-code definitions are listed, as HLASM lists them
+                    for d in [st] + body[i:j]:
+                        shown = Stmt(d.file, d.line, d.text, kind="macdef", lines=d.lines)
+                        self.out.append(shown)
+                i = j
                 continue
             if op == "COPY" and "&" not in st.operands:
                 members = self.copy_member(st)

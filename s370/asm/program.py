@@ -47,7 +47,7 @@ def with_entry_psw(image: bytes, entry: int | None) -> bytes:
     return bytes(img)
 
 
-def load_program_file(path: str, messages=sys.stderr) -> bytes:
+def load_program_file(path: str, messages=None) -> bytes:
     """Core image for FILE (see the module docstring). Assembly messages go to
     ``messages``; a source with errors (rc >= 8) raises AssemblyFailed."""
     p = Path(path)
@@ -60,6 +60,7 @@ def load_program_file(path: str, messages=sys.stderr) -> bytes:
         return with_entry_psw(bytes(prog.image), prog.entry)
     if looks_like_source(p, data):
         a = assemble(data.decode("utf-8", errors="replace"), str(p))
+        messages = messages if messages is not None else sys.stderr
         for m in a.errors:
             print(m.format(), file=messages)
         if a.rc >= 8:
