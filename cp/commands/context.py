@@ -12,7 +12,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable
 
-from s370.ebcdic import to_ascii
+from s370.ebcdic import to_ascii, to_ebcdic
 
 from ..directory import Directory, Minidisk, User
 from ..spool import Spool, VirtualUnitRecord
@@ -65,9 +65,7 @@ class VDev:
                 return CE | DE, 0
             if op == 2:
                 if guest.typeahead:
-                    line = guest.typeahead.pop(0)
-                    from s370.ebcdic import to_ebcdic
-                    data = to_ebcdic(line)[:count]
+                    data = to_ebcdic(guest.typeahead.pop(0))[:count]
                     mem[addr:addr + len(data)] = data
                     return CE | DE, count - len(data)
                 guest.pending_read = (vaddr, ccw_addr, (cmd, addr, flags, count))

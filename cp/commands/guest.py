@@ -21,7 +21,6 @@ from __future__ import annotations
 import time
 from typing import Callable, Protocol
 
-from s370 import psw as pswmod
 from s370.ebcdic import to_ascii, to_ebcdic
 from s370.errors import PGM_PRIVILEGED, PGM_SPECIFICATION, ProgramInterrupt, StateChange
 from s370.machine import Machine
@@ -408,7 +407,3 @@ class BareGuest:
                 self.output(ln)
             cpu.cc = 0
         cpu.gpr[ry] = rc
-
-
-def format_psw(value: int) -> str:
-    return pswmod.format_psw(value)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from s370 import psw as pswmod
 
 from ..directory import parse_vaddr
+from .guest import STOP_ADSTOP, STOP_CHECK, STOP_DISABLED
 from .messages import CPError
 from .registry import Context, abbrev, command
 
@@ -121,15 +122,12 @@ def cmd_system(ctx: Context, args: list[str]) -> list[str]:
 
 
 def report_stop(session, reason: str) -> None:
-    """Tell the user why the guest stopped and put the terminal in CP READ."""
+    """Tell the user why the guest stopped and put the terminal in CP READ (a
+    trace stop was already announced by its trace line)."""
     session.running = False
-    if reason == "disabled-wait":
+    if reason == STOP_DISABLED:
         session.out(f"DMKDSP450W CP ENTERED; DISABLED WAIT PSW {pswmod.format_psw(session.guest.get_psw())}")
-    elif reason == "checkstop":
+    elif reason == STOP_CHECK:
         session.out("DMKDSP450W CP ENTERED; CHECK-STOP STATE")
-    elif reason == "adstop":
+    elif reason == STOP_ADSTOP:
         session.out(f"ADSTOP AT {session.guest.get_psw() & 0xFFFFFF:06X}")
-    elif reason == "trace":
-        pass                        # the trace line itself was the message
-    elif reason == "cp":
-        pass

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from s370.isa import lookup
 
+from .guest import STOP_ADSTOP, STOP_TRACE
 from .registry import Context, abbrev, command
 
 #: (keyword, minimum length, event names it selects)
@@ -48,7 +49,7 @@ class Tracer:
         if s.adstop is not None and ia == s.adstop:
             s.adstop = None
             update(s)
-            return "adstop"
+            return STOP_ADSTOP
         if not s.trace.events or ia + 2 > guest.size:
             self.before = None
             return None
@@ -91,7 +92,7 @@ class Tracer:
         for ln in lines:
             s.out(ln)
         if lines and not s.trace.run:
-            return "trace"
+            return STOP_TRACE
         return None
 
 
