@@ -185,9 +185,14 @@ def device_header(geom: Geometry, track_size: int) -> bytes:
 
 
 class CKDImage:
-    """An open CKD image file. Tracks are parsed on first use and cached; writes go
-    through to the file at once (``os.pwrite``), so the image on disk is always what
-    the device shows; ``close`` fsyncs."""
+    """An open CKD image file. Tracks are parsed on first use and the most recent
+    ``CACHE_TRACKS`` kept parsed; writes go through to the file at once
+    (``os.pwrite``), so the image on disk is always what the device shows; ``close``
+    fsyncs."""
+
+    #: Parsed tracks kept in memory (a few cylinders: a whole volume would cost
+    #: hundreds of megabytes of Python objects, and re-reading a track is cheap).
+    CACHE_TRACKS = 256
 
     def __init__(self, path: str | os.PathLike, devtype: int | None = None, readonly: bool = False):
         self.path = Path(path)
@@ -250,8 +255,16 @@ class CKDImage:
         trk = cyl * self.heads + head
         track = self._cache.get(trk)
         if track is None:
-            track = self._cache[trk] = parse_track(self._slot(trk))
+            track = parse_track(self._slot(trk))
+            self._remember(trk, track)
         return track
+
+    def _remember(self, trk: int, track: Track) -> None:
+        cache = self._cache
+        cache.pop(trk, None)
+        cache[trk] = track
+        if len(cache) > self.CACHE_TRACKS:
+            del cache[next(iter(cache))]
 
     def fits(self, track: Track) -> bool:
         return track.used() <= self.track_size
@@ -259,7 +272,7 @@ class CKDImage:
     def write_track(self, cyl: int, head: int, track: Track) -> None:
         """Write the track through to the file (the caller has checked ``fits``)."""
         trk = cyl * self.heads + head
-        self._cache[trk] = track
+        self._remember(trk, track)
         os.pwrite(self.fd, track.image(self.track_size), DEVHDR_SIZE + trk * self.track_size)
 
     def close(self) -> None:

@@ -151,3 +151,19 @@ def test_bad_volser(bad):
 
 def test_volser_uppercased():
     assert check_volser("bbb#1") == "BBB#1"
+
+
+def test_track_cache_is_bounded_and_rereads_the_file(tmp_path, monkeypatch):
+    path = small_volume(tmp_path, cyls=3)
+    img = CKDImage(path, 0x3330)
+    monkeypatch.setattr(img, "CACHE_TRACKS", 4)
+    for head in range(10):
+        img.read_track(1, head)
+    assert len(img._cache) == 4
+    t = img.read_track(1, 0)                      # evicted: parsed again from the file
+    assert t.ha == bytes((0, 0, 1, 0, 0))
+    img.write_track(2, 2, Track(t.ha[:1] + bytes((0, 2, 0, 2)), []))
+    for head in range(10):
+        img.read_track(0, head)
+    assert img.read_track(2, 2).records == []     # the write reached the file
+    img.close()
