@@ -18,6 +18,9 @@ from ..directory import Directory, Minidisk, User
 from ..spool import Spool, VirtualUnitRecord
 from .guest import CE, DE, UC, UE, BareGuest
 
+#: Seconds a disconnected machine may wait for its console before CP logs it off.
+DISCONNECT_TIMEOUT = 15 * 60
+
 #: Virtual device kinds as QUERY VIRTUAL names them.
 KINDS = ("CONS", "RDR", "PUN", "PRT", "DASD", "TAPE", "GRAF", "CTCA", "TIMER", "LINE")
 
@@ -228,10 +231,18 @@ class Host:
     # ------------------------------------------------------- running
     def run_guests(self, budget: int | None = None) -> bool:
         """Give every running guest one slice. True if any guest did work (so
-        the caller should call again soon)."""
+        the caller should call again soon). A disconnected machine that waits for
+        its console or has stopped is logged off after DISCONNECT_TIMEOUT, as
+        VM/370 did after 15 minutes."""
         from .registry import guest_stopped
         worked = False
         for s in list(self.sessions.values()):
+            if s.disconnected and s.disconnect_time is not None \
+                    and s.status in ("CP READ", "VM READ") \
+                    and self.clock() - s.disconnect_time >= DISCONNECT_TIMEOUT:
+                from .logon import end_session
+                end_session(s, forced=True)
+                continue
             if not s.running:
                 continue
             reason = s.guest.run(budget or self.slice)

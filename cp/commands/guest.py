@@ -398,7 +398,7 @@ class BareGuest:
         if flags & 0x40:
             buf = cpu.gpr[(rx + 1) & 15] & 0xFFFFFF
             size = cpu.gpr[(ry + 1) & 15] & 0xFFFF
-            data = to_ebcdic("\n".join(lines)).replace(b"\x25", b"\x15")
+            data = b"".join(to_ebcdic(ln) + b"\x15" for ln in lines)    # X'15' ends each line
             cpu.store(buf, data[:size]) if size else None
             cpu.gpr[(ry + 1) & 15] = min(len(data), size) if len(data) <= size else len(data) - size
             cpu.cc = 1 if len(data) > size else 0

@@ -121,3 +121,22 @@ def test_monitor_session_on_the_cp_core():
     assert "001 USERS, 000 DIALED" in t and "RC = 37" in t
     assert t[-1] == "DMKDSP450W CP ENTERED; DISABLED WAIT PSW 00020000 00000000"
     assert type(host.sessions["GUEST1"].guest).__name__ == "CoreGuest"
+
+
+def test_diagnose_08_with_response_buffer():
+    """DIAGNOSE X'08' with the X'40' flag: the response goes to the buffer at
+    R(x+1), its length to R(y+1), CC 0 when it fits."""
+    out = lines(f"""
+        {LOGON}
+        ST 900 D840E4E2 C5D9E240
+        ST G2 900 A00 40000007 64
+        ST S800 83240008 82000B00
+        ST B00 00020000 00000C00
+        ST PSW 0 800
+        BEGIN
+        D G4-5
+        D TA00.20
+        """)[2:]
+    assert out[0] == "DMKDSP450W CP ENTERED; DISABLED WAIT PSW 00020000 00000C00"
+    assert out[1] == "GPR  4 = 00000000 00000016"      # 21 characters and X'15'
+    assert out[2].endswith("*001 USERS, 000 D*") and out[3].endswith("*IALED...........*")

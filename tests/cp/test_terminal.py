@@ -113,3 +113,23 @@ def test_operator_console_session():
     assert rc == 0 and host.shutdown
     assert "VM/370 ONLINE" in out and "001 USERS, 000 DIALED" in out
     assert "DMKCKP961W SYSTEM SHUTDOWN COMPLETE" in out
+
+
+def test_disconnected_machine_waiting_for_console_is_logged_off_after_15_minutes():
+    now = [1_000_000.0]
+    host = build_host()
+    host.clock = lambda: now[0]
+    out: list[str] = []
+    t = Terminal(host, "GRAF 0C1", out.append)
+    t.handle_line("LOGON GUEST1 GUEST")
+    t.handle_line("IPL 00C")
+    host.settle()
+    t.handle_line("#CP DISC")
+    host.settle()
+    now[0] += 14 * 60
+    host.run_guests()
+    assert "GUEST1" in host.sessions
+    now[0] += 60
+    host.run_guests()
+    assert "GUEST1" not in host.sessions
+    assert any("USER DSC LOGOFF AS GUEST1" in ln and ln.endswith("FORCED") for ln in host.oplog)
