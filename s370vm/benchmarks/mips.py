@@ -2,8 +2,10 @@
 
 The guest (``guests/s370/bench/mips.asm``) is a self-checking loop with the mix of
 compiled application code; it runs on the bare machine for a fixed number of
-instructions, several times, and the median wall-clock time gives MIPS. Each run
-uses a fresh machine; assembling and building it are not timed.
+instructions, several times, and the median wall-clock time gives MIPS (the median
+process CPU time gives ``cpu_mips``, steadier on a shared host; ``host_loop_ns``
+calibrates the host's Python speed at the time). Each run uses a fresh machine;
+assembling and building it are not timed.
 """
 from __future__ import annotations
 
@@ -32,36 +34,55 @@ def guest_image() -> bytes:
     return asm.core
 
 
-def timed_run(image: bytes, instructions: int) -> tuple[int, float]:
-    """Run the guest for ``instructions``; (instructions executed, seconds)."""
+def host_loop_ns(iterations: int = 1_000_000) -> float:
+    """Nanoseconds per iteration of a trivial Python loop (process time): a
+    calibration that tells how fast this host ran Python during the benchmark,
+    so figures taken on a busy or a quiet machine can be compared."""
+    t0 = time.process_time()
+    x = 0
+    for i in range(iterations):
+        x += i
+    return (time.process_time() - t0) / iterations * 1e9
+
+
+def timed_run(image: bytes, instructions: int) -> tuple[int, float, float]:
+    """Run the guest for ``instructions``; (instructions executed, wall seconds,
+    process CPU seconds)."""
     from s370.machine import Machine
     m = Machine(STORAGE)
     m.load_image(image)
     m.ipl_psw()
+    c0 = time.process_time()
     t0 = time.perf_counter()
     result = m.run(instructions)
     seconds = time.perf_counter() - t0
+    cpu_seconds = time.process_time() - c0
     if result.stop != "limit":
         raise MachineError(f"the mips guest stopped ({result.stop}) after {result.instructions} "
                            f"instructions with PSW {m.cpu.psw:016X}: a self-check failed")
-    return result.instructions, seconds
+    return result.instructions, seconds, cpu_seconds
 
 
 def run(args) -> dict:
     n = getattr(args, "instructions", None) or DEFAULT_INSTRUCTIONS
     runs = getattr(args, "runs", 3) or 3
     image = guest_image()
-    times = []
+    times, cpu_times = [], []
     executed = 0
     for _ in range(runs):
-        executed, seconds = timed_run(image, n)
+        executed, seconds, cpu_seconds = timed_run(image, n)
         times.append(seconds)
+        cpu_times.append(cpu_seconds)
     median = statistics.median(times)
+    cpu_median = statistics.median(cpu_times)
     return {
         "instructions": executed,
         "seconds": median,
         "mips": executed / median / 1e6 if median > 0 else 0.0,
+        "cpu_seconds": cpu_median,
+        "cpu_mips": executed / cpu_median / 1e6 if cpu_median > 0 else 0.0,
         "runs": len(times),
+        "host_loop_ns": host_loop_ns(),
         "python": platform.python_version(),
         "guest": GUEST.name,
     }

@@ -16,6 +16,8 @@ def test_bench_mips_json_small_run(capsys):
     assert out["instructions"] == 20000 and out["runs"] == 1
     assert out["seconds"] > 0 and out["mips"] > 0
     assert out["mips"] == pytest.approx(out["instructions"] / out["seconds"] / 1e6)
+    assert out["cpu_mips"] == pytest.approx(out["instructions"] / out["cpu_seconds"] / 1e6)
+    assert out["host_loop_ns"] > 0
 
 
 def test_bench_text_output_lists_figures(capsys):
@@ -44,5 +46,5 @@ def test_mips_guest_self_check_detects_a_wrong_result():
     image[at + 3] ^= 1
     with pytest.raises(MachineError, match="self-check failed"):
         mips.timed_run(bytes(image), 20000)
-    executed, seconds = mips.timed_run(asm.core, 20000)
-    assert executed == 20000 and seconds > 0
+    executed, seconds, cpu_seconds = mips.timed_run(asm.core, 20000)
+    assert executed == 20000 and seconds > 0 and cpu_seconds > 0
