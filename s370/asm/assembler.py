@@ -350,14 +350,16 @@ class Assembler:
         for key, (lit, first) in self.pending.items():
             self.st = first
             try:
+                if lit.dup is not None and self.absval(lit.dup) == 0:
+                    raise AsmError("ASMA067S Illegal duplication factor in literal " + lit.text, 12)
                 size, length = self.dc_size([lit], first)
             except AsmError as exc:
                 self._err(first, exc)
                 continue
             g = 0 if size % 8 == 0 else 1 if size % 4 == 0 else 2 if size % 2 == 0 else 3
-            groups[g].append((key, lit, size, length))
+            groups[g].append((key, lit, first, size, length))
         for grp in groups:
-            for key, lit, size, length in grp:
+            for key, lit, first, size, length in grp:
                 off = sect.loc
                 ls = Stmt(st.file, st.line, f"{'':15}{lit.text}", kind="literal", gen=False,
                           lines=[f"{'':15}{lit.text}"])
@@ -367,6 +369,9 @@ class Assembler:
                 ls.sect = sect
                 ls.pool = self.pool_no
                 ls.stmt_no = 0
+                # '*' in a literal is the address of the instruction that uses it
+                fs = getattr(first, "sect", None) or sect
+                ls.star = (getattr(first, "loc", off), ((fs.rid, 1),))
                 self.lit_addr[(self.pool_no, key)] = (off, ((sect.rid, 1),), length)
                 self.stmts.append(ls)
                 self.set_loc(off + size)
@@ -710,7 +715,7 @@ class Assembler:
             st.obj = b""
             if st.kind == "literal":
                 self.cur = st.sect
-                self.loc_off, self.loc_rel = st.loc, ((st.sect.rid, 1),)
+                self.loc_off, self.loc_rel = st.star
                 try:
                     self.emit_dc(st, [st.lit], st.loc)
                 except (AsmError, ParseError, ConstantError) as exc:
@@ -880,7 +885,7 @@ class Assembler:
                 one = bytes(length)  # DS-like DC without nominal: HLASM requires one
                 self.report(st, 8, "ASMA071E DC needs a nominal value")
             elif isinstance(op.nominal, tuple):
-                for k, e in enumerate(op.nominal):
+                for e in op.nominal:
                     one += self.address_constant(op.type, e, length, pos + len(one), st)
             else:
                 for v, ln in zip(K.split_values(op.type, op.nominal), lens):
@@ -902,6 +907,10 @@ class Assembler:
         self.emit(st, off, bytes(out))
 
     def address_constant(self, typ: str, node, length: int, pos: int, st: Stmt) -> bytes:
+        """One A/Y/V/S constant at section offset ``pos``. Outside literals, '*'
+        is the constant's own first byte (HLASM: updated for each duplication)."""
+        if st.kind != "literal":
+            self.loc_off = pos
         if typ == "V":
             if node[0] != "sym":
                 raise AsmError("ASMA143E V-type constant needs an external symbol name")
@@ -920,7 +929,7 @@ class Assembler:
                 continue
             if c not in (1, -1):
                 raise AsmError("ASMA061E Complex relocatable expression in address constant")
-            if length < 2 or (typ == "A" and length < 3 and sect.kind in ("SD", "PC")):
+            if length < 2:
                 raise AsmError(f"ASMA066W Relocatable {typ}-type constant with length {length}", 8)
             v += c * self.origin_of(rid)
             if self.cur.kind != "DSECT":

@@ -121,3 +121,24 @@ def test_expressions_absolute_and_relocatable():
                            " (multiplication and division take absolute terms only)"]
     assert a.core[8:12].hex() == "0000000c"
 
+
+
+def test_location_counter_in_address_constants():
+    # outside literals '*' is each constant's own first byte, also per duplication
+    assert code("|DC|A(*,*)", "|DC|2A(*)", "|DC|Y(*-2)") == \
+        "00000000" "00000004" "00000008" "0000000C" "000E"
+
+
+def test_location_counter_in_literals_is_the_instruction():
+    a = asm("T|CSECT|", "|USING|T,15", "|L|1,=A(*)", "|L|2,=A(*)", "|L|3,=A(*+2)")
+    assert a.errors == []
+    # three separate literals (each use of a literal with * is its own), pool at X'10'
+    assert a.core.hex().upper() == ("5810F010" "5820F014" "5830F018" "00000000"
+                                    "00000000" "00000004" "0000000A")
+    assert a.listing.count("=A(*)") >= 2
+
+
+def test_relocatable_address_constant_lengths():
+    assert asm("T|CSECT|", "|DC|AL2(T)").errors == []
+    assert asm("T|CSECT|", "|DC|AL1(T)").rc == 8
+    assert asm("|L|1,=0F'1'").rc >= 8
