@@ -9,7 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tests.s370.general_support import RS, RX, S, SI, SS, SS2, run, w
+from tests.s370.general_support import END, RR, RS, RX, S, SI, SS, SS2, run, w
+from tests.s370.helpers import run_code
 
 PGM_PROT, PGM_ADDR, PGM_SPEC = 4, 5, 6
 KEYS = pytest.mark.parametrize("key", [0, 3], ids=["fast", "checked"])
@@ -361,3 +362,66 @@ def test_mvc_overlap_propagation_across_wrap():
         m.storage.mem[0xFFFFFE] = 0x5C
     o = run(SS("MVC", 0xFFF, 4, 0xFFE, b1=2, b2=2), regs={2: 0xFFF000}, setup=place, **WRAP)
     assert o.mem(0xFFFFFE, 2) == b"\x5C\x5C" and o.mem(0, 3) == b"\x5C" * 3
+
+
+# ------------------------------------------ operands crossing pages under DAT
+DAT_PSW = (0x04 << 56) | (1 << 51) | 0x1000            # EC mode, DAT on, IA X'1000'
+
+
+def _dat_tables(m):
+    """4K pages, 64K segments: virtual pages 0-7 map to themselves, virtual X'8000'
+    to real X'A000' and X'9000' to real X'C000' (discontiguous); the rest of
+    segment 0 is invalid."""
+    mem = m.storage.mem
+    sto, pto = 0x6000, 0x6100
+    mem[sto:sto + 4] = ((15 << 28) | pto).to_bytes(4, "big")
+    frames = {v: v for v in range(8)} | {8: 0xA, 9: 0xC}
+    for page in range(16):
+        entry = (frames[page] << 4) if page in frames else 0x0008
+        mem[pto + 2 * page:pto + 2 * page + 2] = entry.to_bytes(2, "big")
+    m.cpu.cr[0] = (m.cpu.cr[0] & ~0x00F80000) | 0x00800000
+    m.cpu.cr[1] = sto
+    m.cpu.tlb.clear()
+
+
+def run_dat(code: bytes, regs: dict, mem: dict | None = None):
+    def setup(m):
+        for r, v in regs.items():
+            m.cpu.gpr[r] = v
+        for addr, data in (mem or {}).items():
+            m.storage.mem[addr:addr + len(data)] = data
+        _dat_tables(m)
+    return run_code(code + END, psw=DAT_PSW, setup=setup)
+
+
+def test_dat_mvc_clc_stm_lm_across_discontiguous_pages():
+    code = (SS("MVC", 0xFFC, 8, 0x400, b1=8) + RS("STM", 0, 3, 0xFF8, b2=8)
+            + RS("LM", 4, 7, 0xFF8, b2=8) + SS("CLC", 0xFFC, 8, 0x400, b1=8)
+            + RR("BALR", 10, 0))
+    m = run_dat(code, {0: 0x11111111, 1: 0x22222222, 2: 0x33333333, 3: 0x44444444,
+                       8: 0x8000}, {0x400: b"ABCDEFGH"})
+    mem = m.storage.mem
+    assert m.cpu.ia == 0xBEEF00
+    # STM overwrote the MVC result's first half: X'8FF8'-X'9007' holds R0-R3
+    assert bytes(mem[0xAFF8:0xB000]) == bytes.fromhex("1111111122222222")
+    assert bytes(mem[0xC000:0xC008]) == bytes.fromhex("3333333344444444")
+    assert m.cpu.gpr[4:8] == [0x11111111, 0x22222222, 0x33333333, 0x44444444]
+    assert (m.cpu.gpr[10] >> 28) & 3 == 1                # BALR link: CC 1 from CLC (X'22' < C'A')
+
+
+def test_dat_mvc_result_lands_in_both_frames():
+    m = run_dat(SS("MVC", 0xFFC, 8, 0x400, b1=8), {8: 0x8000}, {0x400: b"ABCDEFGH"})
+    mem = m.storage.mem
+    assert bytes(mem[0xAFFC:0xB000]) == b"ABCD" and bytes(mem[0xC000:0xC004]) == b"EFGH"
+
+
+def test_dat_mvcl_page_fault_leaves_registers_at_point_reached():
+    # MVCL into virtual X'8800'-X'A7FF': X'A000' is invalid -> page-translation
+    # exception (nullifying: old PSW at the MVCL) with R2/R3 at the point reached
+    m = run_dat(RR("MVCL", 2, 4), {2: 0x8800, 3: 0x2000, 4: 0, 5: 0xE5000000})
+    mem = m.storage.mem
+    assert bytes(mem[0xA800:0xB000]) == b"\xE5" * 0x800
+    assert bytes(mem[0xC000:0xD000]) == b"\xE5" * 0x1000
+    assert m.cpu.gpr[2:4] == [0xA000, 0x800]
+    old = int.from_bytes(mem[0x28:0x30], "big")
+    assert old & 0xFFFFFF == 0x1000 and int.from_bytes(mem[0x8E:0x90], "big") == 0x11
