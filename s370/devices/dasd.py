@@ -7,8 +7,11 @@ directory; ``ro`` after the name attaches it read-only).
 The device keeps the current track parsed as a list of records and an *orientation*
 (where the head is relative to the track: after the index/home address, after a count,
 key or data area, or at the end of the track). Every command works from that
-orientation exactly as the IBM 3330/3350 component descriptions (GA26-1615, GA26-1638)
-and the 3830 storage control describe; Hercules' ckddasd.c was the cross-check:
+orientation as the IBM 3330 and 3350 component descriptions and the 3830 storage
+control reference describe; Hercules' ckddasd.c was the cross-check:
+
+* a read of an area (Read Data, Read Key and Data, Read Count) that is not oriented to
+  the record already works on the next record that passes under the head;
 
 * searches (ID, key, home address) compare the argument the channel sends (``data``)
   and present status modifier on a hit, so the channel skips the TIC that loops back;
