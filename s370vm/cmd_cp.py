@@ -75,38 +75,42 @@ def core_available() -> bool:
     return hasattr(cp, "System")
 
 
+#: Hercules device type -> the device class QUERY and ATTACH name.
+KINDS = {"3420": "TAPE", "3330": "DASD", "3350": "DASD", "1403": "PRT", "2540R": "RDR",
+         "3505": "RDR", "1442": "RDR", "3525": "PUN", "2540P": "PUN", "1442P": "PUN",
+         "3215": "CONS", "3215-C": "CONS", "1052": "CONS", "1052-C": "CONS"}
+
+
 def _read_config(host, path: str) -> None:
-    """Hercules-style statements: ``raddr devtype`` lines give real devices the
-    operator may ATTACH; ``ASSIST VMA ECPS STBYPASS`` (or ``ECPSVM YES``) installs
-    hardware assists; ``*`` and ``#`` start comments."""
+    """The machine configuration in Hercules' style (s370/config.py): its device
+    statements are the real devices the operator may ATTACH, and DASD images are the
+    volumes minidisks live on (found by their VOL1 label); ``ASSIST VMA ECPS
+    STBYPASS`` or ``ECPSVM YES`` installs the hardware assists."""
+    from s370 import config as machine_config
+    cfg = machine_config.load(path)
+    host.installed_assists = sorted(cfg.assists | ({"VMA", "ECPS"} if cfg.ecpsvm else set()))
+    for spec in cfg.devices:
+        kind = KINDS.get(spec.devtype.upper(), "DEV")
+        device = None
+        if kind == "DASD" and spec.args:
+            device = machine_config.make_device(spec, cfg.base_dir)
+            volser = _volser(device)
+            if volser:
+                host.volumes[volser] = device
+        host.real_devices[spec.address] = (kind, spec.devtype, device)
+
+
+def _volser(device) -> str | None:
+    """The volume serial in the VOL1 label (cylinder 0, head 0, record 3)."""
+    from s370.ebcdic import to_ascii
     try:
-        text = Path(path).read_text(encoding="utf-8", errors="replace")
-    except OSError as exc:
-        raise MachineError(f"cannot read configuration {path}: {exc.strerror}") from None
-    kinds = {"3420": "TAPE", "3330": "DASD", "3350": "DASD", "2314": "DASD", "1403": "PRT",
-             "2540": "RDR", "3505": "RDR", "3525": "PUN", "3215": "CONS", "3270": "GRAF"}
-    for n, line in enumerate(text.splitlines(), 1):
-        words = line.split("#")[0].split()
-        if not words or words[0].startswith("*"):
-            continue
-        key = words[0].upper()
-        if key == "ASSIST":
-            host.installed_assists += [w.upper() for w in words[1:]]
-            continue
-        if key == "ECPSVM":
-            if len(words) > 1 and words[1].upper() != "NO":
-                host.installed_assists += ["VMA", "ECPS"]
-            continue
-        if key in ("MAINSIZE", "CPUMODEL", "CPUSERIAL", "NUMCPU", "ARCHMODE", "LOGOPT", "TZOFFSET"):
-            continue
-        try:
-            raddr = int(words[0], 16)
-            kind = kinds[words[1]] if len(words) > 1 else None
-        except (ValueError, KeyError):
-            raise MachineError(f"{path}:{n}: expected 'raddr devtype', got {line.strip()!r}") from None
-        if kind is None:
-            raise MachineError(f"{path}:{n}: device type missing")
-        host.real_devices[raddr] = (kind, words[1])
+        track = device.image.read_track(0, 0)
+    except Exception:           # an unformatted or odd image: no label
+        return None
+    for rec in track.records:
+        if to_ascii(rec.key) == "VOL1" and len(rec.data) >= 10:
+            return to_ascii(rec.data[4:10]).strip() or None
+    return None
 
 
 class ScriptRunner:

@@ -114,6 +114,8 @@ class Session:
         self.disconnect_time: float | None = None
         self.guest = host.make_guest(self)
         self.build_devices()
+        for d in list(self.devices.values()):
+            self.device_added(d)
 
     # ------------------------------------------------------------ devices
     def build_devices(self) -> None:
@@ -132,6 +134,18 @@ class Session:
         for sp in u.specials:
             kind = {"3270": "GRAF", "CTCA": "CTCA", "TIMER": "TIMER"}.get(sp.kind, "GRAF")
             self.devices[sp.vaddr] = VDev(sp.vaddr, kind, sp.kind)
+
+    def device_added(self, dev: VDev) -> None:
+        """Tell the guest machine about a new virtual device (the CP core
+        attaches minidisks and dedicated DASD to the VM's channel)."""
+        fn = getattr(self.guest, "device_added", None)
+        if fn is not None:
+            fn(dev)
+
+    def device_removed(self, vaddr: int) -> None:
+        fn = getattr(self.guest, "device_removed", None)
+        if fn is not None:
+            fn(vaddr)
 
     def unit(self, kind: str) -> VDev | None:
         """The first device of a kind (SPOOL PRT / CLOSE RDR name it this way)."""
@@ -183,8 +197,10 @@ class Host:
         self.errors: list[str] = []     # tracebacks of CP defects (never shown to users)
         self.shutdown = False
         self.guest_factory = guest_factory
-        #: real devices the operator may ATTACH: raddr -> (kind, devtype)
-        self.real_devices: dict[int, tuple[str, str]] = {}
+        #: real devices the operator may ATTACH: raddr -> (kind, devtype, device or None)
+        self.real_devices: dict[int, tuple] = {}
+        #: real DASD volumes by volume serial (where minidisks live)
+        self.volumes: dict[str, object] = {}
         #: raddr -> (userid, vaddr) of attached real devices
         self.attached: dict[int, tuple[str, int]] = {}
         #: (owner, minidisk vaddr) -> {userid: "R" or "W"}: who has each minidisk linked

@@ -56,7 +56,8 @@ def core_factory(host):
     from cp import System, SystemConfig
 
     from .registry import execute_for_guest
-    system = System(SystemConfig(assists=tuple(host.installed_assists)), spool=HostSpoolPort(host))
+    system = System(SystemConfig(assists=tuple(host.installed_assists), volumes=host.volumes),
+                    spool=HostSpoolPort(host))
     system.command_hook = lambda vm, text: execute_for_guest(host.sessions[vm.userid], text)
     return lambda session: CoreGuest(session, system)
 
@@ -88,6 +89,30 @@ class CoreGuest:
     def _console_line(self, text: str) -> None:
         """A 3215 line: trailing blanks are invisible on paper, so not sent."""
         self.session.out(text.rstrip())
+
+    def device_added(self, dev) -> None:
+        """A minidisk on a known volume, or dedicated/attached real DASD (as a
+        full-pack minidisk), goes on the VM's channel. Spooled devices other than
+        the directory's and temporary disks have no data path here."""
+        host = self.session.host
+        if dev.kind != "DASD" or self.vm.channel.device(dev.vaddr) is not None:
+            return
+        readonly = dev.access == "R"
+        try:
+            if dev.mdisk is not None:
+                volume = host.volumes.get(dev.mdisk.volser)
+                if volume is not None:
+                    self.vm.add_minidisk(dev.vaddr, volume, dev.mdisk.start, dev.mdisk.count, readonly)
+            elif dev.raddr is not None:
+                real = host.real_devices.get(dev.raddr, (None, None, None))[2]
+                if real is not None:
+                    self.vm.add_minidisk(dev.vaddr, real, 0, real.cylinders, readonly)
+        except MachineError:
+            pass                        # extent not on the volume: no data path
+
+    def device_removed(self, vaddr: int) -> None:
+        if vaddr != self.console and self.vm.channel.device(vaddr) is not None:
+            self.vm.detach(vaddr)
 
     def close(self) -> None:
         """LOGOFF: the core forgets the machine."""

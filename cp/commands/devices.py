@@ -99,7 +99,8 @@ def link(session, owner: str, vaddr1: int, vaddr2: int, mode: str, password: str
     if mode in ("RR", "R") and writer is None:
         access = "R"
     users[session.userid] = access
-    session.devices[vaddr2] = VDev(vaddr2, "DASD", md.devtype, mdisk=md, owner=owner, access=access)
+    dev = session.devices[vaddr2] = VDev(vaddr2, "DASD", md.devtype, mdisk=md, owner=owner, access=access)
+    session.device_added(dev)
     return out
 
 
@@ -183,7 +184,8 @@ def cmd_define(ctx: Context, args: list[str]) -> list[str]:
             raise ctx.error(43, f"{vaddr:03X}")
         from ..directory import Minidisk
         md = Minidisk(vaddr, w[1:], 0, int(rest[0]), "(TEMP)", "W")
-        s.devices[vaddr] = VDev(vaddr, "DASD", w[1:], mdisk=md, owner=s.userid, access="W")
+        dev = s.devices[vaddr] = VDev(vaddr, "DASD", w[1:], mdisk=md, owner=s.userid, access="W")
+        s.device_added(dev)
         return [f"DASD {vaddr:03X} DEFINED"]
     # DEFINE vaddr1 [AS] vaddr2: renumber
     old = _vaddr(ctx, args[0])
@@ -196,10 +198,12 @@ def cmd_define(ctx: Context, args: list[str]) -> list[str]:
     if new in s.devices:
         raise ctx.error(43, f"{new:03X}")
     dev = s.devices.pop(old)
+    s.device_removed(old)
     dev.vaddr = new
     if dev.unit is not None:
         dev.unit.vaddr = new
     s.devices[new] = dev
+    s.device_added(dev)
     return [f"{dev.kind} {new:03X} DEFINED"]
 
 
@@ -234,9 +238,10 @@ def cmd_attach(ctx: Context, args: list[str]) -> list[str]:
     vaddr = _vaddr(ctx, rest[0]) if rest else raddr
     if vaddr in target.devices:
         raise ctx.error(43, f"{vaddr:03X}")
-    kind, devtype = host.real_devices[raddr]
-    target.devices[vaddr] = VDev(vaddr, kind, devtype, raddr=raddr,
-                                 access="R" if "R/O" in rest else "W")
+    kind, devtype = host.real_devices[raddr][:2]
+    dev = target.devices[vaddr] = VDev(vaddr, kind, devtype, raddr=raddr,
+                                       access="R" if "R/O" in rest else "W")
+    target.device_added(dev)
     host.attached[raddr] = (target.userid, vaddr)
     if target is not ctx.session:
         target.out(f"{kind} {vaddr:03X} ATTACHED")
@@ -271,6 +276,7 @@ def cmd_detach(ctx: Context, args: list[str]) -> list[str]:
         if dev.unit is not None:
             dev.unit.close(host.spool)
         del s.devices[v]
+        s.device_removed(v)
         if dev.mdisk is not None and dev.owner is not None:
             host.links.get((dev.owner, dev.mdisk.vaddr), {}).pop(s.userid, None)
         if dev.raddr is not None:

@@ -111,5 +111,36 @@ def test_bad_config_names_the_line(tmp_path):
     from s370.errors import MachineError
     cfg = tmp_path / "bad.cfg"
     cfg.write_text("180 3420\nXYZ 3420\n")
-    with pytest.raises(MachineError, match="bad.cfg:2"):
+    with pytest.raises(MachineError, match="bad.cfg line 2"):
         build_host(config=str(cfg))
+
+
+def test_minidisks_and_attached_dasd_reach_the_cp_core(tmp_path):
+    """With the CP core, a directory MDISK on a configured volume (found by its
+    VOL1 label) and an ATTACHed real DASD (as a full-pack minidisk) are on the
+    virtual machine's channel; an extent beyond the volume is not."""
+    import pytest
+
+    cp = pytest.importorskip("cp")
+    if not hasattr(cp, "System"):
+        pytest.skip("the CP core (cp.System) is not in this tree")
+    from s370.devices.ckd import create_image, geometry
+    create_image(tmp_path / "vol.ckd", geometry("3330"), "S370U0", cylinders=5)
+    create_image(tmp_path / "pack.ckd", geometry("3330"), "PACK01", cylinders=3)
+    (tmp_path / "sys.cfg").write_text("190 3330 vol.ckd\n250 3330 pack.ckd\n180 3420\n")
+    (tmp_path / "d.direct").write_text(
+        "USER T PW 1M 1M G\n CONSOLE 009 3215\n MDISK 191 3330 000 002 S370U0 W\n"
+        " MDISK 192 3330 003 009 S370U0 W\nUSER OPERATOR OP 1M 1M ABG\n CONSOLE 009 3215\n")
+    host = build_host(directory=str(tmp_path / "d.direct"), config=str(tmp_path / "sys.cfg"), engine="core")
+    assert set(host.volumes) == {"S370U0", "PACK01"}
+    host, out = run("LOGON T PW\nT2: LOGON OPERATOR OP\nT2: ATTACH 250 TO T AS 350 R/O", host=host)
+    vm = host.sessions["T"].guest.vm
+    md = vm.channel.device(0x191)
+    assert type(md).__name__ == "Minidisk" and (md.start, md.cylinders, md.readonly) == (0, 2, False)
+    assert vm.channel.device(0x192) is None                 # cylinders 3-11 are not on the volume
+    full = vm.channel.device(0x350)
+    assert (full.start, full.cylinders, full.readonly) == (0, 3, True)
+    from cp.commands.registry import execute
+    s = host.sessions["T"]
+    assert execute(host, s.terminal, s, "DET 350") == (["DASD 350 DETACHED"], 0)
+    assert vm.channel.device(0x350) is None
