@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import struct
 
+from . import dat as _dat
 from . import psw as pswmod
 from .errors import (CheckStop, PGM_ADDRESSING, PGM_PRIVILEGED, PGM_PROTECTION,
                      PGM_SPECIFICATION, ProgramInterrupt, StateChange)
@@ -31,6 +32,8 @@ EXT_CODE, SVC_ILC, SVC_CODE, PGM_ILC, PGM_CODE = 0x86, 0x89, 0x8A, 0x8D, 0x8E
 TRANS_EXC_ADDR, IO_ADDR = 0x90, 0xBA
 
 MASK24 = 0xFFFFFF
+#: Maps a storage-key byte to 1 when its fetch-protection bit is on.
+_FETCH_PROT = bytes(1 if k & 0x08 else 0 for k in range(256))
 
 
 class CPU:
@@ -70,6 +73,9 @@ class CPU:
         self.privtrap = False
         self.store_lo = 0           # 512 with low-address protection on (CR0 bit 3)
         self.psw_invalid = False
+        self.bad_psw = None         # the invalid PSW as loaded, for the early exception
+        self.slow = False           # fetch instructions through fetch_instruction (DAT,
+                                    # or fetch protection that could apply)
         # run state
         self.count = 0              # instructions executed: the deterministic clock
         self.attn = True            # look at interruptions before the next instruction
@@ -79,6 +85,10 @@ class CPU:
         self.channel = None         # the channel subsystem (s370.channel), if attached
         self.timers = None          # s370.timers.Timers, if attached
         self.next_event = 1 << 62   # instruction count of the next timer event
+        self.exact = False          # run the next instruction alone (see resync)
+        self.restart_pending = False
+        self._pgm_last = (-2, -1)   # (count, code) of the last program interruption
+        self._pgm_streak = 0
         self.tlb: dict[int, int] = {}
         self.reset_cr()
 
@@ -109,7 +119,10 @@ class CPU:
         self.sysmask, self.key, self.ec = f.sysmask, f.key, f.ec
         self.mcheck, self.wait, self.problem = f.mcheck, f.wait, f.problem
         self.cc, self.pm, self.ia = f.cc, f.pm, f.ia
-        self.psw_invalid = not f.valid or bool(f.ia & 1)
+        # An odd instruction address is recognised when an instruction is fetched,
+        # so not in a wait state (IBCDASDI waits with IA X'FFFF', as on Hercules).
+        self.psw_invalid = not f.valid or (bool(f.ia & 1) and not f.wait)
+        self.bad_psw = value if self.psw_invalid else None
         self.psw_changed()
 
     def psw_changed(self) -> None:
@@ -118,6 +131,10 @@ class CPU:
         self.dat = self.ec and bool(self.sysmask & 0x04)
         self.privtrap = self.problem
         self.store_lo = 512 if self.cr[0] & 0x10000000 else 0
+        # Instruction fetch is key-checked only on the slow path: take it when DAT
+        # is on or when some block is fetch-protected and the PSW key is not 0.
+        self.slow = self.dat or (self.key != 0 and
+                                 self.skeys.translate(_FETCH_PROT).find(1) >= 0)
         self.attn = True
 
     # ------------------------------------------------------- storage access
@@ -245,9 +262,20 @@ class CPU:
             self.pieces(a, n, write)
 
     def translate(self, va: int, write: bool = False) -> int:
-        """Virtual to real (DAT). Replaced by s370.dat when DAT is installed."""
-        from . import dat
-        return dat.translate(self, va)
+        """Virtual to real (DAT): the TLB, else a table walk (s370.dat)."""
+        f = self.tlb.get(va >> 11)
+        if f is None:
+            return _dat.translate(self, va, write)
+        return f | (va & 0x7FF)
+
+    def resync(self, length: int) -> None:
+        """Called by an instruction of ``length`` bytes that must see the exact
+        instruction count (the clock): undo its start and have the run loop execute
+        it again as a burst of its own, with ``exact`` set."""
+        self.ia = (self.ia - length) & MASK24
+        self.count -= 1             # the run loop will count this attempt
+        self.exact = True
+        raise StateChange
 
     # ------------------------------------------------------ privileged ops
     def priv_trap(self, ins, m, p):
@@ -273,13 +301,18 @@ class CPU:
             n = min(end, self.next_event) - self.count
             if n <= 0:
                 n = end - self.count
+            exact = self.exact
+            if exact:
+                n = 1
             try:
-                if self.dat:
+                if self.slow:
                     self._run_dat(n)
                 else:
                     self._run_real(n)
             except StateChange:
                 pass
+            if exact:
+                self.exact = False
         return self.count - start
 
     def _run_real(self, n: int) -> None:
@@ -315,8 +348,9 @@ class CPU:
             return
         if ia + 2 <= self.size and ia + LENGTH[self.mem[ia]] <= self.size:
             raise
-        self.ia = ia
-        self._program_exception(ProgramInterrupt(PGM_ADDRESSING, ilc=0, nullify=True), ia, 0)
+        ilc = LENGTH[self.mem[ia]] >> 1 if ia < self.size else 1
+        self.ia = (ia + 2 * ilc) & MASK24
+        self.program_interrupt(PGM_ADDRESSING, ilc)
 
     def _run_dat(self, n: int) -> None:
         handlers = self.handlers
@@ -325,7 +359,7 @@ class CPU:
         ia = self.ia
         op = 0
         try:
-            while i and self.dat:
+            while i and self.slow:
                 i -= 1
                 ia = self.ia
                 buf, off = self.fetch_instruction(ia)
@@ -338,23 +372,45 @@ class CPU:
             self.count += n - i
 
     def fetch_instruction(self, ia: int):
-        """(buffer, offset) of the instruction at logical ``ia`` under DAT. An
-        instruction that crosses a page boundary is copied into a small buffer."""
+        """(buffer, offset) of the instruction at logical ``ia``, with DAT and key
+        checks. An instruction that crosses a 2K boundary is copied into a small
+        buffer.
+
+        Exceptions (GA22-7000 "Addressing Exception", "Protection"): an odd address
+        is a specification exception with ILC 0 and the PSW unchanged; a
+        segment/page-translation exception nullifies; addressing and protection
+        suppress, with the ILC (1-3) giving the halfwords the instruction address
+        is advanced by: the instruction's length when its first halfword could be
+        fetched, else 1."""
         if ia & 1:
             raise ProgramInterrupt(PGM_SPECIFICATION, ilc=0, nullify=True)
-        ra = self.translate(ia, False)
+        try:
+            ra = self.translate(ia, False) if self.dat else ia
+        except ProgramInterrupt as e:
+            raise self._fetch_exception(e, ia, 1)
         if ra >= self.size:
-            raise ProgramInterrupt(PGM_ADDRESSING, ilc=0, nullify=True)
+            raise self._fetch_exception(ProgramInterrupt(PGM_ADDRESSING), ia, 1)
         k = self.skeys[ra >> 11]
         if k & 8 and self.key and (k >> 4) != self.key:
-            raise ProgramInterrupt(PGM_PROTECTION, ilc=0, nullify=True)
+            raise self._fetch_exception(ProgramInterrupt(PGM_PROTECTION), ia, 1)
         self.skeys[ra >> 11] = k | 4
         length = LENGTH[self.mem[ra]]
         if (ra & 0x7FF) + length <= 0x800 and ra + length <= self.size:
             return self.mem, ra
         first = self.mem[ra]
-        rest = self.fetch(ia + 1, length - 1) if length > 1 else b""
+        try:
+            rest = self.fetch(ia + 1, length - 1) if length > 1 else b""
+        except ProgramInterrupt as e:
+            raise self._fetch_exception(e, ia, length >> 1)
         return bytes((first,)) + rest, 0
+
+    def _fetch_exception(self, e: ProgramInterrupt, ia: int, ilc: int) -> ProgramInterrupt:
+        """Give an exception met while fetching the instruction at ``ia`` its ILC
+        and, unless it nullifies, the advanced instruction address."""
+        e.ilc = ilc
+        if not e.nullify:
+            self.ia = (ia + 2 * ilc) & MASK24
+        return e
 
     def _program_exception(self, e: ProgramInterrupt, ia: int, length: int) -> None:
         """Turn a program exception raised by the instruction at ``ia`` into a
@@ -367,14 +423,17 @@ class CPU:
 
     # --------------------------------------------------------- interruptions
     def swap_psw(self, old: int, new: int, intcode: int = 0, ilc: int = 0) -> None:
-        """Store the current PSW at ``old`` and load the PSW at ``new``."""
+        """Store the current PSW at ``old`` and load the PSW at ``new``. The old PSW
+        keeps the wait bit when the CPU was waiting, as on the hardware (an enabled
+        wait loop returns to the wait by loading the old PSW)."""
         mem = self.mem
         mem[old:old + 8] = self.psw_with(intcode, ilc).to_bytes(8, "big")
         self.load_psw(int.from_bytes(mem[new:new + 8], "big"))
 
     def program_interrupt(self, code: int, ilc: int) -> None:
-        """Program interruption (GA22-7000): EC mode stores ILC and code at X'8C';
-        BC mode carries them in the old PSW. The old PSW is at X'28', new at X'68'."""
+        """Program interruption (GA22-7000 "Program Interruption"): EC mode stores
+        zeros at X'8C', the ILC in bits 5-6 of X'8D' and the code at X'8E'; BC mode
+        carries them in the old PSW. Old PSW at X'28', new at X'68'."""
         mem = self.mem
         if self.ec:
             mem[0x8C:0x90] = bytes((0, (ilc & 3) << 1, code >> 8, code & 0xFF))
@@ -382,18 +441,29 @@ class CPU:
             return
         self.swap_psw(PGM_OLD, PGM_NEW, code, ilc)
 
+    #: Program interruptions in a row, each at the first instruction after the
+    #: previous one, that count as a loop (see _pgm_loop_guard).
+    PGM_LOOP_LIMIT = 64
+
     def _pgm_loop_guard(self, code: int) -> bool:
-        """A program new PSW that is itself invalid would interrupt forever; a real
-        CPU loops, we enter check-stop so that runs always end."""
-        new = int.from_bytes(self.mem[PGM_NEW:PGM_NEW + 8], "big")
-        f = pswmod.decode(new)
-        if self.psw_invalid and (not f.valid or f.ia & 1):
-            self.checkstop = True
-            return True
+        """A program new PSW whose first instruction itself causes the same program
+        exception makes a real CPU interrupt forever. We enter check-stop instead
+        after PGM_LOOP_LIMIT identical interruptions on consecutive instructions,
+        so that every run ends."""
+        last_count, last_code = self._pgm_last
+        if code == last_code and self.count - last_count <= 1:
+            self._pgm_streak += 1
+            if self._pgm_streak >= self.PGM_LOOP_LIMIT:
+                self.checkstop = True
+                return True
+        else:
+            self._pgm_streak = 0
+        self._pgm_last = (self.count, code)
         return False
 
     def svc_interrupt(self, number: int, ilc: int = 1) -> None:
-        """SVC interruption: old PSW at X'20' (points after the SVC), code at X'8A'."""
+        """SVC interruption: old PSW at X'20' (points after the SVC); EC mode stores
+        the ILC at X'89' and the code at X'8A'."""
         if self.ec:
             self.mem[0x88:0x8C] = bytes((0, (ilc & 3) << 1, 0, number & 0xFF))
         self.swap_psw(SVC_OLD, SVC_NEW, number & 0xFF, ilc)
@@ -411,10 +481,14 @@ class CPU:
         return bool(self.sysmask & (0x80 >> bit))
 
     def external_interrupt(self, code: int) -> None:
-        """External interruption: code at X'86' (and in a BC-mode old PSW)."""
+        """External interruption: old PSW at X'18', new at X'58'. EC mode stores the
+        code at X'86'; BC mode places it in the old PSW. For malfunction alert,
+        emergency signal and external call the source CPU's address goes to X'84'."""
         mem = self.mem
-        mem[0x84:0x88] = bytes((0, self.cpu_address, code >> 8, code & 0xFF)) if self.ec \
-            else bytes((mem[0x84], mem[0x85], code >> 8, code & 0xFF))
+        if code >> 8 == 0x12:
+            mem[0x84:0x86] = self.cpu_address.to_bytes(2, "big")
+        if self.ec:
+            mem[0x86:0x88] = code.to_bytes(2, "big")
         self.swap_psw(EXT_OLD, EXT_NEW, code, 0)
 
     def io_interrupt(self, device: int) -> None:
@@ -422,66 +496,134 @@ class CPU:
         address goes to X'BA' in EC mode and into the old PSW in BC mode."""
         if self.ec:
             self.mem[IO_ADDR:IO_ADDR + 2] = device.to_bytes(2, "big")
-        self.wait = False
         self.swap_psw(IO_OLD, IO_NEW, device, 0)
 
     def restart(self) -> None:
-        """The operator's RESTART key: old PSW at X'08', new PSW from X'00'."""
-        self.wait = False
+        """The restart interruption (operator's RESTART key, SIGP restart): old PSW
+        at X'08', new PSW from X'00'."""
+        self.restart_pending = False
         self.swap_psw(RESTART_OLD, RESTART_NEW)
+
+    def machine_check(self, code: int) -> None:
+        """A machine-check interruption with interruption code ``code`` (stored at
+        X'E8'), taken when PSW bit 13 allows it; the emulator itself never detects
+        machine malfunctions, so only tools and tests call this."""
+        if not self.mcheck:
+            return
+        self.mem[0xE8:0xF0] = code.to_bytes(8, "big")
+        self.swap_psw(MCK_OLD, MCK_NEW)
+
+    def store_status(self) -> None:
+        """Store status (SIGP stop-and-store-status; GA22-7000 "Store Status"): CPU
+        timer X'D8', clock comparator X'E0', current PSW X'100', FPRs X'160',
+        GPRs X'180', CRs X'1C0'."""
+        mem = self.mem
+        if self.timers is not None:
+            mem[0xD8:0xE0] = (self.timers.cpu_timer(self) & (2**64 - 1)).to_bytes(8, "big")
+            mem[0xE0:0xE8] = self.timers.ckc.to_bytes(8, "big")
+        mem[0x100:0x108] = self.psw.to_bytes(8, "big")
+        for i in range(4):
+            mem[0x160 + 8 * i:0x168 + 8 * i] = self.fpr[2 * i].to_bytes(8, "big")
+        for i in range(16):
+            mem[0x180 + 4 * i:0x184 + 4 * i] = self.gpr[i].to_bytes(4, "big")
+            mem[0x1C0 + 4 * i:0x1C4 + 4 * i] = self.cr[i].to_bytes(4, "big")
 
     def service(self) -> None:
         """Between instructions: recognise an early PSW exception, then take the
         highest-priority pending interruption that is enabled (GA22-7000,
-        "Priority of Interruptions": machine check, program, SVC, external, I/O).
-        """
+        "Priority of Interruptions": program and SVC interruptions happen as the
+        instruction ends; then external, I/O, restart). Each interruption loads a
+        new PSW and sets ``attn`` again, so the run loop comes back here and
+        further enabled interruptions stack on top, as on the hardware.
+
+        The early exception (ILC 0) stores the invalid PSW as it was introduced
+        (the fields of an SSM/STOSM-made PSW hold the invalid mask bits)."""
         self.attn = False
         if self.psw_invalid:
-            self.psw_invalid = False
-            self.program_interrupt(PGM_SPECIFICATION, 0)
-            if self.checkstop:
+            if self._pgm_loop_guard_invalid():
                 return
+            mem = self.mem
+            old = self.bad_psw if self.bad_psw is not None and self.ec \
+                else self.psw_with(PGM_SPECIFICATION, 0)
+            self.psw_invalid = False
+            self.bad_psw = None
+            if self.ec:
+                mem[0x8C:0x90] = bytes((0, 0, 0, PGM_SPECIFICATION))
+            mem[PGM_OLD:PGM_OLD + 8] = old.to_bytes(8, "big")
+            self.load_psw(int.from_bytes(mem[PGM_NEW:PGM_NEW + 8], "big"))
+            return
         if self.ext_pending and self.sysmask & 0x01:
             code = self.take_external()
             if code is not None:
-                self.wait = False
                 self.external_interrupt(code)
-                self.attn = True
                 return
         ch = self.channel
         if ch is not None and ch.pending:
             dev = ch.take_interrupt(self)
             if dev is not None:
                 self.io_interrupt(dev)
-                self.attn = True
                 return
+        if self.restart_pending:
+            self.restart()
 
-    #: external-interruption codes -> CR0 subclass mask bit (GA22-7000, CR0).
-    EXT_SUBMASK = {0x1004: 0x00000800, 0x1005: 0x00000400, 0x0080: 0x00000080,
-                   0x0040: 0x00000040, 0x0020: 0x00000020, 0x1201: 0x00002000,
-                   0x1202: 0x00004000}
+    def _pgm_loop_guard_invalid(self) -> bool:
+        """Check-stop when the program new PSW is itself invalid while an invalid
+        PSW is being reported (the hardware would loop without executing anything)."""
+        f = pswmod.decode(int.from_bytes(self.mem[PGM_NEW:PGM_NEW + 8], "big"))
+        if not f.valid or f.ia & 1:
+            self.checkstop = True
+            return True
+        return False
+
+    #: External-interruption code -> CR0 subclass-mask bit (GA22-7000 "Control
+    #: Registers"): malfunction alert bit 16, emergency signal 17, external call
+    #: 18, TOD-clock sync check 19, clock comparator 20, CPU timer 21, interval
+    #: timer 24, interrupt key 25, external signal 26.
+    EXT_SUBMASK = {0x1200: 0x00008000, 0x1201: 0x00004000, 0x1202: 0x00002000,
+                   0x1003: 0x00001000, 0x1004: 0x00000800, 0x1005: 0x00000400,
+                   0x0080: 0x00000080, 0x0040: 0x00000040, 0x0020: 0x00000020}
+    #: External-interruption code -> its bit in ``ext_pending``.
+    EXT_BIT = {0x1201: 1, 0x1202: 2, 0x1004: 4, 0x1005: 8, 0x0080: 16,
+               0x0040: 32, 0x0020: 64, 0x1200: 128, 0x1003: 256}
+    #: Interval timer, interrupt key and external signal: equal priority, above the
+    #: rest, and indicated together in one interruption code.
+    EXT_GROUP = (0x0080, 0x0040, 0x0020)
+    #: The others, highest priority first, one at a time.
+    EXT_ORDER = (0x1200, 0x1201, 0x1202, 0x1003, 0x1004, 0x1005)
+    #: Conditions, not requests: the clock comparator and CPU timer stay pending
+    #: until the timer is set so that the condition ends (s370.timers clears them).
+    EXT_LEVEL = 4 | 8
 
     def take_external(self) -> int | None:
-        """The highest-priority pending external code that CR0 enables, removed
-        from the pending set; None if all pending ones are masked off."""
-        order = (0x1201, 0x1202, 0x1004, 0x1005, 0x0080, 0x0040, 0x0020)
+        """The external-interruption code to present now, removing the requests it
+        reports from the pending set (GA22-7000 "External Interruption"); None if
+        all pending ones are masked off in CR0."""
         cr0 = self.cr[0]
-        for code in order:
-            bit = self.ext_bit(code)
-            if self.ext_pending & bit and cr0 & self.EXT_SUBMASK[code]:
-                self.ext_pending &= ~bit
-                return code
+        pending = self.ext_pending
+        code = 0
+        for c in self.EXT_GROUP:
+            b = self.EXT_BIT[c]
+            if pending & b and cr0 & self.EXT_SUBMASK[c]:
+                code |= c
+                self.ext_pending &= ~b
+        if code:
+            return code
+        for c in self.EXT_ORDER:
+            b = self.EXT_BIT[c]
+            if pending & b and cr0 & self.EXT_SUBMASK[c]:
+                if not b & self.EXT_LEVEL:
+                    self.ext_pending &= ~b
+                return c
         return None
 
-    @staticmethod
-    def ext_bit(code: int) -> int:
+    @classmethod
+    def ext_bit(cls, code: int) -> int:
         """The ext_pending bit of an external-interruption code."""
-        return {0x1201: 1, 0x1202: 2, 0x1004: 4, 0x1005: 8, 0x0080: 16,
-                0x0040: 32, 0x0020: 64}[code]
+        return cls.EXT_BIT[code]
 
     def raise_external(self, code: int) -> None:
-        """Make an external interruption pending (timers, interrupt key)."""
-        self.ext_pending |= self.ext_bit(code)
+        """Make an external interruption pending (timers, interrupt key, SIGP)."""
+        self.ext_pending |= self.EXT_BIT[code]
         self.attn = True
 
     def can_wake(self) -> bool:
@@ -491,13 +633,19 @@ class CPU:
         return ext or io
 
     # ---------------------------------------------------------------- reset
-    def reset(self, clear: bool = False) -> None:
-        """CPU reset (initial-program-reset when ``clear``: registers and storage)."""
-        self.load_psw(0)
+    def reset(self, clear: bool = False, initial: bool = True) -> None:
+        """CPU reset: pending interruptions, TLB and the stopped/check-stop states
+        are cleared. ``initial`` (initial CPU reset) also zeroes the PSW and sets
+        the control registers to their initial values; ``clear`` (as in a clear
+        reset) also clears registers and storage."""
+        if initial:
+            self.load_psw(0)
+            self.reset_cr()
         self.psw_invalid = False
+        self.bad_psw = None
         self.ext_pending = 0
+        self.restart_pending = False
         self.tlb.clear()
-        self.reset_cr()
         self.wait = False
         self.checkstop = False
         self.stopped = False
@@ -506,3 +654,5 @@ class CPU:
             self.gpr = [0] * 16
             self.fpr = [0] * 8
             self.storage.clear()
+        if self.timers is not None:
+            self.timers.changed(self)

@@ -1,0 +1,89 @@
+"""Shared helpers for the control, interruption, key, DAT and timer tests: PSW
+builders, a runner that starts from any PSW, and readers for the assigned
+storage locations (GA22-7000 "Assigned Storage Locations")."""
+from __future__ import annotations
+
+from s370 import psw as pswmod
+from s370.machine import Machine
+from tests.s370.helpers import machine
+
+CODE = 0x1000
+#: Where the program new PSW of ``machine()`` goes: a disabled wait at X'DEAD00'.
+PGM_TRAP = 0xDEAD00
+#: A disabled-wait PSW at X'F00' that test programs load to finish: LPSW X'F00'.
+END = "82000F00"
+END_IA = 0xFFF
+
+
+def bc(ia: int, sysmask: int = 0, key: int = 0, wait: bool = False, problem: bool = False,
+       mcheck: bool = False, cc: int = 0, pm: int = 0) -> int:
+    return pswmod.encode(sysmask, key, False, mcheck, wait, problem, cc, pm, ia)
+
+
+def ec(ia: int, sysmask: int = 0, key: int = 0, wait: bool = False, problem: bool = False,
+       mcheck: bool = False, cc: int = 0, pm: int = 0) -> int:
+    return pswmod.encode(sysmask, key, True, mcheck, wait, problem, cc, pm, ia)
+
+
+def put(m: Machine, addr: int, data: bytes | str | int, n: int = 8) -> None:
+    if isinstance(data, str):
+        data = bytes.fromhex(data.replace(" ", ""))
+    elif isinstance(data, int):
+        data = data.to_bytes(n, "big")
+    m.storage.mem[addr:addr + len(data)] = data
+
+
+def word(m: Machine, addr: int, n: int = 4) -> int:
+    return int.from_bytes(m.storage.mem[addr:addr + n], "big")
+
+
+def new_machine(size: int = 1 << 20, pgm_new: int | None = None) -> Machine:
+    """A bare machine (program new PSW = disabled wait at X'DEAD00', SVC new at
+    X'BEEF00') with the ending PSW at X'F00'."""
+    m = machine(size)
+    put(m, 0xF00, bc(END_IA, wait=True))
+    if pgm_new is not None:
+        put(m, 0x68, pgm_new)
+    return m
+
+
+def start(m: Machine, code: str | bytes, psw: int | None = None, limit: int = 100_000,
+          at: int = CODE):
+    """Load ``code`` at ``at``, load ``psw`` (default BC supervisor key 0 at the
+    code) and run; returns the RunResult."""
+    put(m, at, code)
+    m.cpu.load_psw(psw if psw is not None else bc(at))
+    return m.run(limit)
+
+
+def run(code: str, psw: int | None = None, setup=None, limit: int = 100_000,
+        size: int = 1 << 20) -> Machine:
+    m = new_machine(size)
+    if setup:
+        setup(m)
+    start(m, code, psw, limit)
+    return m
+
+
+def pgm_old(m: Machine) -> int:
+    return word(m, 0x28, 8)
+
+
+def ended(m: Machine) -> bool:
+    """The program reached its LPSW X'F00'."""
+    return m.cpu.wait and m.cpu.ia == END_IA
+
+
+def trapped(m: Machine) -> bool:
+    """A program interruption happened (the CPU sits in the program new PSW)."""
+    return m.cpu.wait and m.cpu.ia == PGM_TRAP
+
+
+def bc_code(old: int) -> tuple[int, int, int]:
+    """(interruption code, ILC, instruction address) of a BC-mode old PSW."""
+    return (old >> 32) & 0xFFFF, (old >> 30) & 3, old & 0xFFFFFF
+
+
+def ec_pgm(m: Machine) -> tuple[int, int]:
+    """(program interruption code, ILC) stored at X'8C' in EC mode."""
+    return word(m, 0x8E, 2), m.storage.mem[0x8D] >> 1
