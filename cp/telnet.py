@@ -26,6 +26,22 @@ from .terminal import BANNER, Terminal
 
 DEFAULT_PORT = 3270
 IDLE_SLEEP = 0.02
+#: A client that never answers the terminal-type question (netcat, scripts) is
+#: treated as a plain VT100 after this many seconds.
+TTYPE_WAIT = 2.0
+
+
+class _Server(TelnetServer):
+    """prompt-toolkit's telnet server, not waiting forever for a terminal type."""
+
+    def _accept(self, listen_socket) -> None:
+        super()._accept(listen_socket)
+        asyncio.get_running_loop().call_later(TTYPE_WAIT, self._default_ttype)
+
+    def _default_ttype(self) -> None:
+        for conn in list(self.connections):
+            if conn.vt100_output is None and not conn._closed:
+                conn.parser.ttype_received_callback("VT100")
 
 
 async def run_guests(host, stop: asyncio.Event | None = None) -> None:
@@ -55,7 +71,7 @@ class TelnetCP:
         self.port = port
         self.address = address
         self.terminals: set[Terminal] = set()
-        self.server = TelnetServer(host=address, port=port, interact=self.interact, enable_cpr=False)
+        self.server = _Server(host=address, port=port, interact=self.interact, enable_cpr=False)
 
     async def interact(self, connection) -> None:
         term = Terminal(self.host, self.host.next_terminal_name(), _sender(connection))

@@ -199,3 +199,16 @@ def test_dropped_line_disconnects_user(server):
     d.send("LOGON GUEST3 GUEST")
     d.expect("RECONNECTED AT")
     d.close()
+
+
+def test_client_without_terminal_type_gets_a_terminal(server):
+    """A raw client (netcat) that never answers the TTYPE question still gets
+    the logo after a short wait and can log on."""
+    host, port = server
+    sock = socket.create_connection(("127.0.0.1", port), timeout=TIMEOUT)
+    c = Client.__new__(Client)
+    c.sock, c.raw = sock, b""
+    c.expect("VM/370 ONLINE")
+    c.send("LOGON GUEST4 GUEST")
+    c.expect("LOGON AT")
+    c.close()
