@@ -753,14 +753,24 @@ def _execute(cpu, r1: int, addr: int) -> None:
     continues after the EX (already in ``cpu.ia``)."""
     if addr & 1:
         raise ProgramInterrupt(PGM_SPECIFICATION)
-    head = cpu.fetch(addr, 2)
-    op = head[0]
-    if op == 0x44:
-        raise ProgramInterrupt(PGM_EXECUTE)
-    length = (2, 4, 4, 6)[op >> 6]
-    buf = bytearray(head)
-    if length > 2:
-        buf += cpu.fetch((addr + 2) & M24, length - 2)
+    if not cpu.dat and not cpu.key and addr + 6 <= cpu.size:
+        mem = cpu.mem
+        op = mem[addr]
+        if op == 0x44:
+            raise ProgramInterrupt(PGM_EXECUTE)
+        length = (2, 4, 4, 6)[op >> 6]
+        cpu.skeys[addr >> 11] |= 4
+        cpu.skeys[(addr + length - 1) >> 11] |= 4
+        buf = mem[addr:addr + length]
+    else:
+        head = cpu.fetch(addr, 2)
+        op = head[0]
+        if op == 0x44:
+            raise ProgramInterrupt(PGM_EXECUTE)
+        length = (2, 4, 4, 6)[op >> 6]
+        buf = bytearray(head)
+        if length > 2:
+            buf += cpu.fetch((addr + 2) & M24, length - 2)
     if r1:
         buf[1] |= cpu.gpr[r1] & 0xFF
     if op == 0x0A:                      # SVC: interruption with ILC 2
@@ -855,6 +865,16 @@ def _clcl(cpu, r1: int, r2: int) -> None:
     cpu.cc = cc
 
 
+def _table_refs(sk: bytearray, a2: int, args) -> None:
+    """Set the reference bits of the (at most two) 2K blocks holding the bytes of
+    the 256-byte table at ``a2`` that the argument bytes ``args`` index."""
+    split = 0x800 - (a2 & 0x7FF)        # first argument value in the next block
+    if split > 255 or min(args) < split:
+        sk[a2 >> 11] |= 4
+    if split <= 255 and max(args) >= split:
+        sk[(a2 + 255) >> 11] |= 4
+
+
 def _tr(cpu, a1: int, n: int, a2: int) -> None:
     """TRANSLATE: each operand-1 byte is replaced by the table byte it indexes.
     Only the table bytes used are accessed. Left to right, one byte at a time when
@@ -865,9 +885,9 @@ def _tr(cpu, a1: int, n: int, a2: int) -> None:
         sk = cpu.skeys
         sk[a1 >> 11] |= 6
         sk[(a1 + n - 1) >> 11] |= 6
-        sk[a2 >> 11] |= 4
-        sk[(a2 + 255) >> 11] |= 4
-        mem[a1:a1 + n] = mem[a1:a1 + n].translate(mem[a2:a2 + 256])
+        data = mem[a1:a1 + n]
+        _table_refs(sk, a2, data)
+        mem[a1:a1 + n] = data.translate(mem[a2:a2 + 256])
         return
     cpu.check_access(a1, n, True)
     for x in _wrap(a1, n):
@@ -877,17 +897,31 @@ def _tr(cpu, a1: int, n: int, a2: int) -> None:
 def _trt(cpu, a1: int, n: int, a2: int) -> None:
     """TRANSLATE AND TEST: find the first operand-1 byte whose table byte is
     nonzero; then R1 bits 8-31 get its address, R2 bits 24-31 the function byte.
-    CC 0 all zero, 1 found before the last byte, 2 found at the last byte."""
-    data = cpu.fetch(a1, n)
-    for k, byte in enumerate(data):
-        fn = cpu.fb((a2 + byte) & M24)
-        if fn:
-            R = cpu.gpr
-            R[1] = (R[1] & 0xFF000000) | ((a1 + k) & M24)
-            R[2] = (R[2] & 0xFFFFFF00) | fn
-            cpu.cc = 2 if k == n - 1 else 1
-            return
-    cpu.cc = 0
+    CC 0 all zero, 1 found before the last byte, 2 found at the last byte.
+    Operand bytes after the one found are not accessed."""
+    if not cpu.dat and not cpu.key and a1 + n <= cpu.size and a2 + 256 <= cpu.size:
+        mem = cpu.mem
+        data = mem[a1:a1 + n]
+        found = data.translate(mem[a2:a2 + 256])
+        k = n - len(found.lstrip(b"\0"))          # index of the first nonzero byte
+        sk = cpu.skeys
+        sk[a1 >> 11] |= 4
+        sk[(a1 + min(k, n - 1)) >> 11] |= 4
+        _table_refs(sk, a2, data[:k + 1])
+        fn = found[k] if k < n else 0
+    else:
+        fn = 0
+        for k, byte in enumerate(cpu.fetch(a1, n)):
+            fn = cpu.fb((a2 + byte) & M24)
+            if fn:
+                break
+    if fn:
+        R = cpu.gpr
+        R[1] = (R[1] & 0xFF000000) | ((a1 + k) & M24)
+        R[2] = (R[2] & 0xFFFFFF00) | fn
+        cpu.cc = 2 if k == n - 1 else 1
+    else:
+        cpu.cc = 0
 
 
 HELPERS = {

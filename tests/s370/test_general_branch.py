@@ -87,10 +87,11 @@ def test_bxh_compare_value_read_before_r1_update():
 
 
 # ------------------------------------------------------------------- EXECUTE
-def test_ex_ors_r1_bits_into_target_length():
+@pytest.mark.parametrize("key", [0, 3], ids=["fast", "checked"])
+def test_ex_ors_r1_bits_into_target_length(key):
     # EX 1,target with target MVC 0(1,0),X'800' -> length from R1 = 3 (4 bytes)
     target = SS("MVC", 0x900, 1, 0x800)
-    o = run(RX("EX", 1, **C(0x100)), regs={1: 0xFFFFFF03},
+    o = run(RX("EX", 1, **C(0x100)), regs={1: 0xFFFFFF03}, key=key,
             mem={0x1100: target, 0x800: b"ABCDEFGH"})
     assert o.mem(0x900, 5) == b"ABCD\x00"
     assert o.mem(0x1100, 6) == target                    # storage not modified
@@ -109,9 +110,17 @@ def test_ex_target_branch_and_non_branch_continue():
     assert o.regs[9] == 0 and o.ended
 
 
-def test_ex_of_ex_is_execute_exception():
-    o = run(RX("EX", 0, **C(0x100)), mem={0x1100: RX("EX", 0, **C(0x100))})
+@pytest.mark.parametrize("key", [0, 3], ids=["fast", "checked"])
+def test_ex_of_ex_is_execute_exception(key):
+    o = run(RX("EX", 0, **C(0x100)), key=key, mem={0x1100: RX("EX", 0, **C(0x100))})
     assert o.pgm == (PGM_EXECUTE, 2, 0x1004)
+
+
+def test_ex_target_fetch_protected_is_protection():
+    def keys(m):
+        m.storage.keys[0x2000 >> 11] = 0x58
+    o = run(RX("EX", 0, 0, b2=2), regs={2: 0x2000}, key=3, setup=keys)
+    assert o.pgm == (4, 2, 0x1004)
 
 
 def test_ex_odd_target_is_specification():

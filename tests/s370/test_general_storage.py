@@ -224,6 +224,31 @@ def test_tr_table_overlapping_operand_is_bytewise():
     assert o.mem(0x900, 4) == bytes(ref[:4])
 
 
+@given(st.binary(min_size=1, max_size=256), st.binary(min_size=256, max_size=256))
+def test_trt_matches_model(arg, table):
+    k = next((i for i, x in enumerate(arg) if table[x]), None)
+    for key in (0, 3):
+        o = run(SS("TRT", 0x900, len(arg), 0xB00), key=key, regs={1: 0x5A000000, 2: 0x12345678},
+                mem={0x900: arg, 0xB00: table})
+        if k is None:
+            assert o.cc == 0 and (o.regs[1], o.regs[2]) == (0x5A000000, 0x12345678)
+        else:
+            assert o.cc == (2 if k == len(arg) - 1 else 1)
+            assert o.regs[1] == 0x5A000000 | (0x900 + k)
+            assert o.regs[2] == 0x12345600 | table[arg[k]]
+
+
+def test_tr_references_only_table_blocks_it_uses():
+    # the table at X'2780' spans X'2780'-X'287F': argument bytes below X'80' use
+    # only the first 2K block, so the second block's reference bit stays off
+    o = run(SS("TR", 0x900, 3, 0x780, b2=2), regs={2: 0x2000}, mem={0x900: b"\x01\x02\x7F"})
+    keys = o.machine.storage.keys
+    assert keys[0x2780 >> 11] & 4 and not keys[0x2800 >> 11] & 4
+    o = run(SS("TR", 0x900, 1, 0x780, b2=2), regs={2: 0x2000}, mem={0x900: b"\x80"})
+    keys = o.machine.storage.keys
+    assert not keys[0x2780 >> 11] & 4 and keys[0x2800 >> 11] & 4
+
+
 @pytest.mark.parametrize("text,cc,pos", [(b"ABC DEF", 1, 3), (b"ABCDEF ", 2, 6), (b"ABCDEFG", 0, None)])
 @KEYS
 def test_trt(text, cc, pos, key):
