@@ -2,8 +2,11 @@
 
 ``TRace {SVC|I/O|PROgram|PRIV|BRanch|INSTruct|ALL|END}... [PRinter|TErminal|BOTH|OFF] [RUN|NORUN]``
 
-Each traced event prints a line starting ``***`` with the virtual address, the
-event, the instruction text and, where control moves, ``==>`` and the new address.
+Each traced event prints a line in the layout of the R6 CP Command Reference
+(TRACE responses): the virtual address, the mnemonic, the instruction in hex and,
+where control moves, ``==>`` and the new address; ``***`` marks interruptions of
+the virtual machine (SVC, PROG) and I/O instructions start ``I/O`` and end with
+the device and the condition code.
 Tracing to the terminal stops the virtual machine after each event (CP READ;
 BEGIN continues) unless RUN is given, as in VM/370. ``ADSTOP hexloc`` stops the
 machine before the instruction at hexloc executes (``ADSTOP AT xxxxxx``).
@@ -13,6 +16,7 @@ While tracing or an address stop is set the guest is single-stepped by the
 """
 from __future__ import annotations
 
+from s370 import psw as pswmod
 from s370.isa import lookup
 
 from .guest import STOP_ADSTOP, STOP_TRACE
@@ -76,15 +80,18 @@ class Tracer:
         new_ia = cpu.ia
         pgm = guest.program_interrupts != pgm_old
         if dev is not None and "IO" in ev and not pgm:
-            lines.append(f"*** {ia:06X} {IO_NAMES[cpu.mem[ia]]:<5} DEV {dev:03X} CC {cpu.cc}")
+            vdev = s.devices.get(dev)
+            kind = vdev.kind if vdev is not None else "DEV"
+            lines.append(f"I/O {ia:06X} {IO_NAMES[cpu.mem[ia]]:<5} {text} {kind} {dev:03X} CC {cpu.cc}")
         if "INSTRUCT" in ev:
-            lines.append(f"*** {ia:06X} {name:<5} {text}")
+            lines.append(f"{ia:06X} {name:<5} {text}")
         if name == "SVC" and "SVC" in ev:
             lines.append(f"*** {ia:06X} SVC   {text}  ==> {new_ia:06X}")
         elif ins is not None and ins.priv and "PRIV" in ev and not pgm:
-            lines.append(f"*** {ia:06X} {name:<5} {text}")
+            extra = f" {pswmod.format_psw(guest.get_psw())}" if name == "LPSW" else ""
+            lines.append(f"{ia:06X} {name:<5} {text}{extra}")
         elif name in BRANCHES and "BRANCH" in ev and not pgm and new_ia != ((ia + length) & 0xFFFFFF):
-            lines.append(f"*** {ia:06X} {name:<5} {text}  ==> {new_ia:06X}")
+            lines.append(f"{ia:06X} {name:<5} {text}  ==> {new_ia:06X}")
         if pgm and "PROG" in ev:
             code = int.from_bytes(guest.read(0x8E, 2), "big") if cpu.ec else \
                 int.from_bytes(guest.read(PGM_OLD + 2, 2), "big")

@@ -18,8 +18,8 @@ def q(*cmds):
 def test_trace_branch_and_svc_run():
     assert q("TRACE BRANCH SVC RUN", "BEGIN") == [
         "TRACE STARTED",
-        "*** 000804 BCT   46100804  ==> 000804",
-        "*** 000804 BCT   46100804  ==> 000804",
+        "000804 BCT   46100804  ==> 000804",
+        "000804 BCT   46100804  ==> 000804",
         "*** 000808 SVC   0A05  ==> 000B00",
         "DMKDSP450W CP ENTERED; DISABLED WAIT PSW 00020000 00000B00"]
 
@@ -27,8 +27,8 @@ def test_trace_branch_and_svc_run():
 def test_trace_stops_after_each_event_without_run():
     assert q("TRACE INSTRUCT", "BEGIN", "D G1", "BEGIN", "D G1") == [
         "TRACE STARTED",
-        "*** 000800 LA    41100003", "GPR  1 = 00000003",
-        "*** 000804 BCT   46100804", "GPR  1 = 00000002"]
+        "000800 LA    41100003", "GPR  1 = 00000003",
+        "000804 BCT   46100804", "GPR  1 = 00000002"]
 
 
 def test_trace_program_interruption():
@@ -42,15 +42,15 @@ def test_trace_io_and_priv():
     out = q("ST S800 41100820 50100048 9C000009 82000900", "ST S820 09000830 20000005",
             "ST S830 C8C5D3D3 D6", "ST 900 00020000 00000C00", "TRACE I/O PRIV RUN", "BEGIN")
     assert out == ["TRACE STARTED", "HELLO",
-                   "*** 000808 SIO   DEV 009 CC 0",
-                   "*** 000808 SIO   9C000009",
-                   "*** 00080C LPSW  82000900",
+                   "I/O 000808 SIO   9C000009 CONS 009 CC 0",
+                   "000808 SIO   9C000009",
+                   "00080C LPSW  82000900 00020000 00000C00",
                    "DMKDSP450W CP ENTERED; DISABLED WAIT PSW 00020000 00000C00"]
 
 
 def test_trace_all_and_end():
     out = q("TRACE ALL RUN", "BEGIN", "TRACE END", "TRACE END")
-    assert out[0] == "TRACE STARTED" and "*** 000800 LA    41100003" in out
+    assert out[0] == "TRACE STARTED" and "000800 LA    41100003" in out
     assert out[-1] == "TRACE ENDED"
     assert out.count("TRACE ENDED") == 1
 
