@@ -119,10 +119,6 @@ class BareGuest:
         self.size = size
         self.channel = VirtualChannel()
         cpu.channel = self.channel
-        # The stand-in gives guests no timers (CP's DIAGNOSE X'0C' still tells
-        # the time): the machine's timer model belongs to the real CP core.
-        cpu.timers = None
-        cpu.next_event = 1 << 62
         cpu.handlers = list(cpu.handlers)
         old_io = {op: cpu.handlers[op] for op in (0x9C, 0x9D, 0x9E, 0x9F)}
         guest = self
