@@ -23,18 +23,14 @@ from __future__ import annotations
 import struct
 import textwrap
 
-from ..errors import (PGM_EXECUTE, PGM_FIXED_DIVIDE, PGM_FIXED_OVERFLOW,
-                      PGM_SPECIFICATION, ProgramInterrupt)
+from ..errors import PGM_EXECUTE, PGM_SPECIFICATION, ProgramInterrupt
 from .table import instr
 
 M24 = 0xFFFFFF
 M32 = 0xFFFFFFFF
 
 # --------------------------------------------------------------- operand forms
-#: Second-operand expressions (unsigned 32-bit) of the RR, RX-word and RX-halfword
-#: forms. The word fetch inlines the CPU's fast path (see CPU.fw).
-OP_RR = "R[r2]"
-OP_W = "cpu.fw(addr)"
+#: The sign-extended halfword operand (unsigned 32-bit) of AH, SH, CH, LH.
 OP_H = "((cpu.fh(addr) ^ 0x8000) - 0x8000) & 0xFFFFFFFF"
 
 #: Inline word fetch: real mode, key 0, in one 2K block; else the checked accessor.

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tests.s370.general_support import END, RR, RS, RX, S, SI, SS, SS2, run, w
+from tests.s370.general_support import END, RR, RS, S, SI, SS, SS2, run, w
 from tests.s370.helpers import run_code
 
 PGM_PROT, PGM_ADDR, PGM_SPEC = 4, 5, 6
