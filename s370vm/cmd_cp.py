@@ -175,6 +175,10 @@ def run(args) -> int:
         for line in run_script(host, text, args.max_instructions):
             print(line)
         return 0
+    if args.directory is None:
+        from cp import defaults
+        defaults.monitor_deck()         # assemble the sample guests now, not at the first logon
+        defaults.hello_cards()
     from cp.console import run_console
     return run_console(host, port=args.port)
 

@@ -21,9 +21,6 @@ from .guest import CE, DE, UC, UE, BareGuest
 #: Seconds a disconnected machine may wait for its console before CP logs it off.
 DISCONNECT_TIMEOUT = 15 * 60
 
-#: Virtual device kinds as QUERY VIRTUAL names them.
-KINDS = ("CONS", "RDR", "PUN", "PRT", "DASD", "TAPE", "GRAF", "CTCA", "TIMER", "LINE")
-
 #: The default settings of a freshly logged-on user (SET / QUERY SET).
 DEFAULT_SETTINGS = {
     "MSG": "ON", "WNG": "ON", "EMSG": "ON", "IMSG": "ON", "SMSG": "OFF", "ACNT": "OFF",
@@ -35,7 +32,8 @@ DEFAULT_SETTINGS = {
 
 @dataclass
 class VDev:
-    """One virtual device of a user (VM/370's VDEVBLOK)."""
+    """One virtual device of a user (VM/370's VDEVBLOK). ``kind`` is the class
+    QUERY shows: CONS, RDR, PUN, PRT, DASD, TAPE, GRAF, CTCA, TIMER."""
     vaddr: int
     kind: str
     devtype: str
@@ -45,10 +43,6 @@ class VDev:
     owner: str | None = None         # whose minidisk this is
     access: str = "W"                # R or W (M counts as W)
     raddr: int | None = None         # dedicated or attached real device
-
-    @property
-    def label(self) -> str:
-        return f"{self.kind} {self.vaddr:03X}"
 
     def io(self, guest: BareGuest, cmd: int, addr: int, count: int, flags: int,
            ccw_addr: int, vaddr: int):
