@@ -770,7 +770,8 @@ def _execute(cpu, r1: int, addr: int) -> None:
     if r1:
         buf[1] |= cpu.gpr[r1] & 0xFF
     if op == 0x0A:                      # SVC: interruption with ILC 2
-        cpu.svc_interrupt(buf[1], 2)
+        cpu.svc_interrupt(buf[1], 2)    # (returns when an assist reflected it)
+        return
     cpu.handlers[op](cpu, buf, 0)
     if op == 0x05:                      # BALR: link information with ILC 2
         t = buf[1] >> 4

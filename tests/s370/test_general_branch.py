@@ -172,3 +172,26 @@ def test_svc_interruption_code_and_ilc():
     o = run(RR("SVC", 0x4, 0x2))
     old = o.svc_old
     assert (old >> 32) & 0xFFFF == 0x42 and (old >> 30) & 3 == 1 and old & 0xFFFFFF == 0x1002
+
+
+def test_ex_svc_under_interpretive_execution_reflected_once_with_ilc_2():
+    # an assist that completes SVCs itself: the SVC executed by EX reaches it once,
+    # with EXECUTE's ILC, and the guest continues after the EX
+    from s370.interp import Assist, InterpretiveCPU
+    from s370.storage import Storage
+
+    class Recorder(Assist):
+        calls = []
+
+        def try_svc(self, cpu, number, ilc):
+            self.calls.append((number, ilc))
+            return True
+
+    cpu = InterpretiveCPU(Storage(1 << 16))
+    cpu.sdesc.assists = [Recorder()]
+    cpu.storage.load(RX("EX", 1, 0x100, b2=12) + RX("LA", 9, 7), 0x1000)
+    cpu.storage.load(RR("SVC", 0, 0), 0x1100)
+    cpu.gpr[1], cpu.gpr[12] = 0x21, 0x1000
+    cpu.load_psw(0x1000)
+    cpu.interpret(2)
+    assert Recorder.calls == [(0x21, 2)] and cpu.gpr[9] == 7
