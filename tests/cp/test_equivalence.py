@@ -19,7 +19,7 @@ from tests.cp.support import asm, assert_equivalent
 #: R7 / R8 and return.
 LOWCORE = """
 GUEST    START 0
-         USING GUEST,12                 R12 = 0 (set first thing at X'400')
+         USING GUEST,12           R12 = 0
          DC    X'0000000000000400'
          ORG   GUEST+X'58'
          DC    X'0000000000000600'      external new
@@ -52,6 +52,7 @@ IOH      LA    8,1(,8)
 EXTLOG   DC    XL8'00'
 IOLOG    DC    XL8'00'
 CSWLOG   DC    XL8'00'
+         DS    0D
 SUPERPSW DC    X'00000000',A(SUPER)
 DONE     DC    X'000200000000D0E0'
 PGMLOG   DC    16XL8'00'
@@ -93,6 +94,7 @@ SUPER    STCTL 0,0,CR0LAST
 PROB     SSM   MASK1                    privileged-operation exception
          LCTL  0,0,CR0VAL
          SVC   9                        back to supervisor state
+         DS    0D
 CPUID    DC    XL8'00'
 CRSAVE   DC    16F'0'
 CR0VAL   DC    X'00800000'
@@ -102,6 +104,7 @@ MASK1    DC    X'00'
 MASK2    DC    X'FF'
 MASK3    DC    X'FF'
 BLOCK    DC    A(X'3000')
+         DS    0D
 PROBPSW  DC    X'00010000',A(PROB)
          END
 """
@@ -140,49 +143,68 @@ def test_dat_guest_with_page_fault_handler():
     tables; results are identical (reference bits on the tables aside)."""
     src = LOWCORE + """
          ORG   GUEST+X'1000'
-SEGT     DC    A(X'00002000')           segment 0 -> page table at 2000, 16 pages
+SEGT     DC    A(X'F0002000')           seg 0: 16 pages at 2000
          DC    15A(X'00000001')         segments 1-15 invalid
          ORG   GUEST+X'2000'
-PAGET    DC    X'0000',X'1000',X'2000',X'3000',X'4000',X'5000',X'6000',X'7000'
-         DC    X'8008',X'0008',X'0008',X'0008',X'0008',X'0008',X'0008',X'0008'
+PAGET    DC    X'0000',X'0010',X'0020',X'0030'
+         DC    X'0040',X'0050',X'0060',X'0070'
+         DC    X'0080',X'0008',X'0008',X'0008'
+         DC    X'0008',X'0008',X'0008',X'0008'
          ORG   GUEST+X'400'
          SR    12,12
-         MVC   X'68'(8),DATPGM          program new PSW: EC mode, DAT on
+         MVC   X'68'(8),DATPGM          program new: EC, DAT on
          LCTL  0,1,CRS
          LPSW  DATPSW
-DATGO    L     2,X'3000'                virtual = real (identity-mapped page 3)
-         LA    3,X'8000'
-         MVC   0(4,3),X'3000'           page 8 -> real 8000 valid
-         L     4,X'9000'                page 9 invalid -> handler maps it
-         ST    4,X'9004'
-         LA    5,X'9000'
-         LRA   6,0(5)
+DATGO    L     9,A3000
+         L     2,0(,9)                  virtual 3000 = real 3000
+         L     3,A8000
+         MVC   0(4,3),0(9)              page 8 -> real 8000
+         L     5,A9000
+         L     4,0(,5)                  page 9 invalid: fault
+         ST    4,4(,5)
+         LRA   6,0(,5)
          BALR  13,0
-         IPTE  0,5                      (R0 = page table origin is 0: page table at 0)
+         L     10,A2000                 page table origin
+         IPTE  10,5                     page 9 invalid again
          PTLB
-         LA    7,1(,7)
+         LRA   11,0(,5)
+         BALR  14,0
          LPSW  DONE
-* program handler with DAT on: map the faulting page to real X'A000'
-DATH     LA    6,1(,6)
-         MVC   X'2012'(2),MAPPTE        store into the guest's own page table
+* program handler (DAT on): map the faulting page to real A000
+DATH     LA    7,1(,7)
+         L     1,X'90'                  translation-exception address
+         SRL   1,12
+         N     1,MASK15
+         SLL   1,1
+         L     8,A2000
+         AR    8,1
+         MVC   0(2,8),MAPPTE            store into own page table
          PTLB
          LPSW  X'28'
 SUPER    LPSW  DONE
          DS    0D
-CRS      DC    X'00B00000',X'00001000'  CR0: 4K pages, 64K segments; CR1: STO 1000
+CRS      DC    X'00800000',X'00001000'  4K pages, 64K segs; STO 1000
 DATPSW   DC    X'04080000',A(DATGO)
 DATPGM   DC    X'04080000',A(DATH)
-MAPPTE   DC    X'A000'
+A2000    DC    A(X'2000')
+A3000    DC    A(X'3000')
+A8000    DC    A(X'8000')
+A9000    DC    A(X'9000')
+MASK15   DC    F'15'
+MAPPTE   DC    X'00A0'
          END
 """
     image = bytearray(asm(src))
+    image += bytes(0x3004 - len(image))
     image[0x3000:0x3004] = b"\x12\x34\x56\x78"
     vm, m = assert_equivalent(bytes(image), mask_ref=True)
-    assert vm.cpu.gpr[6] == 1                      # one page fault handled
+    assert vm.cpu.gpr[7] == 1                      # one page fault handled
     assert vm.cpu.gpr[4] == int.from_bytes(m.storage.mem[0xA000:0xA004], "big")
     c = vm.counters
     assert c.shadow_builds > 0
     assert c.shadow_invalidations.get("ptlb", 0) >= 1
+    assert c.shadow_invalidations.get("table-store", 0) >= 1
+    assert c.shadow_invalidations.get("ipte", 0) == 1
 
 
 def test_io_console_write_and_interruption():
@@ -203,6 +225,7 @@ SUPER    LPSW  DONE
 WAITPSW  DC    X'FE020000',A(0)
 IONEWW   DC    X'00000000',A(AFTER)
 CAW      DC    A(CCW)
+         DS    0D
 CCW      DC    X'09',AL3(MSG),X'20000005'
 MSG      DC    C'HELLO'
          END
@@ -237,6 +260,7 @@ CPT      DC    X'0000000010000000'
 CPT2     DC    XL8'00'
 CKC2     DC    XL8'00'
 CR0TMR   DC    X'00000C00'
+         DS    0D
 WAITPSW  DC    X'01020000',A(0)
 EXTNEWW  DC    X'00000000',A(AFTER)
          LTORG

@@ -1,0 +1,43 @@
+"""CP: the control program that gives every logged-on user a virtual System/370.
+
+Core modules: system.py (System: users, dispatcher, spool, command hook),
+vm.py (VirtualMachine), intercepts.py (guest exits -> handlers), dispatcher.py,
+shadow.py (shadow translation tables), diagnose.py, vio.py (virtual I/O),
+backends/s370.py (what depends on the architecture). The machine side is
+s370/interp.py (interpretive execution).
+
+Python API (stable; the CP user layer, the CLI and the benchmarks use it):
+
+    from cp import System, SystemConfig
+    system = System(config=None, spool=None)          # SystemConfig(slice, volumes, ...)
+    vm = system.logon("USER1", storage=1 << 20,        # bytes, up to 16M, sparse
+                      output=print)                    # console lines callback
+    vm.ipl(image=data, address=0, psw=None)            # core image; PSW from 0 unless given
+    vm.ipl(device=0x190)                               # or IPL a virtual device
+    result = vm.run(max_instructions=None)             # this VM alone -> s370.machine.RunResult
+    result = system.run(max_instructions=None)         # all VMs, round-robin
+    system.logoff("USER1")
+    system.user("USER1") -> VirtualMachine             # MachineError if not logged on
+
+  VirtualMachine:
+    vm.userid, vm.cpu (guest registers: cpu.gpr, cpu.fpr, cpu.cr), vm.storage
+    vm.psw (get/set 64-bit), vm.gpr(r=None), vm.set_gpr(r, v), vm.set_cr(r, v)
+    vm.read_storage(addr, n), vm.write_storage(addr, data)       (DISPLAY / STORE)
+    vm.begin(addr=None), vm.stop(), vm.external(code=0x40), vm.restart()
+    vm.state -> 'running' | 'wait' | 'stopped' | 'checkstop'
+    vm.console_output = callable(str)    vm.console_type(line)    (the user's terminal)
+    vm.attach(device), vm.detach(addr), vm.query_devices() -> [(addr, class, type)]
+    vm.add_minidisk(addr, volume_device, start_cyl, cylinders, readonly=False)
+    vm.add_unit_record('READER'|'PUNCH'|'PRINTER', addr)
+    vm.counters (intercepts, simulated, reflected, shadow_builds, shadow_invalidations,
+                 cp_cycles), vm.report() -> dict (with machine cycles)
+
+  Spool hand-off (cp/vio.py SpoolPort): next_card(userid, addr), has_file(userid, addr),
+    punch(userid, addr, card), print_line(userid, addr, line, command). The default
+    MemorySpool has add_reader_file(userid, cards) and .punched / .printed.
+  DIAGNOSE X'08' calls system.command_hook(vm, text) -> (lines, rc) when set.
+"""
+from .system import System, SystemConfig
+from .vm import VirtualMachine
+
+__all__ = ["System", "SystemConfig", "VirtualMachine"]

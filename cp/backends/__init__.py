@@ -1,0 +1,2 @@
+"""Architecture backends of CP: what the CP core needs that depends on the guest
+architecture (s370.py; ia32.py later)."""

@@ -1,0 +1,238 @@
+"""DIAGNOSE: CP's paravirtual services to guests, as VM/370 provides them.
+
+``DIAGNOSE Rx,Ry,code`` (X'83', RS format: Rx = R1, Ry = R3, code = the second-
+operand address). The guest must be in virtual supervisor state (interpretive
+execution already gave a privileged-operation exception otherwise); a code that
+is not a multiple of 4 or not implemented gets the specification exception
+VM/370 gives. Parameter addresses are guest-real and checked against the VM's
+storage: a bad one is an addressing (or specification) exception in the guest,
+never an access outside it.
+
+Codes: X'00' extended identification, X'08' CP command (the ``System.command``
+hook), X'0C' pseudo timer, X'10' release pages, X'18' standard DASD I/O, X'20'
+general I/O, X'24' device type, X'58' console (3215-style line I/O).
+"""
+from __future__ import annotations
+
+import datetime
+
+from s370.channel import CAW_ADDR, CSW_ADDR
+from s370.devices.base import CE_DE
+from s370.ebcdic import to_ascii, to_ebcdic
+from s370.errors import PGM_ADDRESSING, PGM_SPECIFICATION, ProgramInterrupt
+
+#: VM/370 Release 6 (the version byte DIAGNOSE X'00' reports).
+VERSION = 0x06
+
+
+def _spec():
+    raise ProgramInterrupt(PGM_SPECIFICATION)
+
+
+def _range(vm, addr: int, n: int) -> None:
+    """Guest-real [addr, addr+n) must exist, else addressing exception."""
+    if addr < 0 or n < 0 or addr + n > vm.storage.size:
+        raise ProgramInterrupt(PGM_ADDRESSING)
+
+
+def execute(vm, ibytes: bytes) -> None:
+    """Perform one DIAGNOSE for ``vm`` (the instruction bytes as intercepted)."""
+    cpu = vm.cpu
+    R = cpu.gpr
+    rx, ry = ibytes[1] >> 4, ibytes[1] & 15
+    b2, d2 = ibytes[2] >> 4, ((ibytes[2] & 15) << 8) | ibytes[3]
+    code = (d2 + (R[b2] if b2 else 0)) & 0xFFFFFF
+    fn = CODES.get(code)
+    if fn is None:
+        _spec()
+    fn(vm, rx, ry)
+
+
+def diag_00(vm, rx: int, ry: int) -> None:
+    """Extended identification: system name, version, version code, MCEL length,
+    processor address, userid, program-product bit map, into Rx's buffer (up to
+    Ry bytes; Rx doubleword aligned)."""
+    R = vm.cpu.gpr
+    addr, n = R[rx] & 0xFFFFFF, R[ry]
+    if addr & 7:
+        _spec()
+    n = min(n, 40)
+    _range(vm, addr, n)
+    ident = (to_ebcdic("VM/370  ") + bytes((VERSION, 0xFF, 0, 0, 0, vm.cpu.cpu_address))
+             + to_ebcdic(vm.userid.ljust(8)[:8]) + bytes(8) + bytes(10))
+    vm.storage.mem[addr:addr + n] = ident[:n]
+
+
+def diag_08(vm, rx: int, ry: int) -> None:
+    """CP command: text at Rx, length in Ry's low bytes (up to 132). With X'40' in
+    Ry's high byte the response goes to the buffer at R(x+1), length R(y+1); on
+    return R(y+1) holds the response length (CC 1 and the excess when it did not
+    fit) and Ry the command's return code. Otherwise the response goes to the
+    virtual console."""
+    cpu = vm.cpu
+    R = cpu.gpr
+    flags, n = R[ry] >> 24, R[ry] & 0xFFFFFF
+    addr = R[rx] & 0xFFFFFF
+    if n > 132:
+        _spec()
+    _range(vm, addr, n)
+    text = to_ascii(bytes(vm.storage.mem[addr:addr + n]))
+    lines: list[str] = []
+    rc = 0
+    for cmd in text.split("\x15") if text else [""]:
+        out, code = vm.system.command(vm, cmd.strip())
+        lines += out
+        rc = rc or code
+    cpu.cc = 0
+    if flags & 0x40:
+        if rx == 15 or ry == 15:
+            _spec()
+        buf, size = R[rx + 1] & 0xFFFFFF, R[ry + 1]
+        resp = to_ebcdic("".join(line + "\n" for line in lines)).replace(b"\x25", b"\x15")
+        _range(vm, buf, min(size, len(resp)))
+        fit = resp[:size]
+        vm.storage.mem[buf:buf + len(fit)] = fit
+        if len(resp) > size:
+            cpu.cc = 1
+            R[ry + 1] = len(resp) - size
+        else:
+            R[ry + 1] = len(resp)
+    else:
+        for line in lines:
+            vm.console_output(line)
+    R[ry] = rc & 0xFFFFFFFF
+
+
+def diag_0c(vm, rx: int, ry: int) -> None:
+    """Pseudo timer: 32 bytes at Rx (doubleword aligned): date MM/DD/YY, time
+    HH:MM:SS (EBCDIC), virtual and total CPU time in microseconds."""
+    R = vm.cpu.gpr
+    addr = R[rx] & 0xFFFFFF
+    if addr & 7:
+        _spec()
+    _range(vm, addr, 32)
+    now = datetime.datetime.now()
+    used = vm.cpu.count          # one instruction = one microsecond (s370.timers)
+    vm.storage.mem[addr:addr + 32] = (to_ebcdic(now.strftime("%m/%d/%y%H:%M:%S"))
+                                      + used.to_bytes(8, "big") + used.to_bytes(8, "big"))
+
+
+def diag_10(vm, rx: int, ry: int) -> None:
+    """Release pages Rx through Ry (4K page addresses): their contents become
+    zeros and CP gives the host memory back."""
+    R = vm.cpu.gpr
+    first, last = R[rx] & 0xFFFFFF, R[ry] & 0xFFFFFF
+    if first & 0xFFF or last & 0xFFF or last < first:
+        _spec()
+    _range(vm, first, last - first + 4096)
+    mem = vm.storage.mem
+    n = last - first + 4096
+    try:
+        import mmap
+        mem.madvise(mmap.MADV_DONTNEED, first, n)
+    except (AttributeError, ValueError, OSError):
+        mem[first:first + n] = bytes(n)
+    vm.shadow.invalidate("diag10")
+
+
+def _sync_io(vm, device: int, ccw: int) -> int:
+    """Run a channel program synchronously (CP waits for it): the CSW's unit and
+    channel status, 0 when it ended with CE/DE alone; -1 no such device."""
+    ch = vm.channel
+    if ch.device(device) is None:
+        return -1
+    if ccw & 7:
+        _spec()
+    _range(vm, ccw, 8)
+    mem = vm.storage.mem
+    saved_caw, saved_csw = bytes(mem[CAW_ADDR:CAW_ADDR + 4]), bytes(mem[CSW_ADDR:CSW_ADDR + 8])
+    mem[CAW_ADDR:CAW_ADDR + 4] = ccw.to_bytes(4, "big")
+    sc = ch.subchannels[device]
+    try:
+        cc = ch.start_io(None, device)
+        if cc == 0:
+            while sc.held is not None and sc.device.ready():
+                ch.poll(None)
+            csw = sc.csw
+            if sc in ch.pending:
+                ch.pending.remove(sc)
+            sc.csw = None
+        else:
+            csw = bytes(mem[CSW_ADDR:CSW_ADDR + 8]) if cc == 1 else None
+    finally:
+        mem[CAW_ADDR:CAW_ADDR + 4] = saved_caw
+        mem[CSW_ADDR:CSW_ADDR + 8] = saved_csw
+    if csw is None:
+        return 0x10 << 8            # busy
+    return 0 if (csw[4] == CE_DE and not csw[5]) else (csw[4] << 8) | csw[5]
+
+
+def diag_18(vm, rx: int, ry: int) -> None:
+    """Standard DASD I/O: device Rx, CCW chain at Ry; CC 0 done, CC 1 no such
+    device, CC 2 error (R15 = unit and channel status)."""
+    _io_diag(vm, rx, ry)
+
+
+def diag_20(vm, rx: int, ry: int) -> None:
+    """General I/O, synchronous: device Rx, CCWs at Ry; as X'18'."""
+    _io_diag(vm, rx, ry)
+
+
+def _io_diag(vm, rx: int, ry: int) -> None:
+    cpu = vm.cpu
+    R = cpu.gpr
+    status = _sync_io(vm, R[rx] & 0xFFFF, R[ry] & 0xFFFFFF)
+    if status < 0:
+        cpu.cc = 1
+    elif status:
+        cpu.cc = 2
+        R[15] = status
+    else:
+        cpu.cc = 0
+        R[15] = 0
+
+
+_CLASS = {0x3215: 0x80, 0x2540: 0x20, 0x1403: 0x40, 0x3330: 0x04, 0x3350: 0x04}
+
+
+def diag_24(vm, rx: int, ry: int) -> None:
+    """Device type: Rx = device address (or -1: the virtual console, whose address
+    is returned in Rx). Ry gets the virtual class, type, status, flags; R(y+1) the
+    real class, type, model, features. CC 3 when the device does not exist."""
+    cpu = vm.cpu
+    R = cpu.gpr
+    addr = R[rx]
+    if addr == 0xFFFFFFFF:
+        addr = vm.console_address
+        R[rx] = addr
+    dev = vm.channel.device(addr & 0xFFFF)
+    if dev is None:
+        cpu.cc = 3
+        return
+    vtype = _CLASS.get(dev.devtype, 0)
+    word = (vtype << 24) | ((dev.devtype & 0xFF) << 16)
+    R[ry] = word
+    if ry < 15:
+        R[ry + 1] = word
+    cpu.cc = 0
+
+
+def diag_58(vm, rx: int, ry: int) -> None:
+    """Console interface: a CCW at Rx to the virtual console (Ry = its address):
+    write commands display the line, no interruption."""
+    cpu = vm.cpu
+    R = cpu.gpr
+    addr = R[rx] & 0xFFFFFF
+    if addr & 7:
+        _spec()
+    _range(vm, addr, 8)
+    ccw = bytes(vm.storage.mem[addr:addr + 8])
+    data, count = int.from_bytes(ccw[1:4], "big"), int.from_bytes(ccw[6:8], "big")
+    _range(vm, data, count)
+    if ccw[0] & 3 == 1:
+        vm.console_output(to_ascii(bytes(vm.storage.mem[data:data + count])))
+    cpu.cc = 0
+
+
+CODES = {0x00: diag_00, 0x08: diag_08, 0x0C: diag_0c, 0x10: diag_10, 0x18: diag_18,
+         0x20: diag_20, 0x24: diag_24, 0x58: diag_58}

@@ -1,0 +1,262 @@
+"""Virtual I/O: each virtual machine's channel subsystem and virtual devices.
+
+A VM's I/O instructions are simulated by CP with the bare machine's own handlers
+(cp/intercepts.py); the handlers call ``cpu.channel``, which for a VM is a
+``s370.channel.ChannelSubsystem`` built over the VM's *own* storage. So guest
+channel programs are run by the real channel code: CCW addresses and data areas
+are guest-real addresses, checked against the guest's storage size and storage
+keys (a CCW pointing outside the guest gets a channel program check in its CSW,
+never another VM's storage), CSWs and I/O interruptions are stored and reflected
+exactly as on the bare machine. This is VM/370's CCW translation (DMKCCW) with the
+translation made trivial by giving each VM its own storage object.
+
+The devices on a VM's channels are virtual ones (``s370.devices.base.Device``):
+
+* ``VirtualConsole`` (3215): output lines go to ``vm.console_output`` (a callback
+  the CP user layer connects to the user's terminal), reads take lines from
+  ``vm.console_input``.
+* ``SpoolReader`` / ``SpoolPunch`` / ``SpoolPrinter``: 80-byte cards and print
+  lines handed to a ``SpoolPort`` (cp/spool.py can implement it; ``MemorySpool``
+  is the in-memory default).
+* ``Minidisk``: a cylinder range of a real CKD volume (s370/devices/dasd.py);
+  cylinder numbers are relocated in seeks, search arguments and count fields;
+  a seek outside the minidisk gets unit check / command reject, as a seek to a
+  cylinder the volume does not have; writes to a read-only link get "file
+  protected".
+* dedicated devices: any real Device attached as is.
+"""
+from __future__ import annotations
+
+from collections import deque
+from typing import Callable, Protocol
+
+from s370.channel import ChannelSubsystem
+from s370.devices.base import (CE_DE, SENSE_COMMAND_REJECT, SENSE_INTERVENTION_REQUIRED,
+                               UNIT_EXCEPTION, Device, Result, PENDING, is_write)
+from s370.ebcdic import to_ascii, to_ebcdic
+
+
+class SpoolPort(Protocol):
+    """What virtual unit-record devices need from the spooling system."""
+
+    def next_card(self, userid: str, address: int) -> bytes | None:
+        """The next 80-byte card of the reader's open file; None at end of file."""
+
+    def has_file(self, userid: str, address: int) -> bool:
+        """Whether a reader file is open or waiting for the reader."""
+
+    def punch(self, userid: str, address: int, card: bytes) -> None:
+        """One card punched."""
+
+    def print_line(self, userid: str, address: int, line: bytes, command: int) -> None:
+        """One line printed (``command`` is the write CCW: carriage control)."""
+
+
+class MemorySpool:
+    """In-memory spool (the default): reader decks queued per user, punched cards
+    and printed lines collected per user and device address."""
+
+    def __init__(self) -> None:
+        self.reader: dict[str, deque[list[bytes]]] = {}
+        self._open: dict[tuple[str, int], deque[bytes]] = {}
+        self.punched: dict[tuple[str, int], list[bytes]] = {}
+        self.printed: dict[tuple[str, int], list[bytes]] = {}
+
+    def add_reader_file(self, userid: str, cards: list[bytes]) -> None:
+        self.reader.setdefault(userid.upper(), deque()).append(
+            [bytes(c[:80]).ljust(80, b"\x40") for c in cards])
+
+    def _file(self, userid: str, address: int) -> deque[bytes] | None:
+        key = (userid, address)
+        f = self._open.get(key)
+        if f is None:
+            q = self.reader.get(userid)
+            if not q:
+                return None
+            f = self._open[key] = deque(q.popleft())
+        return f
+
+    def has_file(self, userid: str, address: int) -> bool:
+        return self._file(userid, address) is not None
+
+    def next_card(self, userid: str, address: int) -> bytes | None:
+        f = self._file(userid, address)
+        if f is None:
+            return None
+        if not f:
+            del self._open[(userid, address)]
+            return None
+        return f.popleft()
+
+    def punch(self, userid: str, address: int, card: bytes) -> None:
+        self.punched.setdefault((userid, address), []).append(card)
+
+    def print_line(self, userid: str, address: int, line: bytes, command: int) -> None:
+        self.printed.setdefault((userid, address), []).append(line)
+
+
+# ------------------------------------------------------------------ devices
+class VirtualConsole(Device):
+    """The VM's 3215 console: writes to the user's terminal, reads lines typed."""
+
+    devtype = 0x3215
+    description = "CONS"
+    asynchronous = True
+
+    def __init__(self, address: int, output: Callable[[str], None], inq: deque):
+        super().__init__(address)
+        self.output = output
+        self.inq = inq
+
+    def command(self, cmd: int, count: int, data: bytes | None) -> Result:
+        if cmd in (0x01, 0x09):                 # write, no carrier return / with it
+            self.output(to_ascii(bytes(data or b"")))
+            return Result(CE_DE)
+        if cmd == 0x0B:                         # audible alarm
+            return Result(CE_DE)
+        if cmd == 0x0A:                         # read inquiry
+            if not self.inq:
+                return PENDING
+            return Result(CE_DE, to_ebcdic(self.inq.popleft()))
+        return self.reject()
+
+    def ready(self) -> bool:
+        return bool(self.inq)
+
+
+class _UnitRecord(Device):
+    def __init__(self, address: int, userid: str, spool: SpoolPort):
+        super().__init__(address)
+        self.userid = userid
+        self.spool = spool
+
+
+class SpoolReader(_UnitRecord):
+    """Virtual 2540 reader fed from the user's spooled reader files."""
+
+    devtype = 0x2540
+    description = "RDR"
+
+    def command(self, cmd: int, count: int, data: bytes | None) -> Result:
+        if cmd & 0x03 != 0x02:
+            return self.reject()
+        if not self.spool.has_file(self.userid, self.address):
+            return self.unit_check(SENSE_INTERVENTION_REQUIRED)
+        card = self.spool.next_card(self.userid, self.address)
+        if card is None:
+            return Result(CE_DE | UNIT_EXCEPTION)
+        return Result(CE_DE, card)
+
+
+class SpoolPunch(_UnitRecord):
+    """Virtual 2540 punch: each card goes to the spool."""
+
+    devtype = 0x2540
+    description = "PUN"
+
+    def command(self, cmd: int, count: int, data: bytes | None) -> Result:
+        if not is_write(cmd):
+            return self.reject()
+        self.spool.punch(self.userid, self.address, bytes(data or b"")[:80].ljust(80, b"\x40"))
+        return Result(CE_DE, length=80)
+
+
+class SpoolPrinter(_UnitRecord):
+    """Virtual 1403 printer: each line goes to the spool."""
+
+    devtype = 0x1403
+    description = "PRT"
+
+    def command(self, cmd: int, count: int, data: bytes | None) -> Result:
+        if is_write(cmd):
+            self.spool.print_line(self.userid, self.address, bytes(data or b""), cmd)
+            return Result(CE_DE)
+        if cmd & 0x03 == 0x03:                  # space / skip immediate
+            return Result(CE_DE)
+        return self.reject()
+
+
+#: CKD commands whose argument (written data) or result starts with a CCHH field,
+#: and where: (offset of CC in the bytes).
+_ARG_CC = {0x31: 0, 0x51: 0, 0x71: 0, 0x39: 0, 0x19: 1, 0x15: 0, 0x1D: 0}
+_RESULT_CC = {0x12: 0, 0x1E: 0, 0x16: 0, 0x1A: 1}
+_SEEKS = (0x07, 0x0B, 0x1B)
+
+
+class Minidisk(Device):
+    """Cylinders ``start`` .. ``start + cylinders - 1`` of a real CKD volume, seen
+    by the guest as cylinders 0 .. cylinders-1 (VM/370's MDISK)."""
+
+    description = "DASD"
+
+    def __init__(self, address: int, volume, start: int, cylinders: int, readonly: bool = False):
+        super().__init__(address)
+        if start < 0 or cylinders <= 0 or start + cylinders > volume.cylinders:
+            from s370.errors import MachineError
+            raise MachineError(f"minidisk {address:03X}: cylinders {start}-{start + cylinders - 1}"
+                               f" are not on the volume ({volume.cylinders} cylinders)")
+        self.volume = volume
+        self.devtype = volume.devtype
+        self.start = start
+        self.cylinders = cylinders
+        self.readonly = readonly
+        self.sense = bytearray(volume.sense_length())
+
+    def sense_length(self) -> int:
+        return 24
+
+    def begin(self) -> None:
+        self.volume.begin()
+
+    def end(self) -> None:
+        self.volume.end()
+
+    def reset(self) -> None:
+        self.volume.reset()
+
+    def _relocate(self, data: bytes, at: int, delta: int) -> bytes:
+        if len(data) < at + 2:
+            return data
+        b = bytearray(data)
+        cc = ((b[at] << 8) | b[at + 1]) + delta
+        b[at], b[at + 1] = (cc >> 8) & 0xFF, cc & 0xFF
+        return bytes(b)
+
+    def execute(self, cmd: int, count: int, data: bytes | None) -> Result:
+        vol = self.volume
+        base = cmd & 0x7F
+        if cmd & 0x0F == 0x04:                  # sense: the volume's sense bytes
+            return vol.execute(cmd, count, data)
+        if self.readonly and (is_write(cmd) and base not in (0x31, 0x51, 0x71, 0x29, 0x49,
+                                                               0x69, 0x39)):
+            return vol.check(0, 0x04)           # file protected
+        if cmd in _SEEKS:
+            d = bytes(data or b"")
+            if len(d) >= 6:
+                if cmd != 0x1B:
+                    cyl = (d[2] << 8) | d[3]
+                    if cyl >= self.cylinders or d[0] or d[1]:
+                        return vol.check(SENSE_COMMAND_REJECT, 0, 0, 4)
+                    d = self._relocate(d, 2, self.start)
+            return vol.execute(cmd, count, d)
+        if cmd == 0x13:                         # recalibrate: to the minidisk's cylinder 0
+            res = vol.execute(0x07, 6, bytes((0, 0, self.start >> 8, self.start & 0xFF, 0, 0)))
+            return Result(res.status, res.data)
+        if cmd == 0x02:                         # read IPL: record 1 of the minidisk's track 0
+            vol.execute(0x07, 6, bytes((0, 0, self.start >> 8, self.start & 0xFF, 0, 0)))
+            vol.execute(0x31, 5, bytes((self.start >> 8, self.start & 0xFF, 0, 0, 1)))
+            return vol.execute(0x06, count, None)
+        at = _ARG_CC.get(base)
+        if at is not None and data is not None:
+            data = self._relocate(bytes(data), at, self.start)
+        res = vol.execute(cmd, count, data)
+        at = _RESULT_CC.get(base)
+        if at is not None and res.data:
+            res = Result(res.status, self._relocate(res.data, at, -self.start), res.pending,
+                         res.length)
+        return res
+
+
+def make_channel(storage) -> ChannelSubsystem:
+    """A virtual machine's channel subsystem, over its own storage."""
+    return ChannelSubsystem(storage)
