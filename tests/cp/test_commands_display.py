@@ -81,3 +81,31 @@ def test_store_errors():
         "DMKCDS002E INVALID OPERAND - Y1",
         "DMKCDS026E OPERAND MISSING OR INVALID",
         "DMKCDS002E INVALID OPERAND - X"]
+
+
+from hypothesis import given, strategies as st  # noqa: E402
+
+
+@given(st.integers(0, (1 << 20) - 64).map(lambda a: a & ~3),
+       st.lists(st.integers(0, 0xFFFFFFFF), min_size=1, max_size=8))
+def test_store_then_display_property(addr, words):
+    """STORE of fullwords, then DISPLAY of the same range shows them, 4 a line."""
+    from cp.commands.registry import execute
+    host, _ = _session()
+    s = host.sessions["GUEST1"]
+    out, rc = execute(host, s.terminal, s, f"ST {addr:X} " + " ".join(f"{w:X}" for w in words))
+    assert (out, rc) == ([], 0)
+    out, rc = execute(host, s.terminal, s, f"D {addr:X}.{4 * len(words):X}")
+    shown = [w for line in out for w in line.split()[1:]]
+    assert shown == [f"{w:08X}" for w in words]
+    assert all(line.split()[0] == f"{addr + 16 * i:06X}" for i, line in enumerate(out))
+
+
+_CACHE: dict = {}
+
+
+def _session():
+    if "host" not in _CACHE:
+        from cpscript import run
+        _CACHE["host"] = run(LOGON)
+    return _CACHE["host"]

@@ -134,3 +134,18 @@ def test_comment_cp_prefix_and_linend():
 def test_emsg_settings():
     out = lines(f"{LOGON}\nSET EMSG TEXT\nXYZZY\nSET EMSG CODE\nXYZZY\nSET EMSG OFF\nXYZZY\nQ USERS")
     assert out[2:] == ["?CP: XYZZY", "DMKCFC001E", "001 USERS, 000 DIALED"]
+
+
+def test_every_abbreviation_resolves_by_table_order():
+    """Each spelling from the minimum abbreviation to the full name selects
+    that command, or an earlier table entry that the spelling also abbreviates
+    (VM/370 takes the first match)."""
+    from cp.commands.registry import TABLE
+    for i, e in enumerate(TABLE):
+        if e.name in ("LOGON", "LOGIN", "*"):
+            continue
+        for n in range(e.min, len(e.name) + 1):
+            got = find(e.name[:n], "ABCDEFGH")
+            assert got is not None
+            j = TABLE.index(got)
+            assert j <= i and got.name.startswith(e.name[:n])

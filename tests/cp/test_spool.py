@@ -114,3 +114,14 @@ def test_printer_close_goes_to_own_queue_with_options():
     f = prt.close(s, hold=True, name="LIST", type="OUT", dist="ROOM1")
     assert (f.owner, f.queue, f.cls, f.copies, f.held, f.name, f.dist) == \
         ("U", "PRT", "C", 2, True, "LIST", "ROOM1")
+
+
+from hypothesis import given, strategies as st  # noqa: E402
+
+
+@given(st.lists(st.binary(max_size=200), max_size=20), st.text(alphabet="ABCXYZ019", max_size=8))
+def test_encode_decode_property(records, name):
+    s = Spool()
+    f = s.create("U", "RDR", "V", "PUN", records, name=name)
+    g = _decode(_encode(f))
+    assert g.records == records and g.header() == f.header()
