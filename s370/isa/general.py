@@ -757,7 +757,7 @@ def _execute(cpu, r1: int, addr: int) -> None:
         length = (2, 4, 4, 6)[op >> 6]
         cpu.skeys[addr >> 11] |= 4
         cpu.skeys[(addr + length - 1) >> 11] |= 4
-        buf = mem[addr:addr + length]
+        buf = bytearray(mem[addr:addr + length])
     else:
         head = cpu.fetch(addr, 2)
         op = head[0]

@@ -111,14 +111,26 @@ class Outcome:
         return self._old(SVC_OLD)
 
 
+#: Storage modes the storage-operand tests run in: key 0 (inline fast paths), PSW
+#: and storage key 3 (checked paths), and mmap-backed storage.
+MODES = {"fast": {}, "checked": {"key": 3}, "sparse": {"sparse": True}}
+
+
 def run(code: bytes, *, regs: dict | None = None, mem: dict | None = None, cc: int = 0,
         pm: int = 0, key: int = 0, setup=None, limit: int = 10_000,
-        size: int = 1 << 20) -> Outcome:
+        size: int = 1 << 20, sparse: bool = False) -> Outcome:
     """Run ``code`` at X'1000' (BC mode, supervisor, given CC, program mask and PSW
     key) followed by SVC 255. ``mem`` maps addresses to bytes placed first. With a
     nonzero ``key`` every storage key is set to it, so results must equal those of
-    key 0 while the instructions take their fully checked storage paths."""
+    key 0 while the instructions take their fully checked storage paths. ``sparse``
+    backs storage by an mmap, as CP's virtual machines are (slices are bytes)."""
     def prepare(m):
+        if sparse:
+            import mmap
+            mm = mmap.mmap(-1, m.storage.size)
+            mm[:] = bytes(m.storage.mem)
+            m.storage.mem = m.cpu.mem = mm
+            m.storage.sparse = True
         for addr, data in (mem or {}).items():
             m.storage.mem[addr:addr + len(data)] = data
         if key:

@@ -3,7 +3,7 @@ branch conditions, link information, BCT/BXH/BXLE counting, EX's modified target
 its exceptions and ILC."""
 import pytest
 
-from tests.s370.general_support import RR, RS, RX, SI, SS, C, run
+from tests.s370.general_support import MODES, RR, RS, RX, SI, SS, C, run
 
 PGM_EXECUTE, PGM_SPEC = 3, 6
 # A branch that skips the next instruction lands here; the skipped one is LA 9,1.
@@ -87,11 +87,11 @@ def test_bxh_compare_value_read_before_r1_update():
 
 
 # ------------------------------------------------------------------- EXECUTE
-@pytest.mark.parametrize("key", [0, 3], ids=["fast", "checked"])
-def test_ex_ors_r1_bits_into_target_length(key):
+@pytest.mark.parametrize("mode", MODES.values(), ids=MODES.keys())
+def test_ex_ors_r1_bits_into_target_length(mode):
     # EX 1,target with target MVC 0(1,0),X'800' -> length from R1 = 3 (4 bytes)
     target = SS("MVC", 0x900, 1, 0x800)
-    o = run(RX("EX", 1, **C(0x100)), regs={1: 0xFFFFFF03}, key=key,
+    o = run(RX("EX", 1, **C(0x100)), regs={1: 0xFFFFFF03}, **mode,
             mem={0x1100: target, 0x800: b"ABCDEFGH"})
     assert o.mem(0x900, 5) == b"ABCD\x00"
     assert o.mem(0x1100, 6) == target                    # storage not modified
@@ -110,9 +110,9 @@ def test_ex_target_branch_and_non_branch_continue():
     assert o.regs[9] == 0 and o.ended
 
 
-@pytest.mark.parametrize("key", [0, 3], ids=["fast", "checked"])
-def test_ex_of_ex_is_execute_exception(key):
-    o = run(RX("EX", 0, **C(0x100)), key=key, mem={0x1100: RX("EX", 0, **C(0x100))})
+@pytest.mark.parametrize("mode", MODES.values(), ids=MODES.keys())
+def test_ex_of_ex_is_execute_exception(mode):
+    o = run(RX("EX", 0, **C(0x100)), **mode, mem={0x1100: RX("EX", 0, **C(0x100))})
     assert o.pgm == (PGM_EXECUTE, 2, 0x1004)
 
 

@@ -5,10 +5,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tests.s370.general_support import RR, run
+from tests.s370.general_support import MODES, RR, run
 
 PGM_PROT, PGM_SPEC = 4, 6
-KEYS = pytest.mark.parametrize("key", [0, 3], ids=["fast", "checked"])
+KEYS = pytest.mark.parametrize("mode", MODES.values(), ids=MODES.keys())
 
 
 def mvcl(regs, mem=None, **kw):
@@ -21,15 +21,15 @@ def clcl(regs, mem=None, **kw):
 
 # ---------------------------------------------------------------------- MVCL
 @KEYS
-def test_mvcl_equal_lengths(key):
-    o = mvcl({2: 0x900, 3: 8, 4: 0x800, 5: 8}, {0x800: b"ABCDEFGH"}, key=key)
+def test_mvcl_equal_lengths(mode):
+    o = mvcl({2: 0x900, 3: 8, 4: 0x800, 5: 8}, {0x800: b"ABCDEFGH"}, **mode)
     assert o.mem(0x900, 9) == b"ABCDEFGH\x00" and o.cc == 0
     assert o.regs[2:6] == [0x908, 0, 0x808, 0]
 
 
 @KEYS
-def test_mvcl_pads_longer_first_operand(key):
-    o = mvcl({2: 0x900, 3: 10, 4: 0x800, 5: 0x40000004}, {0x800: b"ABCDEFGH"}, key=key)
+def test_mvcl_pads_longer_first_operand(mode):
+    o = mvcl({2: 0x900, 3: 10, 4: 0x800, 5: 0x40000004}, {0x800: b"ABCDEFGH"}, **mode)
     assert o.mem(0x900, 11) == b"ABCD" + b"\x40" * 6 + b"\x00" and o.cc == 2
     assert o.regs[2:6] == [0x90A, 0, 0x804, 0x40000000]
 
@@ -85,8 +85,8 @@ def test_mvcl_odd_register_is_specification(r1, r2):
 
 
 @KEYS
-def test_mvcl_clears_several_blocks_with_padding(key):
-    o = mvcl({2: 0x2100, 3: 5000, 4: 0, 5: 0xEE000000}, {0x2000: b"\x11" * 6000}, key=key)
+def test_mvcl_clears_several_blocks_with_padding(mode):
+    o = mvcl({2: 0x2100, 3: 5000, 4: 0, 5: 0xEE000000}, {0x2000: b"\x11" * 6000}, **mode)
     assert o.mem(0x2000, 6000) == b"\x11" * 0x100 + b"\xEE" * 5000 + b"\x11" * (6000 - 0x100 - 5000)
     assert o.regs[2:4] == [0x2100 + 5000, 0] and o.cc == 2
 
@@ -122,14 +122,14 @@ def test_mvcl_matches_model(d1, d2, n1, n2, pad):
 
 # ---------------------------------------------------------------------- CLCL
 @KEYS
-def test_clcl_equal(key):
-    o = clcl({2: 0x900, 3: 5, 4: 0xA00, 5: 5}, {0x900: b"HELLO", 0xA00: b"HELLO"}, key=key)
+def test_clcl_equal(mode):
+    o = clcl({2: 0x900, 3: 5, 4: 0xA00, 5: 5}, {0x900: b"HELLO", 0xA00: b"HELLO"}, **mode)
     assert o.cc == 0 and o.regs[2:6] == [0x905, 0, 0xA05, 0]
 
 
 @KEYS
-def test_clcl_equal_with_padding(key):
-    o = clcl({2: 0x900, 3: 4, 4: 0xA00, 5: 0x40000002}, {0x900: b"AB\x40\x40", 0xA00: b"AB"}, key=key)
+def test_clcl_equal_with_padding(mode):
+    o = clcl({2: 0x900, 3: 4, 4: 0xA00, 5: 0x40000002}, {0x900: b"AB\x40\x40", 0xA00: b"AB"}, **mode)
     assert o.cc == 0 and o.regs[2:6] == [0x904, 0, 0xA02, 0x40000000]
 
 

@@ -1,53 +1,54 @@
 """Storage-operand general instructions (GA22-7000 ch. 7): MVC/MVN/MVZ/MVO, the SI
 instructions, NC/OC/XC, CLC, TR/TRT, ICM/STCM/CLM, LM/STM, CS/CDS/TS.
 
-Most tests run twice: with PSW key 0 (the instructions' inline fast paths) and
-with PSW key 3 and every storage key 3 (the fully checked paths); results must be
+Most tests run in each storage mode of ``MODES``: PSW key 0 (the instructions'
+inline fast paths), PSW key 3 with every storage key 3 (the fully checked paths)
+and mmap-backed storage (as CP's virtual machines have); results must be
 identical. Hypothesis properties compare against byte-at-a-time reference models.
 """
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tests.s370.general_support import END, RR, RS, S, SI, SS, SS2, run, w
+from tests.s370.general_support import MODES, END, RR, RS, S, SI, SS, SS2, run, w
 from tests.s370.helpers import run_code
 
 PGM_PROT, PGM_ADDR, PGM_SPEC = 4, 5, 6
-KEYS = pytest.mark.parametrize("key", [0, 3], ids=["fast", "checked"])
+KEYS = pytest.mark.parametrize("mode", MODES.values(), ids=MODES.keys())
 data = st.binary(min_size=1, max_size=256)
 
 
 # ---------------------------------------------------------------------- MVC
 @KEYS
-def test_mvc_moves(key):
-    o = run(SS("MVC", 0x900, 8, 0x800), key=key, mem={0x800: b"ABCDEFGHIJ"})
+def test_mvc_moves(mode):
+    o = run(SS("MVC", 0x900, 8, 0x800), **mode, mem={0x800: b"ABCDEFGHIJ"})
     assert o.mem(0x900, 9) == b"ABCDEFGH\x00" and o.ended
 
 
 @KEYS
-def test_mvc_propagates_one_byte_to_the_right(key):
+def test_mvc_propagates_one_byte_to_the_right(mode):
     # GA22-7000 appendix A: MVC 1(8,11),0(11) propagates the byte at X'358'
-    o = run(SS("MVC", 1, 8, 0, b1=11, b2=11), key=key, regs={11: 0x958},
+    o = run(SS("MVC", 1, 8, 0, b1=11, b2=11), **mode, regs={11: 0x958},
             mem={0x958: bytes.fromhex("00F1F2F3F4F5F6F7F8")})
     assert o.mem(0x958, 9) == bytes(9)
 
 
 @KEYS
-def test_mvc_overlap_by_three_repeats_pattern(key):
-    o = run(SS("MVC", 0x903, 9, 0x900), key=key, mem={0x900: b"abcdefghijkl"})
+def test_mvc_overlap_by_three_repeats_pattern(mode):
+    o = run(SS("MVC", 0x903, 9, 0x900), **mode, mem={0x900: b"abcdefghijkl"})
     assert o.mem(0x900, 12) == b"abcabcabcabc"
 
 
 @KEYS
-def test_mvc_destination_left_of_source_is_plain_move(key):
-    o = run(SS("MVC", 0x900, 6, 0x902), key=key, mem={0x900: b"abcdefgh"})
+def test_mvc_destination_left_of_source_is_plain_move(mode):
+    o = run(SS("MVC", 0x900, 6, 0x902), **mode, mem={0x900: b"abcdefgh"})
     assert o.mem(0x900, 8) == b"cdefghgh"
 
 
 @KEYS
-def test_mvc_256_bytes_across_2k_boundary(key):
+def test_mvc_256_bytes_across_2k_boundary(mode):
     src = bytes(range(256))
-    o = run(SS("MVC", 0x7C0, 256, 0x400), key=key, mem={0x400: src})
+    o = run(SS("MVC", 0x7C0, 256, 0x400), **mode, mem={0x400: src})
     assert o.mem(0x7C0, 256) == src
 
 
@@ -90,8 +91,8 @@ def test_mvc_matches_bytewise_model(d1, d2, n, blob):
 
 # ------------------------------------------------------------- MVN MVZ MVO
 @KEYS
-def test_mvn_mvz(key):
-    o = run(SS("MVN", 0x900, 4, 0x800) + SS("MVZ", 0x910, 4, 0x800), key=key,
+def test_mvn_mvz(mode):
+    o = run(SS("MVN", 0x900, 4, 0x800) + SS("MVZ", 0x910, 4, 0x800), **mode,
             mem={0x800: bytes.fromhex("F1F2F3F4"), 0x900: bytes.fromhex("C0C1C2C3"),
                  0x910: bytes.fromhex("C0C1C2C3")})
     assert o.mem(0x900, 4) == bytes.fromhex("C1C2C3C4")
@@ -104,9 +105,9 @@ def test_mvn_overlapping_is_bytewise():
 
 
 @KEYS
-def test_mvo_example(key):
+def test_mvo_example(mode):
     # GA22-7000 appendix A: MVO of 77 88 99 0C (sign kept) <- 12 34 56
-    o = run(SS2("MVO", 0x900, 4, 0x800, 3), key=key,
+    o = run(SS2("MVO", 0x900, 4, 0x800, 3), **mode,
             mem={0x900: bytes.fromhex("7788990C"), 0x800: bytes.fromhex("123456")})
     assert o.mem(0x900, 4) == bytes.fromhex("0123456C")
 
@@ -124,11 +125,11 @@ def test_mvo_same_field_right_to_left():
 
 # -------------------------------------------------------------------- SI ops
 @KEYS
-def test_mvi_cli(key):
-    o = run(SI("MVI", 0x900, 0x5A) + SI("CLI", 0x900, 0x5B), key=key)
+def test_mvi_cli(mode):
+    o = run(SI("MVI", 0x900, 0x5A) + SI("CLI", 0x900, 0x5B), **mode)
     assert o.mem(0x900, 1) == b"\x5A" and o.cc == 1
-    assert run(SI("CLI", 0x900, 0x10), mem={0x900: b"\x80"}, key=key).cc == 2
-    assert run(SI("CLI", 0x900, 0x80), mem={0x900: b"\x80"}, key=key).cc == 0
+    assert run(SI("CLI", 0x900, 0x10), mem={0x900: b"\x80"}, **mode).cc == 2
+    assert run(SI("CLI", 0x900, 0x80), mem={0x900: b"\x80"}, **mode).cc == 0
 
 
 @pytest.mark.parametrize("byte,mask,cc", [(0xFB, 0xC3, 3), (0xB9, 0xC3, 1), (0x3C, 0xC3, 0),
@@ -139,8 +140,8 @@ def test_tm_examples(byte, mask, cc):
 
 
 @KEYS
-def test_ni_oi_xi(key):
-    o = run(SI("NI", 0x900, 0x0F) + SI("OI", 0x901, 0x80) + SI("XI", 0x902, 0xFF), key=key,
+def test_ni_oi_xi(mode):
+    o = run(SI("NI", 0x900, 0x0F) + SI("OI", 0x901, 0x80) + SI("XI", 0x902, 0xFF), **mode,
             mem={0x900: bytes.fromhex("F0017F")})
     assert o.mem(0x900, 3) == bytes.fromhex("008180") and o.cc == 1
     assert run(SI("NI", 0x900, 0x0F), mem={0x900: b"\xF0"}).cc == 0
@@ -160,16 +161,16 @@ def test_mvi_low_address_protection():
 def test_nc_oc_xc_match_model(mn, fn, a, b):
     n = min(len(a), len(b))
     a, b = a[:n], b[:n]
-    for key in (0, 3):
-        o = run(SS(mn, 0x900, n, 0xB00), key=key, mem={0x900: a, 0xB00: b})
+    for mode in MODES.values():
+        o = run(SS(mn, 0x900, n, 0xB00), **mode, mem={0x900: a, 0xB00: b})
         res = bytes(fn(x, y) for x, y in zip(a, b))
         assert o.mem(0x900, n) == res and o.cc == (1 if any(res) else 0)
         assert o.mem(0xB00, n) == b
 
 
 @KEYS
-def test_xc_same_field_clears(key):
-    o = run(SS("XC", 0x900, 16, 0x900), key=key, mem={0x900: b"\xFF" * 17})
+def test_xc_same_field_clears(mode):
+    o = run(SS("XC", 0x900, 16, 0x900), **mode, mem={0x900: b"\xFF" * 17})
     assert o.mem(0x900, 17) == bytes(16) + b"\xFF" and o.cc == 0
 
 
@@ -178,16 +179,16 @@ def test_oc_overlap_is_bytewise(shift, n, blob):
     ref = bytearray(blob)
     for i in range(n):
         ref[shift + i] |= ref[i]
-    for key in (0, 3):
-        o = run(SS("OC", 0x900 + shift, n, 0x900), key=key, mem={0x900: blob})
+    for mode in MODES.values():
+        o = run(SS("OC", 0x900 + shift, n, 0x900), **mode, mem={0x900: blob})
         assert o.mem(0x900, 80) == bytes(ref)
 
 
 # ----------------------------------------------------------------------- CLC
 @pytest.mark.parametrize("a,b,cc", [(b"ABC", b"ABC", 0), (b"ABC", b"ABD", 1), (b"\xFFB", b"\x00C", 2)])
 @KEYS
-def test_clc(a, b, cc, key):
-    o = run(SS("CLC", 0x900, len(a), 0xA00), key=key, mem={0x900: a, 0xA00: b})
+def test_clc(a, b, cc, mode):
+    o = run(SS("CLC", 0x900, len(a), 0xA00), **mode, mem={0x900: a, 0xA00: b})
     assert o.cc == cc
 
 
@@ -201,16 +202,16 @@ def test_clc_matches_unsigned_lexicographic(a, b):
 
 # ------------------------------------------------------------------ TR / TRT
 @KEYS
-def test_tr(key):
+def test_tr(mode):
     table = bytes((i + 1) & 0xFF for i in range(256))
-    o = run(SS("TR", 0x900, 4, 0xA00), key=key, mem={0x900: b"\x00\x41\xFF\x10", 0xA00: table})
+    o = run(SS("TR", 0x900, 4, 0xA00), **mode, mem={0x900: b"\x00\x41\xFF\x10", 0xA00: table})
     assert o.mem(0x900, 4) == b"\x01\x42\x00\x11"
 
 
 @given(st.binary(min_size=1, max_size=256), st.binary(min_size=256, max_size=256))
 def test_tr_matches_model(arg, table):
-    for key in (0, 3):
-        o = run(SS("TR", 0x900, len(arg), 0xB00), key=key, mem={0x900: arg, 0xB00: table})
+    for mode in MODES.values():
+        o = run(SS("TR", 0x900, len(arg), 0xB00), **mode, mem={0x900: arg, 0xB00: table})
         assert o.mem(0x900, len(arg)) == bytes(table[x] for x in arg)
 
 
@@ -227,8 +228,8 @@ def test_tr_table_overlapping_operand_is_bytewise():
 @given(st.binary(min_size=1, max_size=256), st.binary(min_size=256, max_size=256))
 def test_trt_matches_model(arg, table):
     k = next((i for i, x in enumerate(arg) if table[x]), None)
-    for key in (0, 3):
-        o = run(SS("TRT", 0x900, len(arg), 0xB00), key=key, regs={1: 0x5A000000, 2: 0x12345678},
+    for mode in MODES.values():
+        o = run(SS("TRT", 0x900, len(arg), 0xB00), **mode, regs={1: 0x5A000000, 2: 0x12345678},
                 mem={0x900: arg, 0xB00: table})
         if k is None:
             assert o.cc == 0 and (o.regs[1], o.regs[2]) == (0x5A000000, 0x12345678)
@@ -251,10 +252,10 @@ def test_tr_references_only_table_blocks_it_uses():
 
 @pytest.mark.parametrize("text,cc,pos", [(b"ABC DEF", 1, 3), (b"ABCDEF ", 2, 6), (b"ABCDEFG", 0, None)])
 @KEYS
-def test_trt(text, cc, pos, key):
+def test_trt(text, cc, pos, mode):
     table = bytearray(256)
     table[0x20] = 0x44
-    o = run(SS("TRT", 0x900, len(text), 0xA00), key=key,
+    o = run(SS("TRT", 0x900, len(text), 0xA00), **mode,
             regs={1: 0xAA000000, 2: 0x12345678}, mem={0x900: text, 0xA00: bytes(table)})
     assert o.cc == cc
     if pos is None:
@@ -270,31 +271,31 @@ def test_trt(text, cc, pos, key):
     (0b1111, "00000000", 0x12345678, 0, 0),
     (0b0000, "FF", 0x12345678, 0x12345678, 0)])
 @KEYS
-def test_icm(mask, field, before, after, cc, key):
-    o = run(RS("ICM", 5, mask, 0x900), key=key, regs={5: before},
+def test_icm(mask, field, before, after, cc, mode):
+    o = run(RS("ICM", 5, mask, 0x900), **mode, regs={5: before},
             mem={0x900: bytes.fromhex(field)})
     assert o.regs[5] == after and o.cc == cc
 
 
 @KEYS
-def test_stcm_and_clm(key):
-    o = run(RS("STCM", 5, 0b1010, 0x900), key=key, regs={5: 0x11223344}, mem={0x900: b"\xEE" * 3})
+def test_stcm_and_clm(mode):
+    o = run(RS("STCM", 5, 0b1010, 0x900), **mode, regs={5: 0x11223344}, mem={0x900: b"\xEE" * 3})
     assert o.mem(0x900, 3) == b"\x11\x33\xEE"
     assert run(RS("CLM", 5, 0b0110, 0x900), regs={5: 0x11223344},
-               mem={0x900: b"\x22\x33"}, key=key).cc == 0
+               mem={0x900: b"\x22\x33"}, **mode).cc == 0
     assert run(RS("CLM", 5, 0b0110, 0x900), regs={5: 0x11223344},
-               mem={0x900: b"\x22\x34"}, key=key).cc == 1
+               mem={0x900: b"\x22\x34"}, **mode).cc == 1
     assert run(RS("CLM", 5, 0b1000, 0x900), regs={5: 0xFF000000},
-               mem={0x900: b"\x22"}, key=key).cc == 2
-    assert run(RS("CLM", 5, 0, 0x900), regs={5: 0xFF000000}, key=key).cc == 0
+               mem={0x900: b"\x22"}, **mode).cc == 2
+    assert run(RS("CLM", 5, 0, 0x900), regs={5: 0xFF000000}, **mode).cc == 0
 
 
 # ------------------------------------------------------------------ LM STM
 @KEYS
-def test_stm_lm_with_wraparound(key):
+def test_stm_lm_with_wraparound(mode):
     # STM 14,1 stores R14, R15, R0, R1 (GA22-7000 appendix A); LM reloads
     regs = {14: 0x00002563, 15: 0x00012736, 0: 0x12430062, 1: 0x73261257}
-    o = run(RS("STM", 14, 1, 0x950) + RS("LM", 2, 5, 0x950), key=key, regs=regs)
+    o = run(RS("STM", 14, 1, 0x950) + RS("LM", 2, 5, 0x950), **mode, regs=regs)
     assert o.mem(0x950, 16) == bytes.fromhex("00002563000127361243006273261257")
     assert o.regs[2:6] == [0x2563, 0x12736, 0x12430062, 0x73261257]
 
@@ -346,10 +347,10 @@ def test_cs_protected_operand_even_when_unequal():
 
 
 @KEYS
-def test_ts(key):
-    o = run(S("TS", 0x900) + S("TS", 0x901), key=key, mem={0x900: b"\x00\x80"})
+def test_ts(mode):
+    o = run(S("TS", 0x900) + S("TS", 0x901), **mode, mem={0x900: b"\x00\x80"})
     assert o.mem(0x900, 2) == b"\xFF\xFF" and o.cc == 1
-    assert run(S("TS", 0x900), key=key).cc == 0
+    assert run(S("TS", 0x900), **mode).cc == 0
 
 
 # ------------------------------------------------- 24-bit address wraparound
