@@ -4,8 +4,8 @@ a telnet connection, a script).
 
 Rules, as on VM/370:
 * not logged on: only LOGON (and the class-any commands) are accepted;
-* LOGON without a password prompts ``ENTER PASSWORD:``; the next line is the
-  password and is never echoed or logged;
+* LOGON without a password prompts ``ENTER PASSWORD:`` (LINK likewise ``ENTER
+  READ PASSWORD:``...); the next line is the password, never echoed or logged;
 * CP READ (the machine is stopped): every line is a CP command; ``#`` ends a
   logical line, so ``Q TIME#Q USERS`` is two commands;
 * VM READ / RUNNING: lines go to the guest's console; a line starting ``#CP``
@@ -40,6 +40,8 @@ class Terminal:
         self.sink = sink
         self.session = None
         self.pending_logon: tuple[str, bool] | None = None
+        #: a command waiting for a password (LINK): called with the next line
+        self.pending_prompt: Callable[[str], list[str]] | None = None
 
     def write(self, line: str) -> None:
         self.sink(line)
@@ -53,16 +55,21 @@ class Terminal:
 
     @property
     def wants_password(self) -> bool:
-        return self.pending_logon is not None
+        return self.pending_logon is not None or self.pending_prompt is not None
 
     def logged_off(self) -> None:
         """The session ended (LOGOFF, DISCONN, FORCE, SHUTDOWN): back to the logo."""
-        self.pending_logon = None
+        self.pending_logon = self.pending_prompt = None
         self.write(BANNER)
 
     def handle_line(self, raw: str) -> None:
         """One line typed by the user."""
         line = sanitise(raw)
+        if self.pending_prompt is not None:
+            answer, self.pending_prompt = self.pending_prompt, None
+            for out in answer(line.strip()):
+                self.write(out)
+            return
         if self.pending_logon is not None:
             userid, noipl = self.pending_logon
             self.pending_logon = None
@@ -84,7 +91,7 @@ class Terminal:
         for part in line.split(LINEND):
             if part.strip():
                 self.command(part.strip())
-            if self.pending_logon is not None:
+            if self.wants_password:
                 break
 
     def command(self, text: str) -> None:
@@ -103,7 +110,7 @@ class Terminal:
     def hangup(self) -> None:
         """The line dropped: a logged-on user is disconnected (the machine keeps
         running and a later LOGON reconnects it); nothing else is affected."""
-        self.pending_logon = None
+        self.pending_logon = self.pending_prompt = None
         s = self.session
         if s is None:
             return

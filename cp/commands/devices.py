@@ -133,7 +133,35 @@ def cmd_link(ctx: Context, args: list[str]) -> list[str]:
         password = p
     if owner != "*" and ctx.host.directory.get(owner) is None:
         raise CPError("LNK", 107, owner, f"{vaddr1:03X}")
+    kind = None if vaddr2 in ctx.session.devices else _password_kind(ctx.session, owner, vaddr1, mode)
+    if password is None and kind is not None and ctx.terminal is not None and not ctx.from_guest:
+        session = ctx.session
+
+        def answer(pw: str) -> list[str]:
+            try:
+                return link(session, owner, vaddr1, vaddr2, mode, pw)
+            except CPError as err:
+                line = err.line(session.settings["EMSG"])
+                return [line] if line else []
+        ctx.terminal.pending_prompt = answer
+        return [f"ENTER {kind} PASSWORD:"]
     return link(ctx.session, owner, vaddr1, vaddr2, mode, password)
+
+
+def _password_kind(session, owner: str, vaddr1: int, mode: str) -> str | None:
+    """READ, WRITE or MULT when this link needs a password typed, else None
+    (own disks, password ALL, or a link that will fail for another reason)."""
+    if owner in ("*", session.userid):
+        return None
+    entry = session.host.directory.get(owner)
+    md = entry.mdisks.get(vaddr1) if entry is not None else None
+    if md is None:
+        return None
+    kind = {"R": "R", "RR": "R", "W": "W", "WR": "W"}.get(mode or "R", "M")
+    stored = md.password_for(kind)
+    if stored is None or stored.upper() == "ALL":
+        return None
+    return {"R": "READ", "W": "WRITE", "M": "MULT"}[kind]
 
 
 @command("DEFINE")

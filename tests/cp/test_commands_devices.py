@@ -144,3 +144,19 @@ def test_minidisks_and_attached_dasd_reach_the_cp_core(tmp_path):
     s = host.sessions["T"]
     assert execute(host, s.terminal, s, "DET 350") == (["DASD 350 DETACHED"], 0)
     assert vm.channel.device(0x350) is None
+
+
+def test_link_prompts_for_a_missing_password():
+    host, out = run(f"""
+        {LOGON}
+        LINK MAINT 191 291 RR
+        READ
+        LINK MAINT 191 292 RR
+        WRONG
+        LINK MAINT 190 390
+        Q 291
+        """)
+    assert out["T1"][2:] == ["ENTER READ PASSWORD:", "ENTER READ PASSWORD:",
+                             "DMKLNK111E MAINT 191 NOT LINKED; PASSWORD INCORRECT",
+                             "DASD 291 3330 S370S0 R/O     10 CYL"]
+    assert 0x390 in host.sessions["GUEST1"].devices        # password ALL: no prompt

@@ -133,3 +133,20 @@ def test_disconnected_machine_waiting_for_console_is_logged_off_after_15_minutes
     host.run_guests()
     assert "GUEST1" not in host.sessions
     assert any("USER DSC LOGOFF AS GUEST1" in ln and ln.endswith("FORCED") for ln in host.oplog)
+
+
+def test_cli_script_run(tmp_path, capsys):
+    """``s370vm cp --script``: echo and output format, exit codes for bad files."""
+    from s370vm.main import main
+    script = tmp_path / "s.txt"
+    script.write_text("* comment\nLOGON GUEST1\nGUEST\nT2: Q USERS\nT1: Q USERS\n")
+    assert main(["cp", "--script", str(script), "--data", str(tmp_path / "data")]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[:3] == ["T1> LOGON GUEST1", "T1: ENTER PASSWORD:", "T1> ********"]
+    assert out[-4:] == ["T2> Q USERS", "T2: DMKCFC001E ?CP: Q", "T1> Q USERS", "T1: 001 USERS, 000 DIALED"]
+    assert main(["cp", "--script", str(tmp_path / "missing.txt")]) == 2
+    bad = tmp_path / "bad.direct"
+    bad.write_text("USER A B\n MDISK 191\n")
+    assert main(["cp", "--directory", str(bad), "--script", str(script)]) == 2
+    err = capsys.readouterr().err
+    assert "cannot read script" in err and "bad.direct:2: MDISK needs" in err
