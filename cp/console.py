@@ -45,7 +45,13 @@ async def console_main(host, port: int, write=None) -> int:
     tasks = [asyncio.ensure_future(run_guests(host, stop))]
     if port:
         telnet = TelnetCP(host, port)
-        tasks.append(asyncio.ensure_future(telnet.serve(stop=stop)))
+        t = asyncio.ensure_future(telnet.serve(stop=stop))
+
+        def telnet_ended(task) -> None:
+            if not task.cancelled() and task.exception() is not None:
+                write(f"TELNET SERVER NOT STARTED ON PORT {port}: {task.exception()}")
+        t.add_done_callback(telnet_ended)
+        tasks.append(t)
     session: PromptSession = PromptSession(
         history=InMemoryHistory(),
         completer=WordCompleter(COMMAND_WORDS, ignore_case=True, sentence=True),

@@ -106,6 +106,8 @@ class TelnetCP:
             tasks.append(asyncio.ensure_future(stop.wait()))
         try:
             await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+            if server.done() and not server.cancelled() and server.exception() is not None:
+                raise server.exception()        # e.g. the port is in use
         finally:
             for conn in list(self.server.connections):
                 with contextlib.suppress(Exception):

@@ -150,3 +150,33 @@ def test_cli_script_run(tmp_path, capsys):
     assert main(["cp", "--directory", str(bad), "--script", str(script)]) == 2
     err = capsys.readouterr().err
     assert "cannot read script" in err and "bad.direct:2: MDISK needs" in err
+
+
+def test_console_says_when_the_telnet_port_is_taken():
+    import asyncio
+    import socket
+
+    from prompt_toolkit.application import create_app_session
+    from prompt_toolkit.input import create_pipe_input
+    from prompt_toolkit.output import DummyOutput
+
+    from cp.console import console_main
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen(1)
+        port = busy.getsockname()[1]
+        host = build_host()
+        lines: list[str] = []
+
+        async def go():
+            task = asyncio.ensure_future(console_main(host, port, lines.append))
+            for _ in range(100):
+                await asyncio.sleep(0.02)
+                if any("TELNET SERVER NOT STARTED" in ln for ln in lines):
+                    break
+            inp.send_text("\x04")
+            return await asyncio.wait_for(task, 10)
+        with create_pipe_input() as inp:
+            with create_app_session(input=inp, output=DummyOutput()):
+                assert asyncio.run(go()) == 0
+    assert any(ln.startswith(f"TELNET SERVER NOT STARTED ON PORT {port}") for ln in lines)
