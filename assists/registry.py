@@ -126,18 +126,27 @@ def from_config(cfg) -> frozenset:
 
 
 class CPArea:
-    """A small piece of CP's real storage that holds MICBLOKs: one slot per VM.
-    ``base`` is its real address (what CR6 bits 8-28 point into)."""
+    """A piece of CP's real storage that holds MICBLOKs, one slot per VM. ``mem``
+    holds real storage from real address ``origin``; the slots start at real
+    address ``first`` (what CR6 bits 8-28 point to)."""
 
-    def __init__(self, mem, base: int, slots: int):
+    def __init__(self, mem, origin: int, first: int, slots: int):
         self.mem = mem
-        self.base = base
-        self.free = list(range(slots))
+        self.origin = origin
+        self.first = first
+        self.free = [first + k * SLOT for k in range(slots)]
 
     def allocate(self) -> int:
         if not self.free:
             raise MachineError("HCPVMA001E no MICBLOK space left in CP storage")
-        return self.base + self.free.pop(0) * SLOT
+        return self.free.pop(0)
+
+    def release(self, address: int) -> None:
+        self.free.append(address)
+
+    def offset(self, address: int) -> int:
+        """Index into ``mem`` of real ``address``."""
+        return address - self.origin
 
 
 #: Real address of the system CP area (above any guest's 16M: only CP uses it).
@@ -149,7 +158,8 @@ def system_area(system) -> CPArea:
     """The CP area of a ``cp.System`` (64K: 512 MICBLOK slots)."""
     area = _SYSTEM_AREAS.get(system)
     if area is None:
-        area = _SYSTEM_AREAS[system] = CPArea(bytearray(0x10000), CP_AREA_BASE, 0x10000 // SLOT)
+        area = _SYSTEM_AREAS[system] = CPArea(bytearray(0x10000), CP_AREA_BASE, CP_AREA_BASE,
+                                              0x10000 // SLOT)
     return area
 
 
@@ -257,7 +267,7 @@ class AssistControl:
             acf |= MICACF_EVMA
         if "STBYPASS" in on:
             acf |= MICACF_STB | MICACF_STBFN
-        mem, off = self.area.mem, self.micblok - self.area.base
+        mem, off = self.area.mem, self.area.offset(self.micblok)
         mem[off + MICACF:off + MICACF + 4] = acf.to_bytes(4, "big")
         for field_, rel in ((MICCREG, ECBLOK), (MICWORK, WORK), (MICVTMR, VTIMER)):
             mem[off + field_:off + field_ + 4] = (self.micblok + rel).to_bytes(4, "big")
@@ -287,7 +297,7 @@ class AssistControl:
         up to date: ECBLOK (virtual CR0-CR15), the virtual PSW image and the
         pending-interruption bit, CR6 bit 1 (virtual problem state), MICRSEG."""
         cpu = self.cpu
-        mem, off = self.area.mem, self.micblok - self.area.base
+        mem, off = self.area.mem, self.area.offset(self.micblok)
         e = off + ECBLOK
         for i, v in enumerate(cpu.cr):
             mem[e + 4 * i:e + 4 * i + 4] = v.to_bytes(4, "big")
@@ -301,7 +311,7 @@ class AssistControl:
     # --------------------------------------------------------------- reading
     def word(self, field_: int) -> int:
         """A MICBLOK word (for the assists and tests)."""
-        off = self.micblok - self.area.base + field_
+        off = self.area.offset(self.micblok) + field_
         return int.from_bytes(self.area.mem[off:off + 4], "big")
 
     def fallback(self, reason: str) -> bool:

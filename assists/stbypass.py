@@ -104,12 +104,12 @@ def window(control, on: bool) -> None:
         new.size = extent               # DISPLAY, IPL and the channel see the extent
         vm.storage = cpu.storage = vm.channel.storage = new
         cpu.mem, cpu.skeys = new.mem, new.keys
-        area = control.vr_area = CPArea(new.mem, extent, WINDOW // SLOT)
-        control.area.free.append((control.micblok - control.area.base) // SLOT)
+        area = control.vr_area = CPArea(new.mem, 0, extent, WINDOW // SLOT)
+        control.area.release(control.micblok)
         control.area = area
         control.micblok = area.allocate()
         control.assists.clear()
-    size = area.base + (WINDOW if on else 0)
+    size = area.first + (WINDOW if on else 0)
     if cpu.size != size:
         cpu.size, cpu.lim2, cpu.lim4 = size, size - 2, size - 4
         cpu.shadow.clear()

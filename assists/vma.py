@@ -82,7 +82,7 @@ class VirtualMachineAssist(Assist):
         self.counts = control.counters.assisted
         self.fallback = control.fallback
         self.area = control.area.mem
-        self.mb = control.micblok - control.area.base
+        self.mb = control.area.offset(control.micblok)
         self.ops = {0x82: self.lpsw, 0x80: self.ssm, 0xAC: self.stxsm, 0xAD: self.stxsm,
                     0x08: self.key, 0x09: self.key, 0xB6: self.simple370, 0xB1: self.simple370}
 
