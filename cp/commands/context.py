@@ -255,7 +255,14 @@ class Host:
                 continue
             if not s.running:
                 continue
-            reason = s.guest.run(budget or self.slice)
+            try:
+                reason = s.guest.run(budget or self.slice)
+            except Exception:       # a defect under this guest stops it, not CP
+                import traceback
+                self.errors.append(traceback.format_exc())
+                s.running = False
+                s.out("DMKDSP450W CP ENTERED; INTERNAL ERROR LOGGED")
+                continue
             if reason == "limit":
                 worked = True
             elif reason not in ("wait", "read"):

@@ -180,3 +180,23 @@ def test_console_says_when_the_telnet_port_is_taken():
             with create_app_session(input=inp, output=DummyOutput()):
                 assert asyncio.run(go()) == 0
     assert any(ln.startswith(f"TELNET SERVER NOT STARTED ON PORT {port}") for ln in lines)
+
+
+def test_a_failing_guest_stops_alone():
+    host, t, out = make()
+    t.handle_line("LOGON GUEST1 GUEST")
+    t2 = Terminal(host, "GRAF 0C2", out.append)
+    t2.handle_line("LOGON GUEST2 GUEST")
+    t2.handle_line("IPL 00C")
+    s = host.sessions["GUEST1"]
+
+    def broken(budget):
+        raise RuntimeError("defect")
+    s.guest.run = broken
+    s.running = True
+    host.settle()
+    assert not s.running and "DMKDSP450W CP ENTERED; INTERNAL ERROR LOGGED" in out
+    assert "RuntimeError: defect" in host.errors[-1]
+    t2.handle_line("ECHO STILL ALIVE")
+    host.settle()
+    assert "STILL ALIVE" in out
