@@ -89,6 +89,8 @@ class CPU:
         self.restart_pending = False
         self._pgm_last = (-2, -1)   # (count, code) of the last program interruption
         self._pgm_streak = 0
+        self._swap_mark = -1        # count at the last interruption, and how many
+        self._swap_streak = 0       # interruptions came with no instruction since
         self.tlb: dict[int, int] = {}
         self.reset_cr()
 
@@ -292,7 +294,11 @@ class CPU:
         end = start + limit
         while self.count < end and not self.stopped:
             if self.attn:
+                # one interruption's new PSW may enable the next: take them all
+                # before the first instruction (each sets attn again)
                 self.service()
+                while self.attn and not (self.wait or self.checkstop or self.stopped):
+                    self.service()
                 if self.wait or self.checkstop or self.stopped:
                     break
             if self.count >= self.next_event and self.timers is not None:
@@ -426,9 +432,21 @@ class CPU:
         """Store the current PSW at ``old`` and load the PSW at ``new``. The old PSW
         keeps the wait bit when the CPU was waiting, as on the hardware (an enabled
         wait loop returns to the wait by loading the old PSW)."""
+        if self.count == self._swap_mark:
+            self._swap_streak += 1
+            if self._swap_streak > self.INTERRUPT_LOOP_LIMIT:
+                self.checkstop = True
+                return
+        else:
+            self._swap_mark = self.count
+            self._swap_streak = 0
         mem = self.mem
         mem[old:old + 8] = self.psw_with(intcode, ilc).to_bytes(8, "big")
         self.load_psw(int.from_bytes(mem[new:new + 8], "big"))
+
+    #: Interruptions in a row with no instruction executed in between that the
+    #: emulator takes as an endless interruption loop (check-stop).
+    INTERRUPT_LOOP_LIMIT = 10_000
 
     def program_interrupt(self, code: int, ilc: int) -> None:
         """Program interruption (GA22-7000 "Program Interruption"): EC mode stores
@@ -537,7 +555,13 @@ class CPU:
         further enabled interruptions stack on top, as on the hardware.
 
         The early exception (ILC 0) stores the invalid PSW as it was introduced
-        (the fields of an SSM/STOSM-made PSW hold the invalid mask bits)."""
+        (the fields of an SSM/STOSM-made PSW hold the invalid mask bits).
+
+        A new PSW that stays enabled for a condition that persists (a clock
+        comparator or CPU timer condition under an enabled external new PSW)
+        interrupts forever without executing an instruction; as for program
+        loops, the emulator enters check-stop after INTERRUPT_LOOP_LIMIT
+        interruptions with no instruction in between (see swap_psw)."""
         self.attn = False
         if self.psw_invalid:
             if self._pgm_loop_guard_invalid():
