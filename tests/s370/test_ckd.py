@@ -49,6 +49,7 @@ def test_full_size_3330_and_3350_files(tmp_path):
     assert create_image(tmp_path / "a", geometry("3330"), "A") == 512 + 404 * 19 * 13312
     assert os.path.getsize(tmp_path / "a") == 102_183_424      # header + 7676 tracks
     assert create_image(tmp_path / "b", geometry("3350"), "B", cylinders=1) == 512 + 30 * 19456
+    (tmp_path / "a").unlink()                       # 100 MB: do not leave it in the temp dir
 
 
 def test_every_track_has_home_address_and_r0(tmp_path):

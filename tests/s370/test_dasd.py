@@ -625,7 +625,7 @@ def test_dmkddr_prints_cylinder_0(tmp_path, capsys):
     for module in ("s370.operator", "s370.devices.console", "s370.devices.printer", "s370vm.cmd_ipl"):
         pytest.importorskip(module)
     from s370vm.main import main
-    create_image(tmp_path / "spool0.3330", geometry("3330"), "SPOOL0")
+    create_image(tmp_path / "spool0.3330", geometry("3330"), "SPOOL0", cylinders=2)
     (tmp_path / "m.cnf").write_text(
         "MAINSIZE 1\nCPUMODEL 3158\n009 1052\n00E 1403 print00e.txt\n151 3330 spool0.3330\n"
         f"181 3420 {REAL / 'dmkddr.aws'} ro\n")
@@ -658,8 +658,8 @@ def test_dmkddr_dump_to_tape_and_restore_reproduces_volume(tmp_path, capsys):
     from s370vm.main import main
     from s370.devices.ckd import CKDImage
     src, dst, scratch = tmp_path / "src.3330", tmp_path / "dst.3330", tmp_path / "scratch.aws"
-    create_image(src, geometry("3330"), "SPOOL0")
-    create_image(dst, geometry("3330"), "SPOOL0")
+    create_image(src, geometry("3330"), "SPOOL0", cylinders=4)
+    create_image(dst, geometry("3330"), "SPOOL0", cylinders=4)
     scratch.write_bytes(b"")
     d = DASD3330(0x151, [str(src)])
     find(d, 1, 0, 0, *[(0x1D, count_field(1, 0, r, 0, 4000) + bytes([r]) * 4000) for r in (1, 2, 3)],

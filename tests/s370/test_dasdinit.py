@@ -59,6 +59,7 @@ def test_dasdinit_json_and_full_3350(tmp_path, capsys):
     assert info == {"file": str(path), "type": "3350", "volser": "SYSRES", "cylinders": 555,
                     "heads": 30, "track_size": 19456, "bytes": 512 + 555 * 30 * 19456}
     assert path.stat().st_size == info["bytes"]
+    path.unlink()                                   # 324 MB: do not leave it in the temp dir
 
 
 @pytest.mark.parametrize("argv, message", [
@@ -144,3 +145,4 @@ def test_ibcdasdi_initialises_and_ibcdmprs_restores_spool0(tmp_path, capsys):
                   for r in img.read_track(c, h).records if r.count[0] & 0x80)
     assert flagged > 0
     img.close()
+    vol.unlink()                                    # 104 MB: do not leave it in the temp dir
