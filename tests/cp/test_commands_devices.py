@@ -1,5 +1,5 @@
 """DEFINE, ATTACH, DETACH and LINK."""
-from cpscript import LOGON, lines, run
+from tests.cp.cpscript import LOGON, lines, run
 from s370vm.cmd_cp import build_host
 
 

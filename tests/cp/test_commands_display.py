@@ -1,6 +1,6 @@
 """DISPLAY and STORE (VM/370 HELP syntax: L/T/K prefixes, ranges, G/X/Y
 registers, PSW, CAW, CSW; STORE L/S forms, registers, PSW, STATUS)."""
-from cpscript import LOGON, lines
+from tests.cp.cpscript import LOGON, lines
 
 
 def q(*cmds):
@@ -106,6 +106,6 @@ _CACHE: dict = {}
 
 def _session():
     if "host" not in _CACHE:
-        from cpscript import run
+        from tests.cp.cpscript import run
         _CACHE["host"] = run(LOGON)
     return _CACHE["host"]

@@ -2,7 +2,7 @@
 I/O, DIAGNOSE X'08' and X'0C', RUN from the reader, its PSW."""
 import re
 
-from cpscript import LOGON, lines, run
+from tests.cp.cpscript import ENGINE, LOGON, lines, run
 
 
 def test_ipl_reader_starts_the_monitor_and_talks():
@@ -140,3 +140,21 @@ def test_diagnose_08_with_response_buffer():
     assert out[0] == "DMKDSP450W CP ENTERED; DISABLED WAIT PSW 00020000 00000C00"
     assert out[1] == "GPR  4 = 00000000 00000016"      # 21 characters and X'15'
     assert out[2].endswith("*001 USERS, 000 D*") and out[3].endswith("*IALED...........*")
+
+
+def test_monitor_run_by_name_uses_query_and_order():
+    """RUN name: the monitor asks CP (QUERY RDR ALL through DIAGNOSE X'08' with a
+    response buffer), finds the file's spool id and puts it first (ORDER RDR)."""
+    from s370vm.cmd_cp import build_host
+    host = build_host(engine=ENGINE)
+    host, out = run(LOGON, host=host)
+    five = bytes.fromhex("41F0000507FE").ljust(80, b"\x00")       # LA 15,5 / BR 14
+    host.spool.create("GUEST1", "RDR", "GUEST1", "PUN", [five], name="FIVE", type="PROGRAM")
+    host, out = run("T2: LOGON GUEST1 GUEST\nT2: IPL 00C\nT2: RUN NOSUCH\nT2: RUN FIVE\nT2: RUN\n"
+                    "T2: RUN", host=host)
+    t = out["T2"]
+    assert "?MON: NO SUCH FILE IN THE READER" in t
+    i = t.index("RC = 05")
+    assert t[i + 2:i + 5] == ["HELLO FROM A PROGRAM RUN BY THE MONITOR",
+                              "THE SUM OF 1 TO 10 IS RETURNED IN R15", "RC = 37"]
+    assert t[-2] == "?MON: NO FILE IN THE READER"

@@ -1,7 +1,7 @@
 """QUERY: operands, abbreviations, classes, QUERY userid / vaddr."""
 import re
 
-from cpscript import ENGINE, LOGON, lines, run
+from tests.cp.cpscript import ENGINE, LOGON, lines, run
 
 
 def q(*cmds):

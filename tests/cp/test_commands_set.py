@@ -1,6 +1,6 @@
 """SET: user switches, the assist switches (stored per user and system-wide),
 classes, errors."""
-from cpscript import LOGON, lines, run
+from tests.cp.cpscript import LOGON, lines, run
 
 
 def q(*cmds, logon=LOGON):
