@@ -127,10 +127,12 @@ def diag_10(vm, rx: int, ry: int) -> None:
     _range(vm, first, last - first + 4096)
     mem = vm.storage.mem
     n = last - first + 4096
-    try:
+    try:                        # sparse storage: punch a hole (shared anonymous map)
         import mmap
-        mem.madvise(mmap.MADV_DONTNEED, first, n)
+        mem.madvise(mmap.MADV_REMOVE, first, n)
     except (AttributeError, ValueError, OSError):
+        pass
+    if mem[first:first + n].count(0) != n:
         mem[first:first + n] = bytes(n)
     vm.shadow.invalidate("diag10")
 

@@ -17,6 +17,9 @@ def add_parser(sub) -> argparse.ArgumentParser:
     p.add_argument("--storage", default=None,
                    help="main storage size (e.g. 512K, 1M, 16M; default: the configuration's)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument("--under-cp", action="store_true",
+                   help="run the image in a virtual machine of a one-user CP instead of the "
+                        "bare machine (same report, plus the VM's counters)")
     from .cmd_ipl import add_machine_options
     add_machine_options(p)
     return p
@@ -54,8 +57,47 @@ def run(args) -> int:
     --config; --script drives the console instead."""
     from .cmd_ipl import configured_machine, make_operator, run_operated
     image = load_program(args.file)
+    if args.under_cp:
+        return run_under_cp(args, image)
     machine = configured_machine(args, parse_size(args.storage) if args.storage else None)
     machine.load_image(image)
     machine.ipl_psw()
     operator = make_operator(args, use_stdin=bool(args.config))
     return run_operated(machine, operator, args, args.max_instructions)
+
+
+def run_under_cp(args, image: bytes) -> int:
+    """``run --under-cp``: the same image in user GUEST's virtual machine under a
+    one-user CP. The configuration's devices become dedicated devices of the VM,
+    except at addresses the VM already has (its virtual console at 009)."""
+    from cp import System, SystemConfig
+    from s370 import config as cfgmod
+    from s370.devices.console import ConsoleLog
+    from . import report
+    cfg = cfgmod.load(args.config) if args.config else cfgmod.default()
+    size = parse_size(args.storage) if args.storage else cfg.mainsize
+    system = System(SystemConfig(cpuid=cfg.cpuid()))
+    lines: list[str] = []
+
+    def output(text: str) -> None:
+        lines.append(text)
+        if not args.json:
+            print(text)
+
+    vm = system.logon("GUEST", size, output=output, reader=None, punch=None, printer=None)
+    log = ConsoleLog(None)
+    for spec in cfg.devices:
+        if vm.channel.device(spec.address) is None:
+            vm.attach(cfgmod.make_device(spec, cfg.base_dir, log))
+    dumps = [report.parse_dump(d) for d in args.dump]
+    try:
+        vm.ipl(image=image)
+        result = vm.run(args.max_instructions)
+    finally:
+        vm.channel.close()
+    extra = {"vm": vm.report()}
+    if args.json:
+        extra["console"] = "".join(line + "\n" for line in lines)
+    rep = report.build(result, vm.cpu, vm.storage, dumps, extra)
+    report.emit(rep, result.seconds, args.json)
+    return 0
