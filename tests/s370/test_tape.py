@@ -241,6 +241,19 @@ def test_het_zlib_bzip2_and_chunked_blocks(tmp_path):
     dev.close()
 
 
+def test_het_compressed_block_spread_over_chunks(tmp_path):
+    block = bytes(range(256)) * 40
+    z = zlib.compress(block)
+    half = len(z) // 2
+    raw = header(half, 0, 0x81) + z[:half] + header(len(z) - half, half, 0x21) + z[half:]
+    path = tmp_path / "c.het"
+    path.write_bytes(raw)
+    dev = Tape3420(0x280, [str(path)])
+    assert cmd(dev, READ).data == block
+    assert cmd(dev, RDBACK).data == block
+    dev.close()
+
+
 def test_het_bad_compressed_data_is_data_check(tmp_path):
     path = tmp_path / "bad.het"
     path.write_bytes(header(5, 0, 0xA1) + b"junk!")
