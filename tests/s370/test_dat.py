@@ -305,3 +305,57 @@ def test_walk_matches_reference(geometry, stl, data):
     for va in data.draw(st.lists(st.integers(0, 0xFFFFFF), min_size=1, max_size=20)):
         outcome, value = dat.walk(cpu, va)
         assert (NAMES[outcome], value) == reference_walk(mem, cpu.cr[0], cpu.cr[1], va)
+
+
+# --------------------------------------------------------------- end to end
+def test_end_to_end_page_fault_handler_through_cli(tmp_path, capsys):
+    """A core image run by ``s370vm run``: it makes a fetch-protected key-3 block,
+    turns DAT on in a key-3 EC PSW, touches an unmapped page, and its program-
+    interruption handler maps the page from the translation-exception address and
+    returns to the nullified instruction, which then completes."""
+    import json
+
+    from s370vm.main import main
+    img = bytearray(0x40000)
+
+    def at(addr, data):
+        data = bytes.fromhex(data) if isinstance(data, str) else data
+        img[addr:addr + len(data)] = data
+
+    at(0x000, bc(0x1000).to_bytes(8, "big"))                       # IPL PSW
+    at(0x068, ec(0x1800).to_bytes(8, "big"))                       # program new PSW
+    at(0x400, "00800000" "00010000")                               # CR0 4K/64K, CR1
+    at(0x408, ec(0x1100, sysmask=0x04, key=3).to_bytes(8, "big"))  # DAT on, key 3
+    at(0x410, bc(0xFFF, wait=True).to_bytes(8, "big"))
+    at(0x420, "00050000" "00000000" "0300" "0000" "00011020" "00000000" "00030000")
+    at(0x10000, b"".join((1).to_bytes(4, "big") for _ in range(16)))   # invalid segments
+    at(0x10000, "F0011000")                                        # segment 0 -> PT X'11000'
+    at(0x10014, "F0011020")                                        # segment 5 -> PT X'11020'
+    at(0x11000, b"".join((p << 4).to_bytes(2, "big") for p in range(16)))   # identity
+    at(0x11020, bytes.fromhex("0008") * 16)                        # all pages invalid
+    at(0x30000, "12345678")
+    at(0x1000, "58900434" "41800038" "0889" "B7010400" "82000408")
+    at(0x1100, "58200420"          # L 2,X'420'      R2 = X'50000'
+               "58302000"          # L 3,0(2)        page fault, then the data
+               "50302004"          # ST 3,4(2)
+               "B1402000"          # LRA 4,0(2)
+               "58900434"          # L 9,X'434'
+               "0989"              # ISK 8,9
+               "82000410")         # LPSW X'410'     the end
+    at(0x1800, "41550001"          # LA 5,1(5)       count the faults
+               "58600090"          # L 6,X'90'       translation-exception address
+               "5870042C"          # L 7,X'42C'      the PTE's address
+               "D20170000428"      # MVC 0(2,7),X'428' map the page at real X'30000'
+               "82000028")         # LPSW X'28'      retry the nullified instruction
+    path = tmp_path / "pagefault.bin"
+    path.write_bytes(bytes(img))
+    assert main(["run", str(path), "--json", "--dump", "28.8", "--dump", "8C.4",
+                 "--dump", "30000.8"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    gpr = [int(v, 16) for v in out["gpr"]]
+    assert out["stop"] == "wait" and out["psw"] == "0002000000000FFF"
+    assert gpr[3] == 0x12345678 and gpr[5] == 1 and gpr[6] == 0x50000
+    assert gpr[4] == 0x30000 and gpr[8] & 0xFF == 0x3E
+    assert out["storage"]["28"] == f"{ec(0x1104, sysmask=0x04, key=3):016X}"
+    assert out["storage"]["8C"] == "00040011"
+    assert out["storage"]["30000"] == "1234567812345678"
