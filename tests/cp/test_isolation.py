@@ -1,0 +1,170 @@
+"""ISOLATION: whatever a guest puts in its channel programs, DAT tables,
+DIAGNOSE parameters or minidisk addresses, it never reads or writes another
+VM's storage, CP's structures or a device it was not given; it gets the program
+check, channel check or unit check the architecture (and VM/370) gives.
+Hypothesis drives the hostile parameters; two VMs run side by side."""
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from cp import System
+from s370.devices.base import UNIT_CHECK
+
+from tests.cp.support import bare
+from tests.cp.vmguest import ccw, channel_program, logon, run_code
+
+SIZE = 64 * 1024
+
+
+def _victim(system: System):
+    """VM B with a recognisable storage pattern; returns (vm, digest)."""
+    b = logon(system, "B", SIZE)
+    b.write_storage(0, bytes(range(256)) * (SIZE // 256))
+    return b, _digest(b)
+
+
+def _digest(vm) -> str:
+    return hashlib.sha256(bytes(vm.storage.mem[:vm.storage.size]) + bytes(vm.storage.keys)).hexdigest()
+
+
+words = st.integers(0, 0xFFFFFFFF)
+
+
+@settings(max_examples=60)
+@given(st.lists(st.binary(min_size=8, max_size=8), min_size=1, max_size=3), words,
+       st.sampled_from([0x009, 0x00C, 0x00D, 0x00E, 0x191, 0x555]))
+def test_hostile_channel_programs(ccws, caw, dev):
+    """Random CCWs (any command, data address, flags, count) and CAW: the other
+    VM's storage and keys are untouched and nothing escapes as a Python error;
+    addresses beyond the guest's storage end in channel program checks."""
+    s = System()
+    b, before = _victim(s)
+    b.add_unit_record("PUNCH", 0x191)
+    a = logon(s, "A", SIZE)
+    a.console_type("typed line")
+    prog = b"".join(ccws)
+    run_code(a, f"9C00 0{dev:03X} 9D00 0{dev:03X} 9D01 0{dev:03X}",
+             data={0x800: prog, 0x48: caw.to_bytes(4, "big")})
+    assert _digest(b) == before
+    assert not s.spool.punched.get(("B", 0x191))
+
+
+def test_ccw_beyond_guest_storage_is_a_channel_program_check():
+    s = System()
+    b, before = _victim(s)
+    a = logon(s, "A", SIZE)
+    cc, csw = channel_program(a, 0x009, [ccw(0x01, SIZE - 2, 0x20, 16)])
+    assert csw[5] & 0x20                          # channel status: program check
+    cc, csw = channel_program(a, 0x00C, [ccw(0x02, SIZE + 0x1000, 0x20, 80)])
+    assert _digest(b) == before
+
+
+def test_device_not_given_is_not_operational():
+    """B has a punch at 191; A has nothing there: SIO 191 gives CC 3."""
+    s = System()
+    b, _ = _victim(s)
+    b.add_unit_record("PUNCH", 0x191)
+    a = logon(s, "A", SIZE)
+    cc, _ = channel_program(a, 0x191, [ccw(0x01, 0x1000, 0, 80)])
+    assert cc == 3
+
+
+@settings(max_examples=60)
+@given(cr0=st.sampled_from([0x00800000, 0x00900000, 0x00400000, 0x00500000, 0x00C00000,
+                            0x00880000]),
+       cr1=words, stes=st.lists(words, min_size=4, max_size=4),
+       ptes=st.lists(st.integers(0, 0xFFFF), min_size=8, max_size=8),
+       targets=st.lists(st.integers(0, 0xFFFFFF), min_size=3, max_size=3))
+def test_hostile_dat_tables(cr0, cr1, stes, ptes, targets):
+    """Random segment/page tables and control registers: the guest gets exactly
+    the bare machine's outcome (translation, addressing, specification
+    exceptions or data), and the other VM is untouched."""
+    image = bytearray(0x3000)
+    image[0x68:0x70] = bytes.fromhex("000200000000DEAD")
+    # segment table at 2000 (CR1 is random: it may point anywhere)
+    for i, v in enumerate(stes):
+        image[0x2000 + 4 * i:0x2004 + 4 * i] = v.to_bytes(4, "big")
+    for i, v in enumerate(ptes):
+        image[0x2100 + 2 * i:0x2102 + 2 * i] = v.to_bytes(2, "big")
+    image[0x200:0x208] = cr0.to_bytes(4, "big") + cr1.to_bytes(4, "big")
+    for i, t in enumerate(targets):
+        image[0x210 + 4 * i:0x214 + 4 * i] = t.to_bytes(4, "big")
+    image[0x220:0x228] = bytes.fromhex("0408000000000500")     # EC, DAT on, IA 500
+    # 400: LCTL 0,1,200; LM 2,4,210; LPSW 220
+    image[0x400:0x40C] = bytes.fromhex("B7010200 98240210 82000220")
+    # 500 (virtual, through the guest's tables): L 5,0(2); ST 5,0(3); MVC 0(8,4),0(2)
+    image[0x500:0x50E] = bytes.fromhex("58502000 50503000 D20740002000")
+    m, r1, _ = bare(bytes(image), psw=0x400, limit=50, size=SIZE)
+    s = System()
+    b, before = _victim(s)
+    a = logon(s, "A", SIZE)
+    a.ipl(image=bytes(image), psw=0x400)
+    r2 = a.run(50)
+    assert _digest(b) == before
+    assert (r1.stop, r1.instructions) == (r2.stop, r2.instructions)
+    assert m.cpu.psw == a.cpu.psw and m.cpu.gpr == a.cpu.gpr
+    assert bytes(m.storage.mem[:SIZE]) == bytes(a.storage.mem[:SIZE])
+
+
+@settings(max_examples=60)
+@given(code=st.sampled_from([0x00, 0x08, 0x0C, 0x10, 0x18, 0x20, 0x24, 0x58, 0x04, 0x14,
+                             0x3C, 0x64, 0xFFC]),
+       regs=st.lists(words, min_size=16, max_size=16))
+def test_hostile_diagnose_parameters(code, regs):
+    """Any DIAGNOSE code with any register contents: a result, a condition code
+    or a program check for the guest -- never a Python error, never a change to
+    the other VM."""
+    s = System()
+    b, before = _victim(s)
+    a = logon(s, "A", SIZE)
+    for r in (1, 3, 15):
+        regs[r] &= 0x3FF                           # sometimes-valid lengths
+    run_code(a, f"8324 {code:04X}", regs=dict(enumerate(regs)))
+    assert _digest(b) == before
+
+
+@pytest.fixture
+def volume(tmp_path):
+    from s370.devices.ckd import create_image, geometry
+    from s370.devices.dasd import DASD3330
+    path = tmp_path / "vol.3330"
+    create_image(path, geometry("3330"), "VMPK01", cylinders=8)
+    vol = DASD3330(0x150, [str(path)])
+    yield vol
+    vol.close()
+
+
+def _tracks(vol, cyls) -> str:
+    h = hashlib.sha256()
+    for c in cyls:
+        for hd in range(vol.heads):
+            t = vol.image.read_track(c, hd)
+            h.update(repr([(bytes(r.count), r.key, r.data) for r in t.records]).encode())
+    return h.hexdigest()
+
+
+def test_hostile_minidisk_addresses(volume):
+    """A's minidisk is cylinders 2-3. Seeks to every cylinder and head number
+    (including beyond the minidisk and the volume) and writes with count fields
+    naming other cylinders: only A's cylinders can change; every seek outside
+    them gets unit check."""
+    s = System()
+    a = logon(s, "A", SIZE)
+    a.add_minidisk(0x191, volume, 2, 2)
+    others = [0, 1, 4, 5, 6, 7]
+    before = _tracks(volume, others)
+    for cyl in (0, 1, 2, 3, 4, 100, 0xFFFF):
+        for head in (0, 1, 18, 19, 0xFFFF):
+            seek = bytes((0, 0, cyl >> 8, cyl & 0xFF, head >> 8, head & 0xFF))
+            count = bytes((cyl >> 8, cyl & 0xFF, 0, 1, 1, 0, 0, 4))
+            cc, csw = channel_program(a, 0x191, [
+                ccw(0x07, 0x1000, 0x40, 6), ccw(0x39, 0x1010, 0x40, 4), ccw(0x08, 0x808, 0, 0),
+                ccw(0x15, 0x1020, 0x40, 8), ccw(0x1D, 0x1030, 0x00, 12)],
+                data={0x1000: seek, 0x1010: seek[2:6], 0x1020: bytes((0, 0, 0, 1, 0, 0, 0, 8)),
+                      0x1030: count + b"EVIL"})
+            if cyl >= 2 or head >= 19:
+                assert csw[4] & UNIT_CHECK
+    assert _tracks(volume, others) == before
