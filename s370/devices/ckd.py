@@ -143,6 +143,13 @@ class Track:
         return body + bytes(track_size - len(body))
 
 
+def writable(path: Path) -> bool:
+    """A medium file may be written only if its mode has a write bit and we may write
+    it: a file made read-only (chmod a-w) stays protected even for root, like a tape
+    without its write ring."""
+    return os.access(path, os.W_OK) and bool(os.stat(path).st_mode & 0o222)
+
+
 def home_address(cyl: int, head: int) -> bytes:
     """Flag byte 0 (normal track) and CCHH."""
     return bytes((0, cyl >> 8 & 0xFF, cyl & 0xFF, head >> 8 & 0xFF, head & 0xFF))
@@ -198,7 +205,7 @@ class CKDImage:
         self.path = Path(path)
         name = str(self.path)
         try:
-            self.readonly = readonly or not os.access(self.path, os.W_OK)
+            self.readonly = readonly or not writable(self.path)
             self.fd = os.open(self.path, os.O_RDONLY if self.readonly else os.O_RDWR)
         except OSError as exc:
             raise MachineError(f"cannot open DASD image {name}: {exc.strerror}") from None

@@ -27,6 +27,7 @@ from s370.errors import MachineError
 
 from .base import (CE_DE, SENSE_COMMAND_REJECT, SENSE_DATA_CHECK, SENSE_INTERVENTION_REQUIRED,
                    UNIT_CHECK, UNIT_EXCEPTION, Device, Result)
+from .ckd import writable
 
 HDR_SIZE = 6
 BOR, TAPEMARK, EOR = 0x80, 0x40, 0x20
@@ -50,7 +51,7 @@ class TapeImage:
         self.path = Path(path)
         name = str(self.path)
         try:
-            self.readonly = readonly or not os.access(self.path, os.W_OK)
+            self.readonly = readonly or not writable(self.path)
             self.f = open(self.path, "rb" if self.readonly else "r+b")
         except OSError as exc:
             raise MachineError(f"cannot open tape image {name}: {exc.strerror}") from None

@@ -436,6 +436,14 @@ def test_readonly_image_write_inhibited(vol):
     d.close()
 
 
+def test_read_only_file_mode_is_write_inhibited(vol):
+    vol.chmod(0o444)
+    d = DASD3330(0x151, [str(vol)])
+    assert last(find(d, 0, 0, 3, (0x05, b"x"))).status == UC
+    assert sense(d)[1] == 0x02
+    d.close()
+
+
 # --- sense, no-op, rejects ---------------------------------------------------------------
 
 def test_sense_bytes_layout_3330(dev):

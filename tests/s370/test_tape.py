@@ -370,3 +370,24 @@ def test_written_tape_reads_back_forward_and_backward(tmp_path_factory, items):
         assert cmd(dev, FSF).status == CE_DE and dev.pos == m
     assert cmd(dev, FSF).status == UX
     dev.close()
+
+
+def test_read_only_file_mode_is_file_protect_even_for_root(tmp_path):
+    path = tmp_path / "ring.aws"
+    path.write_bytes(header(1, 0, 0xA0) + b"x")
+    path.chmod(0o444)
+    dev = Tape3420(0x480, [str(path)])
+    assert dev.image.readonly and cmd(dev, SENSE).data[1] & 0x02
+    assert cmd(dev, WRITE, b"y").status == UC
+    assert path.read_bytes() == header(1, 0, 0xA0) + b"x"
+    dev.close()
+
+
+@needs_real
+def test_real_media_never_written_without_ro():
+    if (REAL / "dmkddr.aws").stat().st_mode & 0o222:
+        pytest.skip("the real media files are writable here")
+    dev = Tape3420(0x181, [str(REAL / "dmkddr.aws")])     # the file is r--r--r--
+    assert dev.image.readonly
+    assert cmd(dev, WTM).status == UC
+    dev.close()
