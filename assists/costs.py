@@ -107,7 +107,8 @@ ECPS: dict[str, tuple[int, int]] = {
 ECPS_PATH: dict[str, tuple[str, ...]] = {
     "dispatch": ("DSP1",),
     "wait": ("DSP0",),
-    "io": ("SCNVU", "DECCW1", "CCWGENRL", "TRANLOCK", "PTRLK", "FREE", "SCNRU", "DSP2"),
+    "io": ("SCNVU", "DECCW1", "DECCW0", "CCWGENRL", "TRANLOCK", "PTRLK", "FREE", "SCNRU",
+           "DSP2"),
     "interrupt_reflect": ("UNTRN", "PTRUL", "UNTFR", "FRET", "DSP2"),
     "shadow_fill": ("TRANBRNG", "DSP2"),
     "shadow_invalidate": ("ZAPSEGS",),
