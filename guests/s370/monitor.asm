@@ -9,7 +9,9 @@
 *   TIME          date and time from CP (DIAGNOSE X'0C')
 *   CP command    give a command to CP (DIAGNOSE X'08')
 *   PSW           show the monitor's own PSW (taken by an SVC)
-*   RUN           load the next reader file at X'8000' and call it
+*   RUN [name]    load the next reader file (or the one with that spool
+*                 file name, found by QUERY RDR ALL and put first with
+*                 ORDER RDR, by DIAGNOSE X'08') at X'2000', call it
 *   QUIT          load a disabled wait PSW (CP takes over)
 * A program started by RUN gets R14 = return address, R15 = its entry,
 * R9 = the monitor's PUT routine (R3 = text, R4 = length, call with
@@ -112,7 +114,45 @@ DOQUIT   LA    3,BYE
 *---------------------------------------------------------------------
 * RUN: read the next reader file into LOADAT, then call it.
 *---------------------------------------------------------------------
-DORUN    L     5,=A(LOADAT)
+DORUN    SH    4,=H'4'                  RUN name: length of the name
+         BNP   RUNGO
+         CLI   UPPER+3,C' '
+         BNE   RUNGO
+         MVC   PNAME,BLANKS
+         CH    4,=H'8'
+         BNH   NAMELEN
+         LA    4,8
+NAMELEN  BCTR  4,0
+         EX    4,MVCNAME                PNAME = the name, blank padded
+         LA    6,QRYCMD                 CP QUERY RDR ALL, response
+         L     7,=A(QBUF)               into QBUF (DIAGNOSE X'08'
+         L     8,=A(X'40000000'+L'QRYCMD) with the X'40' flag)
+         L     9,=A(QBUFL)
+         DIAG  6,8,X'0008'
+         L     2,=A(QBUF)               R2: a line; R3: end of response
+         LR    3,2
+         AR    3,9
+SCAN     CR    2,3
+         BNL   NONAME
+         CLC   53(8,2),PNAME            the NAME column of the line
+         BE    FOUND
+NEXTCH   CLI   0(2),X'15'               skip to the next line
+         LA    2,1(2)
+         BE    SCAN
+         CR    2,3
+         BL    NEXTCH
+         B     NONAME
+FOUND    MVC   ORDCMD+10(4),9(2)        its spool id: ORDER RDR nnnn
+         LA    6,ORDCMD
+         LA    8,L'ORDCMD
+         DIAG  6,8,X'0008'
+         B     RUNGO
+NONAME   LA    3,NONAMEM
+         LA    4,L'NONAMEM
+         BAL   10,PUT
+         B     NEXT
+MVCNAME  MVC   PNAME(0),UPPER+4
+RUNGO    L     5,=A(LOADAT)
          SR    6,6                      cards read
 RUNREAD  STCM  5,7,RDRCCW+1
          LA    1,RDRCCW
@@ -197,6 +237,10 @@ PROMPT   DC    C'MONITOR:'
 UNKNOWN  DC    C'?MON: UNKNOWN COMMAND - TYPE HELP'
 BYE      DC    C'MONITOR ENDING: DISABLED WAIT'
 NOFILEM  DC    C'?MON: NO FILE IN THE READER'
+NONAMEM  DC    C'?MON: NO SUCH FILE IN THE READER'
+QRYCMD   DC    C'QUERY RDR ALL'
+ORDCMD   DC    C'ORDER RDR nnnn'
+PNAME    DC    CL8' '
 TIMEMSG  DC    C'DATE mm/dd/yy TIME hh:mm:ss'
 PSWMSG   DC    C'PSW = xxxxxxxx xxxxxxxx'
 RCMSG    DC    C'RC = xx'
@@ -205,13 +249,15 @@ HELPTXT  DC    CL40'HELP       THIS LIST'
          DC    CL40'TIME       DATE AND TIME (DIAGNOSE 0C)'
          DC    CL40'CP CMD     A CP COMMAND (DIAGNOSE 08)'
          DC    CL40'PSW        SHOW THE MONITOR''S PSW'
-         DC    CL40'RUN        LOAD NEXT READER FILE AND RUN'
+         DC    CL40'RUN [NAME] LOAD A READER FILE AND RUN IT'
          DC    CL40'QUIT       STOP (DISABLED WAIT)'
 HELPN    EQU   (*-HELPTXT)/40
 BLANKS   DC    132C' '
 INBUF    DC    CL132' '
 UPPER    DC    CL132' '
          LTORG
+QBUF     EQU   MONITOR+X'1000'          responses from CP (DIAGNOSE 8)
+QBUFL    EQU   X'800'
          ORG   MONITOR+X'2000'
 LOADAT   DS    0D                       RUN programs load here
          END   BEGIN

@@ -147,12 +147,15 @@ def test_monitor_run_by_name_uses_query_and_order():
     response buffer), finds the file's spool id and puts it first (ORDER RDR)."""
     from s370vm.cmd_cp import build_host
     host = build_host(engine=ENGINE)
-    host, out = run(LOGON, host=host)
     five = bytes.fromhex("41F0000507FE").ljust(80, b"\x00")       # LA 15,5 / BR 14
-    host.spool.create("GUEST1", "RDR", "GUEST1", "PUN", [five], name="FIVE", type="PROGRAM")
-    host, out = run("T2: LOGON GUEST1 GUEST\nT2: IPL 00C\nT2: RUN NOSUCH\nT2: RUN FIVE\nT2: RUN\n"
-                    "T2: RUN", host=host)
-    t = out["T2"]
+    seed = host.logon_hook
+
+    def seed_and_add(userid):                   # MONITOR, HELLO, then FIVE
+        seed(userid)
+        host.spool.create(userid, "RDR", userid, "PUN", [five], name="FIVE", type="PROGRAM")
+    host.logon_hook = seed_and_add
+    host, out = run(f"{LOGON}\nIPL 00C\nRUN NOSUCH\nRUN FIVE\nRUN\nRUN", host=host)
+    t = out["T1"]
     assert "?MON: NO SUCH FILE IN THE READER" in t
     i = t.index("RC = 05")
     assert t[i + 2:i + 5] == ["HELLO FROM A PROGRAM RUN BY THE MONITOR",
