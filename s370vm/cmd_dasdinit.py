@@ -1,11 +1,14 @@
-"""``s370vm dasdinit [-a] FILE TYPE VOLSER [CYLINDERS]``: create a labelled CKD volume.
+"""``s370vm dasdinit FILE TYPE VOLSER [CYLINDERS]``: create a labelled CKD volume.
 
 The image is what Hercules' ``dasdinit`` writes (uncompressed CKD_P370): every track
 formatted with home address and record zero, and on cylinder 0 head 0 the IPL records
 and a standard VOL1 label with the given serial, which IBCDASDI checks against its
-VOLID control statement before it initialises the volume. ``-a`` adds the alternate-
-track cylinders (3330: 7, 3350: 5), as Hercules' ``-a`` does: IBCDASDI seeks to them,
-so a volume it is to initialise needs them.
+VOLID control statement before it initialises the volume.
+
+Size: by default the whole pack, primary *and* alternate-track cylinders (3330: 404 + 7,
+3350: 555 + 5), which is what Hercules' ``dasdinit -a`` writes. IBCDASDI seeks to the
+alternate cylinders, so a volume it is to initialise needs them; Hercules' plain
+default (primary cylinders only) is ``--primary``. Either file mounts on Hercules.
 """
 from __future__ import annotations
 
@@ -21,9 +24,12 @@ def add_parser(sub) -> argparse.ArgumentParser:
     p.add_argument("type", help="device type: 3330, 3330-11 or 3350")
     p.add_argument("volser", help="volume serial, 1-6 characters")
     p.add_argument("cylinders", nargs="?", type=int, default=None,
-                   help="cylinder count (default: the primary cylinders of the device)")
-    p.add_argument("-a", "--alternates", action="store_true",
-                   help="include the alternate-track cylinders (needed by IBCDASDI)")
+                   help="cylinder count (default: primary and alternate cylinders)")
+    size = p.add_mutually_exclusive_group()
+    size.add_argument("-a", "--alternates", action="store_true",
+                      help="primary and alternate-track cylinders, as Hercules' -a (the default)")
+    size.add_argument("--primary", action="store_true",
+                      help="primary cylinders only (Hercules' dasdinit without -a)")
     p.add_argument("--replace", action="store_true", help="overwrite FILE if it exists")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     return p
@@ -34,7 +40,7 @@ def run(args) -> int:
     if args.cylinders is not None:
         cyls = args.cylinders
     else:
-        cyls = geom.cylinders + (geom.alt_cylinders if args.alternates else 0)
+        cyls = geom.cylinders + (0 if args.primary else geom.alt_cylinders)
     size = create_image(args.file, geom, args.volser, cyls, replace=args.replace)
     info = {"file": args.file, "type": geom.name, "volser": args.volser.upper(), "cylinders": cyls,
             "heads": geom.heads, "track_size": geom.track_size, "bytes": size}

@@ -43,9 +43,10 @@ class Geometry:
 
     ``cylinders`` are the primary cylinders; ``alt_cylinders`` more follow them on the
     pack for alternate tracks (a 3330 has 404 + 7): IBCDASDI seeks to them, so a volume
-    it is to initialise needs them (``dasdinit -a``, as with Hercules). ``max_r1`` is the largest data length of a single record on a track (the "track
-    capacity" a program sees); ``track_len`` the raw track length used for capacity
-    arithmetic; ``sectors`` the rotational-position-sensing sectors per track.
+    it is to initialise needs them (Hercules: ``dasdinit -a``). ``max_r1`` is the
+    largest data length of a single record on a track (the "track capacity" a program
+    sees); ``track_len`` the raw track length used for capacity arithmetic;
+    ``sectors`` the rotational-position-sensing sectors per track.
     """
     name: str
     devtype: int

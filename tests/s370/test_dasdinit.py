@@ -52,9 +52,9 @@ def test_dasdinit_volume_mounts_and_ipl_record_reads(tmp_path):
     dev.close()
 
 
-def test_dasdinit_json_and_full_3350(tmp_path, capsys):
+def test_dasdinit_json_and_primary_3350(tmp_path, capsys):
     path = tmp_path / "v.3350"
-    assert main(["dasdinit", "--json", str(path), "3350", "SYSRES"]) == 0
+    assert main(["dasdinit", "--json", "--primary", str(path), "3350", "SYSRES"]) == 0
     info = json.loads(capsys.readouterr().out)
     assert info == {"file": str(path), "type": "3350", "volser": "SYSRES", "cylinders": 555,
                     "heads": 30, "track_size": 19456, "bytes": 512 + 555 * 30 * 19456}
@@ -83,16 +83,19 @@ def test_dasdinit_does_not_overwrite(tmp_path, capsys):
     assert CKDImage(path).cylinders == 1
 
 
-@pytest.mark.parametrize("dtype, cyls", [("3330", 411), ("3350", 560)])
-def test_dasdinit_alternate_cylinders(tmp_path, capsys, dtype, cyls):
+@pytest.mark.parametrize("options, dtype, cyls", [
+    ([], "3330", 411), (["-a"], "3330", 411), ([], "3350", 560), (["--primary"], "3330", 404),
+])
+def test_dasdinit_default_size_includes_alternate_cylinders(tmp_path, capsys, options, dtype, cyls):
     path = tmp_path / "v"
-    assert main(["dasdinit", "-a", "--json", str(path), dtype, "ALT"]) == 0
+    assert main(["dasdinit", *options, "--json", str(path), dtype, "ALT"]) == 0
     assert json.loads(capsys.readouterr().out)["cylinders"] == cyls
     img = CKDImage(path)
     assert img.cylinders == cyls
     assert img.read_track(cyls - 1, img.heads - 1).records[0].count[:4] == \
         bytes(((cyls - 1) >> 8, (cyls - 1) & 0xFF, 0, img.heads - 1))
     img.close()
+    path.unlink()                                   # 100-300 MB: do not leave it behind
 
 
 # --- IBM's IBCDASDI and IBCDMPRS accept the volume (../shared/real) -----------------------
@@ -115,14 +118,14 @@ wait "END OF JOB" 1200
 @pytest.mark.skipif(not (REAL / "vs2spool.het").exists(),
                     reason=f"real IBM media not found in {REAL} (CI keeps it beside the clone)")
 def test_ibcdasdi_initialises_and_ibcdmprs_restores_spool0(tmp_path, capsys):
-    """The README scenario: a dasdinit -a volume labelled BBBBBB; IBCDASDI (tape file 1)
+    """The README scenario: a dasdinit volume labelled BBBBBB; IBCDASDI (tape file 1)
     initialises it as SPOOL0, then IBCDMPRS restores tape file 2 onto it."""
     for module in ("s370.operator", "s370.devices.console", "s370.devices.reader", "s370vm.cmd_ipl"):
         pytest.importorskip(module)
     for name in ("inspool0.sajob", "rsspool0.sajob"):
         (tmp_path / name).write_bytes((REAL / name).read_bytes())
     vol = tmp_path / "spool0.3330"
-    assert main(["dasdinit", "-a", str(vol), "3330", "BBBBBB"]) == 0
+    assert main(["dasdinit", str(vol), "3330", "BBBBBB"]) == 0
     (tmp_path / "m.cnf").write_text(
         "MAINSIZE 1\nCPUMODEL 3158\n009 1052\n00E 1442 inspool0.sajob ascii\n"
         "00F 1442 rsspool0.sajob ascii\n151 3330 spool0.3330\n"
