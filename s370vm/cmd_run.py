@@ -20,6 +20,9 @@ def add_parser(sub) -> argparse.ArgumentParser:
     p.add_argument("--under-cp", action="store_true",
                    help="run the image in a virtual machine of a one-user CP instead of the "
                         "bare machine (same report, plus the VM's counters)")
+    p.add_argument("--assist", default=None, metavar="SET",
+                   help="with --under-cp: the machine's assists, e.g. vma,ecps,stbypass (any "
+                        "subset), all or none (default: the configuration's ASSIST/ECPSVM)")
     from .cmd_ipl import add_machine_options
     add_machine_options(p)
     return p
@@ -59,6 +62,8 @@ def run(args) -> int:
     image = load_program(args.file)
     if args.under_cp:
         return run_under_cp(args, image)
+    if args.assist is not None:
+        raise MachineError("--assist needs --under-cp (assists are for virtual machines)")
     machine = configured_machine(args, parse_size(args.storage) if args.storage else None)
     machine.load_image(image)
     machine.ipl_psw()
@@ -76,7 +81,10 @@ def run_under_cp(args, image: bytes) -> int:
     from . import report
     cfg = cfgmod.load(args.config) if args.config else cfgmod.default()
     size = parse_size(args.storage) if args.storage else cfg.mainsize
-    system = System(SystemConfig(cpuid=cfg.cpuid()))
+    from assists import registry
+    installed = registry.parse(args.assist) if args.assist is not None \
+        else registry.from_config(cfg)
+    system = System(SystemConfig(cpuid=cfg.cpuid(), assists=tuple(installed)))
     lines: list[str] = []
 
     def output(text: str) -> None:
@@ -85,6 +93,8 @@ def run_under_cp(args, image: bytes) -> int:
             print(text)
 
     vm = system.logon("GUEST", size, output=output, reader=None, punch=None, printer=None)
+    if "STBYPASS" in installed:         # the one user is trusted: a V=R machine with the bypass
+        vm.configure_assists(options={"VIRT=REAL": True}, stbypass="VR")
     log = ConsoleLog(None)
     for spec in cfg.devices:
         if vm.channel.device(spec.address) is None:
