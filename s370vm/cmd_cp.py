@@ -35,6 +35,9 @@ def add_parser(sub) -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=3270, help="telnet port on 127.0.0.1 (0 = none; default 3270)")
     p.add_argument("--script", help="run CP commands from FILE and print the responses")
     p.add_argument("--data", help="directory for persistent data (spool files)")
+    p.add_argument("--reader", action="append", default=[], metavar="USER=FILE",
+                   help="put FILE into USER's reader at startup (an .asm source is assembled: "
+                        "at X'2000' or above for the monitor's RUN, else as an IPL deck)")
     p.add_argument("--engine", choices=("auto", "bare", "core"), default="auto",
                    help="guest machines: 'core' (the CP core's interpretive execution, with the "
                         "assists), 'bare' (a plain CPU, CP simulating its I/O); 'auto' (default) "
@@ -165,8 +168,20 @@ def run_script(host, text: str, budget: int = 5_000_000) -> list[str]:
     return format_output(ScriptRunner(host, budget).run(text.splitlines()))
 
 
+def load_readers(host, specs: list[str]) -> None:
+    """``--reader USER=FILE``: a spool file in USER's reader, from SYSTEM."""
+    from cp.defaults import reader_cards
+    for spec in specs:
+        user, sep, path = spec.partition("=")
+        if not sep or host.directory.get(user) is None:
+            raise MachineError(f"--reader {spec}: expected USER=FILE with a user of the directory")
+        cards, name, type_ = reader_cards(path)
+        host.spool.create(user.upper(), "RDR", "SYSTEM", "PUN", cards, name=name, type=type_)
+
+
 def run(args) -> int:
     host = build_host(args.directory, args.data, args.config, args.engine)
+    load_readers(host, args.reader)
     if args.script:
         try:
             text = Path(args.script).read_text(encoding="utf-8", errors="replace")

@@ -4,9 +4,9 @@
 * ``directory.txt``: OPERATOR (classes ABCDEG), MAINT, GUEST1-GUEST4 (class G,
   password GUEST) and a NOLOG spool owner.
 * The MONITOR guest (guests/s370/monitor.asm) is a named system (``IPL MONITOR``)
-  and, as an IPL deck, is put into a GUEST user's reader at logon whenever that
-  reader is empty, followed by the HELLO program for the monitor's RUN command.
-  So ``LOGON GUEST1`` then ``IPL 00C`` starts the monitor at once.
+  and, as an IPL deck, is put first into a GUEST user's reader at logon when no
+  MONITOR file is there (HELLO, for the monitor's RUN command, likewise). So
+  ``LOGON GUEST1`` then ``IPL 00C`` starts the monitor at once.
 """
 from __future__ import annotations
 
@@ -61,14 +61,45 @@ def hello_cards() -> list[bytes]:
     return [image[i:i + 80] for i in range(0, len(image), 80)]
 
 
+def reader_cards(path: str | Path) -> tuple[list[bytes], str, str]:
+    """The cards a host file becomes in a reader (``s370vm cp --reader``), with
+    the spool file name and type: an assembler source that starts at or above
+    X'2000' becomes the image the monitor's RUN loads there (type PROGRAM); any
+    other source becomes an IPL deck (type DECK); other files are cut into
+    80-byte cards as they are (type DATA)."""
+    p = Path(path)
+    name = p.stem.upper()[:8]
+    if p.suffix.lower() in (".asm", ".s", ".assemble"):
+        asm = _assemble(p)
+        start = min((a for a, _ in asm.sections.values()), default=0)
+        if start >= HELLO_ORIGIN:
+            image = asm.core[HELLO_ORIGIN:]
+            image += bytes(-len(image) % 80)
+            return [image[i:i + 80] for i in range(0, len(image), 80)], name, "PROGRAM"
+        deck = asm.ipl_deck()
+        return [deck[i:i + 80] for i in range(0, len(deck), 80)], name, "DECK"
+    try:
+        data = p.read_bytes()
+    except OSError as exc:
+        raise MachineError(f"cannot read {p}: {exc.strerror}") from None
+    data += bytes(-len(data) % 80)
+    return [data[i:i + 80] for i in range(0, len(data), 80)], name, "DATA"
+
+
 def named_systems() -> dict:
     """Systems ``IPL name`` can load (built lazily: assembling takes a moment)."""
     return {"MONITOR": monitor_system} if MONITOR_SOURCE.exists() else {}
 
 
 def seed_reader(host, userid: str) -> None:
-    """Put the sample decks into an empty reader of a sample user."""
-    if userid not in SAMPLE_USERS or host.spool.queue(userid, "RDR") or not MONITOR_SOURCE.exists():
+    """At a sample user's logon: the MONITOR deck first in the reader and the
+    HELLO program after it, each unless a file of that name is already there."""
+    if userid not in SAMPLE_USERS or not MONITOR_SOURCE.exists():
         return
-    host.spool.create(userid, "RDR", "SYSTEM", "PUN", monitor_deck(), name="MONITOR", type="DECK")
-    host.spool.create(userid, "RDR", "SYSTEM", "PUN", hello_cards(), name="HELLO", type="PROGRAM")
+    names = {f.name for f in host.spool.queue(userid, "RDR")}
+    if "MONITOR" not in names:
+        mon = host.spool.create(userid, "RDR", "SYSTEM", "PUN", monitor_deck(), name="MONITOR", type="DECK")
+        if names:
+            host.spool.order([mon])         # before the files already there
+    if "HELLO" not in names:
+        host.spool.create(userid, "RDR", "SYSTEM", "PUN", hello_cards(), name="HELLO", type="PROGRAM")

@@ -200,3 +200,22 @@ def test_a_failing_guest_stops_alone():
     t2.handle_line("ECHO STILL ALIVE")
     host.settle()
     assert "STILL ALIVE" in out
+
+
+def test_cli_reader_option_runs_your_own_program(tmp_path, capsys):
+    """``--reader GUEST1=prog.asm``: assembled at X'2000', RUN by name in the monitor,
+    then traced."""
+    from s370vm.main import main
+    prog = tmp_path / "mine.asm"
+    prog.write_text("MINE     START X'2000'\n         LA    15,7\n         BR    14\n         END   MINE\n")
+    data = tmp_path / "data.bin"
+    data.write_bytes(b"\x01" * 100)
+    script = tmp_path / "s.txt"
+    script.write_text("LOGON GUEST1 GUEST\nQ RDR ALL\nIPL 00C\nRUN MINE\n")
+    assert main(["cp", "--reader", f"GUEST1={prog}", "--reader", f"guest1={data}",
+                 "--script", str(script)]) == 0
+    out = capsys.readouterr().out
+    assert "MINE     PROGRAM" in out and "DATA     DATA" in out
+    assert "T1: RC = 07" in out
+    assert main(["cp", "--reader", f"NOBODY={prog}", "--script", str(script)]) == 2
+    assert "expected USER=FILE" in capsys.readouterr().err
