@@ -83,8 +83,7 @@ class Tracer:
             vdev = s.devices.get(dev)
             kind = vdev.kind if vdev is not None else "DEV"
             lines.append(f"I/O {ia:06X} {IO_NAMES[cpu.mem[ia]]:<5} {text} {kind} {dev:03X} CC {cpu.cc}")
-        if "INSTRUCT" in ev:
-            lines.append(f"{ia:06X} {name:<5} {text}")
+        plain = len(lines)
         if name == "SVC" and "SVC" in ev:
             lines.append(f"*** {ia:06X} SVC   {text}  ==> {new_ia:06X}")
         elif ins is not None and ins.priv and "PRIV" in ev and not pgm:
@@ -92,6 +91,8 @@ class Tracer:
             lines.append(f"{ia:06X} {name:<5} {text}{extra}")
         elif name in BRANCHES and "BRANCH" in ev and not pgm and new_ia != ((ia + length) & 0xFFFFFF):
             lines.append(f"{ia:06X} {name:<5} {text}  ==> {new_ia:06X}")
+        if "INSTRUCT" in ev and len(lines) == plain:
+            lines.append(f"{ia:06X} {name:<5} {text}")     # one line per instruction
         if pgm and "PROG" in ev:
             code = int.from_bytes(guest.read(0x8E, 2), "big") if cpu.ec else \
                 int.from_bytes(guest.read(PGM_OLD + 2, 2), "big")

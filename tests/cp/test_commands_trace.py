@@ -72,3 +72,11 @@ def test_adstop_off_and_errors():
         "DMKDSP450W CP ENTERED; DISABLED WAIT PSW 00020000 00000B00",
         "DMKCFD026E OPERAND MISSING OR INVALID", "DMKCFD005E INVALID HEXLOC - XYZ",
         "DMKCFD005E INVALID HEXLOC - 801", "DMKCFD005E INVALID HEXLOC - 200000"]
+
+
+def test_instruct_with_branch_prints_one_line_per_instruction():
+    assert q("TRACE INSTRUCT BRANCH RUN", "BEGIN")[1:5] == [
+        "000800 LA    41100003",
+        "000804 BCT   46100804  ==> 000804",
+        "000804 BCT   46100804  ==> 000804",
+        "000804 BCT   46100804"]
