@@ -110,6 +110,8 @@ def window(control, on: bool) -> None:
         control.micblok = area.allocate()
         control.assists.clear()
     size = area.first + (WINDOW if on else 0)
+    sd = control.sd
+    sd.mode, sd.origin, sd.extent = "V=R", 0, size
     if cpu.size != size:
         cpu.size, cpu.lim2, cpu.lim4 = size, size - 2, size - 4
         cpu.shadow.clear()

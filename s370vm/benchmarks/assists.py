@@ -31,10 +31,10 @@ describe = "VMA, ECPS and shadow-table bypass: cycles and wall time per workload
 BENCH = Path(__file__).resolve().parents[2] / "guests" / "s370" / "bench"
 #: workload -> (file, ITER value that sizes the run)
 WORKLOADS = {
-    "cpubound": ("cpubound.asm", 20000),
+    "cpubound": ("cpubound.asm", 60000),
     "svcheavy": ("svcheavy.asm", 5000),
     "privheavy": ("privheavy.asm", 5000),
-    "paging": ("paging.asm", 150),
+    "paging": ("paging.asm", 300),
     "ioheavy": ("ioheavy.asm", 2000),
 }
 STORAGE = 1 << 20

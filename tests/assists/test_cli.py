@@ -1,0 +1,48 @@
+"""The command-line side: ``run --under-cp --assist`` and the assists benchmark's
+pieces (one small workload; the full benchmark is not a unit test)."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from s370vm.main import main
+from s370vm.benchmarks import assists as bench
+
+PRIV = str(Path(__file__).resolve().parents[2] / "guests" / "s370" / "bench" / "privheavy.asm")
+
+
+def _vm_report(capsys, *extra) -> dict:
+    assert main(["run", PRIV, "--under-cp", "--json", *extra]) == 0
+    return json.loads(capsys.readouterr().out)["vm"]
+
+
+def test_run_under_cp_assist_selects_the_assists(capsys):
+    none = _vm_report(capsys, "--assist", "none")
+    vma = _vm_report(capsys, "--assist", "vma")
+    assert none["assisted"] == {} and none["intercepts"] == {"instruction": 20001}
+    assert vma["assisted"] == {"LPSW": 5000, "SSM": 5000, "STNSM": 5000, "STOSM": 5000}
+    assert vma["intercepts"] == {"instruction": 1}
+    assert vma["cycles"]["total"] < 0.65 * none["cycles"]["total"]
+
+
+def test_run_assist_needs_under_cp(capsys):
+    assert main(["run", PRIV, "--assist", "vma"]) == 2
+    assert "--under-cp" in capsys.readouterr().err
+
+
+def test_run_unknown_assist_is_a_user_error(capsys):
+    assert main(["run", PRIV, "--under-cp", "--assist", "sie"]) == 2
+
+
+def test_bench_rows_targets_table_and_chart(tmp_path, monkeypatch):
+    monkeypatch.setitem(bench.WORKLOADS, "privheavy", ("privheavy.asm", 200))
+    rows = bench.measure(["privheavy"], repeat=1)
+    assert [r["assists"] for r in rows] == ["bare", "none", "VMA", "ECPS", "STB", "VMA+ECPS",
+                                            "all"]
+    assert all(r["same_result_as_bare"] for r in rows)
+    t = bench.targets(rows)
+    assert t["privheavy_vma_cycles_saved"] > 0.35
+    lines = bench.table(rows)
+    assert len(lines) == 2 + 7 and lines[3].startswith("| privheavy | none |")
+    bench.chart(rows, str(tmp_path / "c.png"))
+    assert (tmp_path / "c.png").read_bytes()[:4] == b"\x89PNG"
