@@ -128,6 +128,9 @@ class BareGuest:
         for op in old_io:
             cpu.handlers[op] = io_group
         cpu.handlers[0x83] = self._diagnose
+        # Translated blocks inline the table's instruction bodies and would skip
+        # these per-CPU handlers: the stand-in runs instruction by instruction.
+        cpu.use_blocks = False
         self.program_interrupts = 0
         take = cpu.program_interrupt
 
