@@ -16,9 +16,9 @@ its cost (assists/costs.py) and does what VM/370's CP did for it:
 from __future__ import annotations
 
 from assists import costs
-from s370.errors import ProgramInterrupt, StateChange
-from s370.interp import (IC_EXTERNAL, IC_INSTRUCTION, IC_IO, IC_PROGRAM, IC_SLICE, IC_WAIT,
-                         Intercept)
+from s370.errors import MachineError, ProgramInterrupt, StateChange
+from s370.interp import (IC_EXTERNAL, IC_INSTRUCTION, IC_IO, IC_PROGRAM, IC_SLICE, IC_VALIDITY,
+                         IC_WAIT, Intercept)
 
 from . import diagnose
 from .backends import s370 as backend
@@ -53,6 +53,10 @@ def handle(vm, ic: Intercept) -> None:
         vm.deliver("external" if code == IC_EXTERNAL else "io")
     elif code == IC_WAIT:
         c.charge("wait")
+    elif code == IC_VALIDITY:
+        raise MachineError(f"validity intercept for {vm.userid}: CP built a state "
+                           f"description the machine cannot run ({cpu.sdesc.mode}, origin "
+                           f"{cpu.sdesc.origin:X}, extent {cpu.sdesc.extent:X}, storage {cpu.size:X})")
 
 
 def instruction(vm, ibytes: bytes, mnemonic: str) -> None:

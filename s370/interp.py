@@ -214,7 +214,17 @@ class InterpretiveCPU(CPU):
     # ----------------------------------------------------------- entry
     def interpret(self, limit: int) -> Intercept:
         """Run the guest for at most ``limit`` instructions; return why it stopped
-        (also stored in ``sd.code`` / ``sd.last``)."""
+        (also stored in ``sd.code`` / ``sd.last``). A state description the
+        machine cannot run (a mode other than V=V with the guest's own storage or
+        a V=R window at origin 0 -- assists/stbypass.py builds those; V=F windows
+        are not built yet -- or DAT on without a pager) gives a validity intercept
+        without running anything."""
+        sd = self.sdesc
+        if sd.mode not in ("V=V", "V=R") or sd.origin or sd.extent != self.size or \
+                (self.dat and sd.pager is None):
+            ic = Intercept(IC_VALIDITY)
+            sd.code, sd.last = ic.code, ic
+            return ic
         try:
             self.run(limit)
             ic = Intercept(IC_WAIT if self.wait else IC_SLICE)

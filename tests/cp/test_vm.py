@@ -314,3 +314,31 @@ MASK     DC    X'00'
     for k in ("stop", "psw", "gpr", "instructions", "storage"):
         assert bare[k] == vm[k]
     assert vm["vm"]["simulated"] == {"LPSW": 1, "SSM": 50}
+
+
+def test_diagnose_20_synchronous_io_and_18_dasd(volume):
+    """DIAG X'20': a console write runs synchronously (CC 0, no interruption);
+    DIAG X'18' reads a minidisk's home address; a missing device gives CC 1."""
+    s = System()
+    vm = logon(s)
+    vm.add_minidisk(0x191, volume, 4, 3)
+    run_code(vm, "8324 0020 05A0", regs={2: 0x009, 4: 0x800},
+             data={0x800: ccw(0x09, 0x1000, 0x20, 2), 0x1000: to_ebcdic("OK")})
+    assert vm.console_log == ["OK"] and (vm.gpr(10) >> 28) & 3 == 0
+    assert not vm.channel.pending
+    run_code(vm, "8324 0018 05A0", regs={2: 0x191, 4: 0x800},
+             data={0x800: ccw(0x07, 0x1000, 0x40, 6) + ccw(0x1A, 0x1100, 0x20, 5),
+                   0x1000: _seek(1, 2)})
+    assert (vm.gpr(10) >> 28) & 3 == 0 and vm.read_storage(0x1100, 5) == bytes((0, 0, 1, 0, 2))
+    run_code(vm, "8324 0020 05A0", regs={2: 0x444, 4: 0x800})
+    assert (vm.gpr(10) >> 28) & 3 == 1
+
+
+def test_idle_vm_storage_is_sparse():
+    """A logged-on VM with 1 MB that has only IPLed into a wait keeps at most a
+    few pages of its storage resident (sparse mmap)."""
+    s = System()
+    vm = s.logon("IDLE", 1 << 20)
+    vm.ipl(image=bytes.fromhex("0002000000000000"))
+    vm.run(10)
+    assert vm.storage.resident_bytes() <= 16 * 1024

@@ -135,3 +135,14 @@ def test_dat_goes_through_the_shadow_table():
     assert pager.fills == [0x0123]
     cpu.translate(0x0010, write=True)
     assert pager.stores == [0x4000 >> 11]
+
+
+def test_state_description_the_machine_cannot_run_is_a_validity_intercept():
+    """DAT on with no pager (no shadow tables) or a V=F window: validity
+    intercept, nothing executed (V=F windows are not built)."""
+    from s370.interp import IC_VALIDITY
+    cpu = cpu_with("1812", psw=0x0408000000000000 | CODE)
+    assert cpu.interpret(5).code == IC_VALIDITY and cpu.count == 0
+    cpu = cpu_with("1812")
+    cpu.sdesc.mode = "V=F"
+    assert cpu.interpret(5).code == IC_VALIDITY and cpu.count == 0
