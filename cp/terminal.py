@@ -78,6 +78,8 @@ class Terminal:
                 self.write(out)
             return
         s = self.session
+        if s is not None and s.console_spool is not None:
+            s.console_spool.append(line)        # the console log has both sides
         if s is not None and s.running:
             if line[:3].upper() == "#CP":
                 rest = line[3:].strip()

@@ -21,8 +21,8 @@ def cmd_logon(ctx: Context, args: list[str]) -> list[str]:
     for a in args[1:]:
         if abbrev(a, "NOIPL", 1):
             noipl = True
-        elif abbrev(a, "MASK", 1) and password is not None:
-            continue
+        elif abbrev(a, "MASK", 1):
+            continue                # typewriter masking: nothing to do on our terminals
         elif password is None:
             password = a
         else:

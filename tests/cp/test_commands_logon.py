@@ -21,6 +21,11 @@ def test_logon_prompts_for_password():
     assert out["T1"][-1] == "001 USERS, 000 DIALED"
 
 
+def test_logon_options_mask_and_noipl():
+    out = lines("LOGON GUEST1 MASK NOIPL\nGUEST\nQ USERS")
+    assert out[0] == "ENTER PASSWORD:" and out[1].startswith("LOGON AT")
+
+
 def test_login_synonym_and_abbreviation():
     assert lines("L GUEST1 GUEST")[0].startswith("LOGON AT")
     assert lines("LOGI GUEST2 GUEST")[0].startswith("LOGON AT")

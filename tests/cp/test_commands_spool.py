@@ -110,7 +110,9 @@ def test_console_spool():
     host, out = run(f"{LOGON}\nSPOOL CONSOLE START\nQ USERS\nSPOOL CON STOP\nQ PRT")
     assert out["T1"][3] == "CON FILE 0003 TO GUEST1   COPY 001 NOHOLD"
     f = host.spool.get(3)
-    assert f.devtype == "CON" and f.records == [b"\xf0\xf0\xf1@\xe4\xe2\xc5\xd9\xe2k@\xf0\xf0\xf0@\xc4\xc9\xc1\xd3\xc5\xc4"]
+    from s370.ebcdic import to_ascii
+    assert f.devtype == "CON" and [to_ascii(r) for r in f.records] == [
+        "Q USERS", "001 USERS, 000 DIALED", "SPOOL CON STOP"]
 
 
 def test_spool_survives_restart(tmp_path):
