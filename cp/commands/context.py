@@ -3,8 +3,10 @@ user's session (settings, virtual devices, the guest machine) and the virtual
 device blocks.
 
 This is the seam between the command layer and the CP core: ``Host.make_guest``
-builds the guest machine of a session. It is ``BareGuest`` (cp/commands/guest.py)
-until the core's ``VirtualMachine`` is wired in behind the same methods.
+builds the guest machine of a session through ``guest_factory``: ``CoreGuest``
+(cp/commands/coreguest.py, the CP core's interpretive execution) when
+``s370vm cp`` finds the core, else the stand-in ``BareGuest`` (guest.py); both
+offer the same methods, so the commands do not care which one runs.
 """
 from __future__ import annotations
 
