@@ -1,14 +1,14 @@
-"""The guest machine as the command layer sees it, and a stand-in until the CP core lands.
+"""The guest machine as the command layer sees it, and a stand-in for the CP core.
 
 CP commands need a small set of things from a virtual machine: its storage (read,
 write, keys), registers and PSW, reset, a storage size change, IPL, running for a
 budget of instructions, and the hand-off of console and unit-record I/O. This
 module states that interface (``GuestMachine``) and implements it directly on a
-bare ``s370.machine.Machine`` (``BareGuest``): the guest runs in supervisor state
-on its own CPU, and CP simulates its I/O instructions and DIAGNOSE by replacing
-those handlers on that CPU only. When ``cp.system``/``cp.vm`` (interpretive
-execution, shadow tables, assists) are ready, an adapter with the same methods
-replaces ``BareGuest``; the commands do not change.
+bare ``s370.machine.Machine`` (``BareGuest``, ``s370vm cp --engine bare``): the
+guest runs in supervisor state on its own CPU, and CP simulates its I/O
+instructions and DIAGNOSE by replacing those handlers on that CPU only.
+``CoreGuest`` (coreguest.py) offers the same methods on the CP core
+(interpretive execution, shadow tables, assists).
 
 Virtual I/O here is synchronous, the way CP's own unit-record simulation is: SIO
 runs the whole channel program at once and makes the I/O interruption pending
