@@ -85,17 +85,15 @@ class Subchannel:
     """A device's subchannel: its pending status (a CSW) and, while a command waits
     on the device, the channel program's position."""
 
-    __slots__ = ("address", "device", "csw", "key", "next", "held", "pci", "status")
+    __slots__ = ("address", "device", "csw", "key", "held", "pci")
 
     def __init__(self, address: int, device: Device):
         self.address = address
         self.device = device
         self.csw: bytes | None = None      # status pending for an interruption
         self.key = 0                       # CAW key of the running program
-        self.next = 0                      # address of the next CCW
         self.held: _Group | None = None    # command waiting on the device
         self.pci = False
-        self.status = 0                    # unit status of the last command
 
 
 class ChannelSubsystem:
@@ -206,13 +204,12 @@ class ChannelSubsystem:
             return 1
         caw = int.from_bytes(mem[CAW_ADDR:CAW_ADDR + 4], "big")
         sc.key = caw >> 28
-        sc.next = caw & 0xFFFFFF
+        first = caw & 0xFFFFFF
         sc.pci = False
-        sc.status = 0
-        if caw & 0x0F000000 or sc.next & 7:
-            return self._initiation_check(sc, cpu, _Check(CH_PROGRAM_CHECK, sc.next - 8), fast)
+        if caw & 0x0F000000 or first & 7:
+            return self._initiation_check(sc, cpu, _Check(CH_PROGRAM_CHECK, first - 8), fast)
         try:
-            group = self._fetch_group(sc, sc.next)
+            group = self._fetch_group(sc, first)
         except _Check as chk:
             return self._initiation_check(sc, cpu, chk, fast)
         sc.device.begin()
@@ -247,8 +244,7 @@ class ChannelSubsystem:
             return 3
         if sc.held is None:
             return 0
-        self._terminate(sc)
-        self.storage.mem[CSW_ADDR:CSW_ADDR + 8] = self._csw(sc, sc.next + 8, 0, 0, 0)
+        self.storage.mem[CSW_ADDR:CSW_ADDR + 8] = self._terminate(sc)
         self._post(sc, cpu, self._csw(sc, 0, CE_DE, 0, 0))
         return 1
 
@@ -259,8 +255,7 @@ class ChannelSubsystem:
         if sc is None:
             return 3
         if sc.held is not None:
-            self._terminate(sc)
-            self.storage.mem[CSW_ADDR:CSW_ADDR + 8] = self._csw(sc, sc.next + 8, 0, 0, 0)
+            self.storage.mem[CSW_ADDR:CSW_ADDR + 8] = self._terminate(sc)
             return 1
         if sc.csw is not None:
             self._store_pending(sc, 0)
@@ -333,7 +328,6 @@ class ChannelSubsystem:
                 sc.held = group
                 return
             status = res.status
-            sc.status = status
             reading = is_read(cmd) or is_sense(cmd) or is_read_backward(cmd)
             if reading:
                 data = res.data
@@ -401,11 +395,14 @@ class ChannelSubsystem:
         sc.device.end()
         self._post(sc, cpu, self._csw(sc, ccw_next, status, chan, residual))
 
-    def _terminate(self, sc: Subchannel) -> None:
-        """HIO/CLRIO on a working device: drop the held command."""
+    def _terminate(self, sc: Subchannel) -> bytes:
+        """HIO/CLRIO (or a failed IPL) on a working device: drop the held command;
+        the CSW names it, with its whole count as residual."""
+        ccw, _, _, count = sc.held.segs[0]
         sc.held = None
         sc.device.end()
         sc.device.reset()
+        return self._csw(sc, ccw + 8, 0, 0, count)
 
     def _csw(self, sc: Subchannel, ccw_next: int, status: int, chan: int, residual: int) -> bytes:
         return bytes((sc.key << 4, (ccw_next >> 16) & 0xFF, (ccw_next >> 8) & 0xFF,

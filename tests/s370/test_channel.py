@@ -264,7 +264,7 @@ def test_hio_ends_a_waiting_read_and_device_end_follows():
     put(m, ccw(0x0A, 0x600, SLI, 20))
     sio(m, 0x009)
     assert execute(m, "9E000009") == 1
-    assert csw(m)[2] == 0
+    assert csw(m) == (0, PROGRAM + 8, 0, 0, 20)
     assert tio(m, 0x009) == 1 and csw(m)[2] == CE_DE
     assert not con.reading
 
