@@ -17,6 +17,7 @@ from .errors import (CheckStop, PGM_ADDRESSING, PGM_PRIVILEGED, PGM_PROTECTION,
                      PGM_SPECIFICATION, ProgramInterrupt, StateChange)
 from .isa import HANDLERS, LENGTH
 from .storage import Storage
+from . import blocks as _blocks
 
 _H = struct.Struct(">H")
 _W = struct.Struct(">I")
@@ -92,6 +93,9 @@ class CPU:
         self._swap_mark = -1        # count at the last interruption, and how many
         self._swap_streak = 0       # interruptions came with no instruction since
         self.tlb: dict[int, int] = {}
+        self.use_blocks = True      # real-mode bursts run translated blocks
+        self.block_cache: dict = {}
+        self.blk_k = 0              # index in its block of the instruction that raised
         self.reset_cr()
 
     # ------------------------------------------------------------------ PSW
@@ -292,7 +296,7 @@ class CPU:
         are taken between instructions as they become pending and enabled."""
         start = self.count
         end = start + limit
-        while self.count < end and not self.stopped:
+        while self.count < end and not self.stopped and not self.checkstop:
             if self.attn:
                 # one interruption's new PSW may enable the next: take them all
                 # before the first instruction (each sets attn again)
@@ -313,6 +317,8 @@ class CPU:
             try:
                 if self.slow:
                     self._run_dat(n)
+                elif self.use_blocks:
+                    self._run_blocks(n)
                 else:
                     self._run_real(n)
             except StateChange:
@@ -320,6 +326,45 @@ class CPU:
             if exact:
                 self.exact = False
         return self.count - start
+
+    def _run_blocks(self, n: int) -> None:
+        """Real-mode execution by translated blocks (s370/blocks.py): the same
+        semantics as ``_run_real``, one call per basic block."""
+        mem = self.mem
+        cache = self.block_cache
+        done = 0
+        try:
+            while done < n:
+                ia = self.ia
+                b = cache.get(ia)
+                if b is None or mem[b.start:b.end] != b.code:
+                    b = _blocks.translate(self, ia)
+                    if b is None:
+                        break
+                    cache[ia] = b
+                if b.n > n - done:
+                    break
+                try:
+                    done += b.fn(self, mem)
+                except StateChange:
+                    done += self.blk_k + 1
+                    raise
+                except ProgramInterrupt as e:
+                    k = self.blk_k
+                    done += k + 1
+                    a = b.addrs[k]
+                    self.ia = (a + b.lens[k]) & MASK24
+                    self._program_exception(e, a, b.lens[k])
+                    return
+                except BaseException:
+                    done += self.blk_k
+                    raise
+        finally:
+            self.count += done
+        if done < n:
+            # a block longer than the budget left, or an instruction the
+            # translator cannot fetch: the interpreter does the rest exactly
+            self._run_real(n - done)
 
     def _run_real(self, n: int) -> None:
         mem = self.mem

@@ -67,10 +67,16 @@ def handler_source(ins: Instr) -> str:
         lines.append("    if cpu.privtrap:")
         lines.append("        return cpu.priv_trap(INSTR, m, p)")
     lines += ["    " + s for s in DECODE[ins.fmt]]
-    body = [ln for ln in ins.body.strip("\n").splitlines()]
-    indent = min((len(ln) - len(ln.lstrip()) for ln in body if ln.strip()), default=0)
-    lines += ["    " + ln[indent:] for ln in body]
+    lines += ["    " + ln for ln in body_lines(ins)]
     return "\n".join(lines) + "\n"
+
+
+def body_lines(ins: Instr) -> list[str]:
+    """The declaration's fragment as lines at indentation zero (also spliced by
+    the block translator, s370/blocks.py)."""
+    body = ins.body.strip("\n").splitlines()
+    indent = min((len(ln) - len(ln.lstrip()) for ln in body if ln.strip()), default=0)
+    return [ln[indent:] for ln in body] or ["pass"]
 
 
 def compile_handler(ins: Instr, helpers: dict):

@@ -1,0 +1,262 @@
+"""Block translation: one generated Python function per basic block.
+
+The interpreter (``CPU._run_real``) pays, for every instruction, a dispatch through
+the handler table, a call, and the decode of the instruction's fields. Here the
+same declaration fragments (``s370.isa``) are spliced into one function per basic
+block, with each instruction's fields decoded once at translation time and
+bound as constants, so a block of n instructions costs one call (ARCHITECTURE.md,
+"Speed"). One declaration, two engines: the semantics are the table's in both,
+and tests/s370/test_blocks.py runs programs both ways and compares.
+
+What keeps it exact:
+
+* A block ends at any instruction that may change the flow or the PSW: a body
+  that assigns ``cpu.ia``, raises ``StateChange``, calls a CPU method other than
+  the storage accessors, any privileged instruction, SVC and EXECUTE. Those, and
+  every instruction whose body cannot be inlined (it contains ``return``), are
+  executed by calling their compiled handler, as the interpreter does.
+* Exceptions leave the block with ``cpu.blk_k`` = the index of the instruction
+  that raised, so the run loop counts exactly the completed instructions and
+  builds the interruption for the right instruction address and length.
+* Stores into the block itself (self-modifying code such as ``MVI *+1,X'F0'``):
+  after an instruction that may store, if the store address is near the block
+  and the block's bytes changed, the block returns early and is translated again.
+  On entry, a block is only used if storage still holds the bytes it was made
+  from, which catches stores by I/O, by CP and by other blocks.
+* Only real-mode (DAT off) execution uses blocks; the budget of a burst is never
+  exceeded (a block longer than what is left runs in the interpreter).
+"""
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+
+from .isa import GROUP_HANDLERS, LENGTH, TABLE, lookup
+from .isa import _helpers_of as HELPERS_OF  # noqa: N812  (per-instruction helper namespaces)
+from .isa import build, support
+
+MAX_BLOCK = 24          # instructions per block at most
+GUARD = 256             # store window before a block that may reach into it
+
+#: CPU methods a body may call without ending its block or needing ``cpu.ia``.
+ACCESSORS = frozenset({"fb", "fh", "fw", "fd", "sb", "sh", "sw", "sd", "fetch", "store",
+                       "check_access", "pieces", "translate"})
+STORING_ACCESSORS = frozenset({"sb", "sh", "sw", "sd", "store"})
+#: Plain functions that neither read the PSW nor store.
+PURE_CALLS = frozenset({"s32", "s16", "s64", "cc_signed", "len", "range", "min", "max",
+                        "bytes", "int", "abs", "divmod", "_unpack_w", "_unpack_h",
+                        "_unpack_d", "ProgramInterrupt", "spec"})
+FIELDS = ("i", "r1", "r2", "r3", "x2", "b1", "b2", "d1", "d2", "i2", "i3", "l", "l1", "l2",
+          "addr", "addr1", "addr2")
+
+
+@dataclass(frozen=True)
+class Shape:
+    """What the translator needs to know about one instruction's body."""
+    inline: bool        # the body can be spliced (no ``return``)
+    loads: frozenset    # field names the body reads
+    needs_ia: bool      # set ``cpu.ia`` before the body (it may read it)
+    ends: bool          # the block must end after this instruction
+    stores: bool        # the body may store into storage
+    uses_p: bool        # the body reads ``m``/``p`` (its own bytes)
+
+
+_shapes: dict[str, Shape] = {}
+
+
+def _call_name(node: ast.Call) -> tuple[str | None, str]:
+    f = node.func
+    if isinstance(f, ast.Attribute) and isinstance(f.value, ast.Name):
+        return f.value.id, f.attr
+    if isinstance(f, ast.Name):
+        return None, f.id
+    if isinstance(f, ast.Attribute):
+        return "?", f.attr
+    return "?", "?"
+
+
+#: Names and CPU attributes that are never main storage when subscripted.
+NOT_STORAGE = frozenset({"R", "sk", "k", "res", "buf", "fpr", "gpr", "cr", "skeys", "out"})
+
+
+def _may_be_storage(node: ast.expr) -> bool:
+    """Whether an item assignment ``node[...] = ...`` may store into main storage."""
+    if isinstance(node, ast.Name):
+        return node.id not in NOT_STORAGE
+    if isinstance(node, ast.Attribute):
+        return node.attr not in NOT_STORAGE
+    return True
+
+
+def shape_of(ins) -> Shape:
+    """Analyse an instruction's fragment once (cached)."""
+    s = _shapes.get(ins.mnemonic)
+    if s is not None:
+        return s
+    tree = ast.parse("\n".join(build.body_lines(ins)))
+    inline = not ins.priv and ins.mnemonic not in ("EX", "SVC")
+    loads, needs_ia, ends, stores, uses_p = set(), False, False, False, False
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Return) or (isinstance(node, ast.Name) and node.id in CONFLICTS):
+            inline = False
+        elif isinstance(node, ast.Name):
+            if isinstance(node.ctx, ast.Load):
+                if node.id in FIELDS:
+                    loads.add(node.id)
+                elif node.id in ("m", "p"):
+                    uses_p = True
+        elif isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) \
+                and node.value.id == "cpu" and node.attr == "ia":
+            needs_ia = True
+            if isinstance(node.ctx, ast.Store):
+                ends = True
+        elif isinstance(node, ast.Raise) and "StateChange" in ast.dump(node):
+            needs_ia = ends = True
+        elif isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Store):
+            stores = stores or _may_be_storage(node.value)
+        elif isinstance(node, ast.Call):
+            owner, name = _call_name(node)
+            if owner == "cpu":
+                if name in STORING_ACCESSORS:
+                    stores = True
+                elif name not in ACCESSORS:
+                    needs_ia = ends = True
+            elif owner is None and name in PURE_CALLS:
+                pass
+            elif name.startswith("_pack"):
+                stores = True
+            elif not (owner == "int" and name == "from_bytes"):
+                needs_ia = stores = True      # a helper: may read the PSW, may store
+    if not inline:
+        ends = ins.priv or ins.mnemonic in ("EX", "SVC") or ends
+    s = Shape(inline, frozenset(loads), needs_ia, ends, stores, uses_p)
+    _shapes[ins.mnemonic] = s
+    return s
+
+
+def _fields(ins, code: bytes) -> dict:
+    """The instruction's decoded fields, by running its format's decode with zero
+    registers; address fields are rebuilt symbolically by ``_address``."""
+    ns = {"m": code, "p": 0, "R": [0] * 16}
+    exec("\n".join(build.DECODE[ins.fmt]), ns)
+    return ns
+
+
+def _address(base: int, disp: int, index: int = 0) -> str:
+    terms = [str(disp)] + [f"R[{r}]" for r in (index, base) if r]
+    if len(terms) == 1:
+        return str(disp)
+    return f"({' + '.join(terms)}) & 0xFFFFFF"
+
+
+def _field_source(ins, f: dict, name: str) -> str:
+    if name == "addr":
+        if ins.fmt == "RX":
+            return _address(f["b2"], f["d2"], f["x2"])
+        if ins.fmt == "SI":
+            return _address(f["b1"], f["d1"])
+        return _address(f["b2"], f["d2"])
+    if name == "addr1":
+        return _address(f["b1"], f["d1"])
+    if name == "addr2":
+        return _address(f["b2"], f["d2"])
+    return str(f[name])
+
+
+class Block:
+    """A translated block: ``fn(cpu, m)`` runs it and returns how many
+    instructions completed; ``code`` is the storage it was made from."""
+    __slots__ = ("fn", "start", "end", "code", "n", "addrs", "lens")
+
+    def __init__(self, fn, start, end, code, addrs, lens):
+        self.fn, self.start, self.end, self.code = fn, start, end, code
+        self.n, self.addrs, self.lens = len(addrs), addrs, lens
+
+
+def _namespace():
+    """Globals of generated blocks: every family's helpers plus the common support
+    names. A name that two families bind to different objects is left out, and
+    instructions that use it are not inlined (``CONFLICTS``)."""
+    ns = dict(support.NAMESPACE)
+    conflicts = set()
+    for helpers in HELPERS_OF.values():
+        for k, v in helpers.items():
+            if ns.setdefault(k, v) is not v:
+                conflicts.add(k)
+    for k in conflicts:
+        ns.pop(k, None)
+    return ns, frozenset(conflicts)
+
+
+_NS, CONFLICTS = _namespace()
+
+
+def translate(cpu, start: int) -> Block | None:
+    """Translate the block at real address ``start``; None if the first
+    instruction is not wholly inside storage (the interpreter reports it)."""
+    mem = cpu.mem
+    size = cpu.size
+    lines = ["def block(cpu, m):", "    R = cpu.gpr", "    _k = 0", "    try:"]
+    addrs, lens, handlers = [], [], {}
+    a = start
+    ia_set = False
+    while len(addrs) < MAX_BLOCK and a + 2 <= size:
+        length = LENGTH[mem[a]]
+        if a + length > size or a + length > 0x1000000:
+            break
+        code = bytes(mem[a:a + length])
+        ins = lookup(code)
+        k = len(addrs)
+        nxt = a + length
+        addrs.append(a)
+        lens.append(length)
+        body = ["_k = %d" % k] if k else []
+        sh = shape_of(ins) if ins is not None else None
+        if sh is None or not sh.inline:
+            op = code[0]
+            fn = cpu.handlers[op]
+            if op in GROUP_HANDLERS and ins is not None:
+                fn = GROUP_HANDLERS[op][code[1]]
+            handlers[f"_H{k}"] = fn
+            body += [f"cpu.ia = {nxt}", f"_H{k}(cpu, m, {a})"]
+            ends = sh is None or sh.ends
+            stores = True
+        else:
+            f = _fields(ins, code)
+            body += [f"{n} = {_field_source(ins, f, n)}" for n in FIELDS if n in sh.loads]
+            if sh.uses_p:
+                body.append(f"p = {a}")
+            if sh.needs_ia:
+                body.append(f"cpu.ia = {nxt}")
+            body += build.body_lines(ins)
+            ends, stores = sh.ends, sh.stores
+        ia_set = "cpu.ia = %d" % nxt in body
+        lines += ["        " + ln for ln in body]
+        a = nxt
+        if ends:
+            break
+        if stores:
+            target = "addr1" if sh is not None and sh.inline and "addr1" in sh.loads else \
+                "addr" if sh is not None and sh.inline and "addr" in sh.loads else None
+            cond = f"{start - GUARD} < {target} < {{END}} and " if target else ""
+            lines += [f"        if {cond}m[{start}:{{END}}] != _CODE:",
+                      f"            cpu.ia = {nxt}", f"            return {k + 1}"]
+    if not addrs:
+        return None
+    end = a
+    if not ia_set:
+        lines.append(f"        cpu.ia = {end}")
+    lines += ["    except BaseException:", "        cpu.blk_k = _k", "        raise",
+              f"    return {len(addrs)}"]
+    src = "\n".join(lines).replace("{END}", str(end))
+    code = bytes(mem[start:end])
+    ns = dict(_NS)
+    ns.update(handlers)
+    ns["_CODE"] = code
+    exec(compile(src, f"<block {start:06X}>", "exec"), ns)
+    return Block(ns["block"], start, end, code, tuple(addrs), tuple(lens))
+
+
+def table_is_translatable() -> list[str]:
+    """Mnemonics whose bodies the translator inlines (for tests and docs)."""
+    return [ins.mnemonic for ins in TABLE if shape_of(ins).inline]
