@@ -78,8 +78,8 @@ class CoreGuest:
         self.console = u.console.vaddr if u.console is not None else 0x009
         self.vm = self.system.logon(u.userid, size, privclass=u.classes, output=self._console_line,
                                     console=self.console, reader=None, punch=None, printer=None)
-        for s in u.spool:
-            self.vm.add_unit_record(KIND_OF_QUEUE[s.queue], s.vaddr)
+        for dev in list(self.session.devices.values()):     # again after DEFINE STORAGE
+            self.device_added(dev)
         fn = getattr(self.vm, "configure_assists", None)
         if fn is not None:
             host = self.session.host
@@ -91,11 +91,16 @@ class CoreGuest:
         self.session.out(text.rstrip())
 
     def device_added(self, dev) -> None:
-        """A minidisk on a known volume, or dedicated/attached real DASD (as a
-        full-pack minidisk), goes on the VM's channel. Spooled devices other than
-        the directory's and temporary disks have no data path here."""
+        """Spooled readers, punches and printers, minidisks on known volumes and
+        dedicated/attached real DASD (as full-pack minidisks) go on the VM's
+        channel. Temporary disks and other kinds have no data path here."""
         host = self.session.host
-        if dev.kind != "DASD" or self.vm.channel.device(dev.vaddr) is not None:
+        if self.vm.channel.device(dev.vaddr) is not None:
+            return
+        if dev.unit is not None:
+            self.vm.add_unit_record(KIND_OF_QUEUE[dev.kind], dev.vaddr)
+            return
+        if dev.kind != "DASD":
             return
         readonly = dev.access == "R"
         try:

@@ -199,7 +199,8 @@ def cmd_define(ctx: Context, args: list[str]) -> list[str]:
             if kind in ("PRT", "PUN", "RDR"):
                 unit = VirtualUnitRecord(vaddr, kind, devtype, s.userid, cls="*" if kind == "RDR" else "A")
                 spool = ctx.host.spool
-            s.devices[vaddr] = VDev(vaddr, kind, devtype, unit=unit, spool=spool)
+            dev = s.devices[vaddr] = VDev(vaddr, kind, devtype, unit=unit, spool=spool)
+            s.device_added(dev)
             return [f"{kind} {vaddr:03X} DEFINED"]
     if w.startswith("T") and w[1:] in DASD_TYPES:
         vaddr = _vaddr(ctx, args[1] if len(args) > 1 else None)

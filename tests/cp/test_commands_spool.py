@@ -122,3 +122,18 @@ def test_spool_survives_restart(tmp_path):
     out2 = lines("LOGON GUEST2 GUEST\nQ RDR", data=str(tmp_path))
     assert out2[1] == "FILES: 003 RDR,  NO PRT,  NO PUN"
     assert out2[-1].startswith("GUEST1   0005 A PUN 00000001")
+
+
+def test_defined_punch_works_after_define_storage():
+    """A punch added with DEFINE (and the directory's devices after DEFINE
+    STORAGE) punch into the spool on either engine."""
+    host, out = run(f"""
+        {LOGON}
+        DEF STOR 2M
+        DEF PUNCH 01D
+        SPOOL 01D TO GUEST1
+        {PUNCH_PROGRAM.replace("9C00000D", "9C00001D")}
+        CLOSE 01D
+        """)
+    assert out["T1"][-1] == "PUN FILE 0003 TO GUEST1   COPY 001 NOHOLD"
+    assert host.spool.get(3).records[0][:4] == bytes.fromhex("C3C1D9C4")
