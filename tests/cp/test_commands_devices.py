@@ -1,5 +1,5 @@
 """DEFINE, ATTACH, DETACH and LINK."""
-from tests.cp.cpscript import LOGON, lines, run
+from tests.cp.cpscript import LOGON, engine, lines, run  # noqa: F401 (engine: fixture)
 from s370vm.cmd_cp import build_host
 
 

@@ -1,6 +1,6 @@
 """DISPLAY and STORE (VM/370 HELP syntax: L/T/K prefixes, ranges, G/X/Y
 registers, PSW, CAW, CSW; STORE L/S forms, registers, PSW, STATUS)."""
-from tests.cp.cpscript import LOGON, lines
+from tests.cp.cpscript import LOGON, engine, lines  # noqa: F401 (engine: fixture)
 
 
 def q(*cmds):
@@ -105,7 +105,7 @@ _CACHE: dict = {}
 
 
 def _session():
-    if "host" not in _CACHE:
-        from tests.cp.cpscript import run
-        _CACHE["host"] = run(LOGON)
-    return _CACHE["host"]
+    from tests.cp import cpscript
+    if cpscript.ENGINE not in _CACHE:
+        _CACHE[cpscript.ENGINE] = cpscript.run(LOGON)
+    return _CACHE[cpscript.ENGINE]

@@ -2,7 +2,8 @@
 I/O, DIAGNOSE X'08' and X'0C', RUN from the reader, its PSW."""
 import re
 
-from tests.cp.cpscript import ENGINE, LOGON, lines, run
+from tests.cp import cpscript
+from tests.cp.cpscript import LOGON, engine, lines, run  # noqa: F401 (engine: fixture)
 
 
 def test_ipl_reader_starts_the_monitor_and_talks():
@@ -146,7 +147,7 @@ def test_monitor_run_by_name_uses_query_and_order():
     """RUN name: the monitor asks CP (QUERY RDR ALL through DIAGNOSE X'08' with a
     response buffer), finds the file's spool id and puts it first (ORDER RDR)."""
     from s370vm.cmd_cp import build_host
-    host = build_host(engine=ENGINE)
+    host = build_host(engine=cpscript.ENGINE)
     five = bytes.fromhex("41F0000507FE").ljust(80, b"\x00")       # LA 15,5 / BR 14
     seed = host.logon_hook
 

@@ -1,7 +1,8 @@
 """QUERY: operands, abbreviations, classes, QUERY userid / vaddr."""
 import re
 
-from tests.cp.cpscript import ENGINE, LOGON, lines, run
+from tests.cp import cpscript
+from tests.cp.cpscript import LOGON, engine, lines, run  # noqa: F401 (engine: fixture)
 
 
 def q(*cmds):
@@ -46,7 +47,7 @@ def test_query_set_and_assist():
         "LINEDIT ON , TIMER ON  , ISAM OFF, ECMODE OFF",
         "ASSIST ON  SVC TMR, PAGEX OFF, AUTOPOLL OFF",
         "IMSG ON , SMSG OFF, STBYPASS OFF, SASSIST ON, CPASSIST ON"]
-    if ENGINE == "bare":        # the CP core's assists layer answers in more detail
+    if cpscript.ENGINE == "bare":        # the CP core's assists layer answers in more detail
         assert q("Q ASSIST") == ["ASSIST ON SVC TMR, STBYPASS OFF, SASSIST ON, CPASSIST ON"]
 
 

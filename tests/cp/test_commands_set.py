@@ -1,6 +1,6 @@
 """SET: user switches, the assist switches (stored per user and system-wide),
 classes, errors."""
-from tests.cp.cpscript import LOGON, lines, run
+from tests.cp.cpscript import LOGON, engine, lines, run  # noqa: F401 (engine: fixture)
 
 
 def q(*cmds, logon=LOGON):

@@ -2,7 +2,7 @@
 reader from a guest; spool files surviving a restart of CP."""
 import re
 
-from tests.cp.cpscript import LOGON, lines, run
+from tests.cp.cpscript import LOGON, engine, lines, run  # noqa: F401 (engine: fixture)
 
 # A guest program that punches one card on 00D and stops.
 PUNCH_PROGRAM = """
