@@ -190,6 +190,7 @@ class AssistControl:
         self.fallbacks: dict[str, int] = {}
         self.area = area if area is not None else system_area(vm.system)
         self.micblok = self.area.allocate()
+        weakref.finalize(vm, self.area.release, self.micblok)   # the slot outlives no VM
         self.assists: dict[str, object] = {}
         self.apply()
 
@@ -257,7 +258,7 @@ class AssistControl:
 
     def apply(self) -> None:
         """Rebuild the state description's assist controls from the switches."""
-        from . import ecps, stbypass, vma
+        from . import ecps, stbypass, vma     # they import this module's constants
         on = self.active
         stbypass.window(self, "STBYPASS" in on)
         self.sd.cr6 = self.cr6()

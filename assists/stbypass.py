@@ -105,7 +105,6 @@ def window(control, on: bool) -> None:
         vm.storage = cpu.storage = vm.channel.storage = new
         cpu.mem, cpu.skeys = new.mem, new.keys
         area = control.vr_area = CPArea(new.mem, 0, extent, WINDOW // SLOT)
-        control.area.release(control.micblok)
         control.area = area
         control.micblok = area.allocate()
         control.assists.clear()

@@ -44,5 +44,6 @@ def test_bench_rows_targets_table_and_chart(tmp_path, monkeypatch):
     assert t["privheavy_vma_cycles_saved"] > 0.35
     lines = bench.table(rows)
     assert len(lines) == 2 + 7 and lines[3].startswith("| privheavy | none |")
+    assert lines[0].count("|") == lines[3].count("|") == 12
     bench.chart(rows, str(tmp_path / "c.png"))
     assert (tmp_path / "c.png").read_bytes()[:4] == b"\x89PNG"

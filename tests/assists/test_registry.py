@@ -82,3 +82,14 @@ LOOP     SVC   1
     vm2 = under_cp(image(body), [])
     rows2 = {ln.split()[0]: ln.split()[1:] for ln in vm2.query_assist()[3:]}
     assert rows2["SVC"] == ["0", "4"] and rows2["SSM"] == ["0", "4"]
+
+
+def test_micblok_slot_returns_to_cp_storage_at_logoff():
+    import gc
+    system = System(SystemConfig(assists=("VMA",)))
+    from assists.registry import system_area
+    first = system.logon("A", storage=1 << 20).assist.micblok
+    assert first not in system_area(system).free
+    system.logoff("A")
+    gc.collect()
+    assert first in system_area(system).free
