@@ -219,3 +219,43 @@ def test_cli_reader_option_runs_your_own_program(tmp_path, capsys):
     assert "T1: RC = 07" in out
     assert main(["cp", "--reader", f"NOBODY={prog}", "--script", str(script)]) == 2
     assert "expected USER=FILE" in capsys.readouterr().err
+
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+_WORDS = ["Q", "QUERY", "D", "DISPLAY", "ST", "STORE", "SET", "SP", "SPOOL", "C", "CLOSE", "TRAN",
+          "PUR", "ORD", "CH", "DEF", "DET", "LINK", "ATT", "TR", "TRACE", "ADSTOP", "I", "IPL", "B",
+          "SYS", "M", "W", "LOG", "DISC", "FORCE", "SHUTDOWN", "CP", "*", "MSGNOH"]
+_OPERANDS = ["V", "RDR", "PRT", "PUN", "CON", "ALL", "CLASS", "A", "*", "TO", "AS", "GUEST2", "OFF",
+             "ON", "00C", "191", "FFF", "G", "G16", "Y3", "X0", "PSW", "L0-END", "T10.20", "K",
+             "S100", "STATUS", "0", "-1", "ZZZZZZZZZZ", "END", "RUN", "CLEAR", "PARM", "1M", "99M",
+             "STOR", "SASSIST", "ASSIST", "STBYPASS", "VR", "HOLD", "COPY", "999", "NAME", "#"]
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(_WORDS),
+                          st.lists(st.one_of(st.sampled_from(_OPERANDS),
+                                             st.text(alphabet="0123456789ABCDEFGXYZ-.:=*#@", max_size=9)),
+                                   max_size=5)),
+                min_size=1, max_size=6))
+def test_random_command_lines_never_break_cp(commands):
+    """Whatever a user types, CP answers (a response or a DMK message) and no
+    defect is logged; the terminal still works afterwards."""
+    host, t, out = make()
+    t.handle_line("LOGON GUEST1 GUEST")
+    for word, operands in commands:
+        if word in ("SHUTDOWN", "FORCE"):
+            continue
+        t.handle_line(" ".join([word, *operands]))
+        host.settle(20000)
+        if t.session is None:                       # LOGOFF or DISCONN: log on again
+            t.handle_line("LOGON GUEST1 GUEST")
+            if t.wants_password:
+                t.handle_line("GUEST")
+        if t.wants_password:
+            t.handle_line("WRONG")
+        if t.session is not None and t.session.running:
+            t.handle_line("#CP")
+    assert host.errors == []
+    t.handle_line("#CP Q USERS" if t.session and t.session.running else "Q USERS")
+    assert out[-1].endswith("DIALED") or "001 USERS" in " ".join(out[-3:])
