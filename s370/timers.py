@@ -196,7 +196,8 @@ class Timers:
         events = [t for t in (self._ckc_time(now), self._cpt_time(now)) if t is not None]
         if self.interval_timer:
             events.append(_time_of_step(self.steps_done + 1))
-        cpu.next_event = (min(events) - self.idle_us) if events else _NEVER
+        # an interval step already due (none is, after a tick) is taken at once
+        cpu.next_event = max(min(events) - self.idle_us, cpu.count + 1) if events else _NEVER
 
     def skip_to_event(self, cpu) -> bool:
         """The CPU is in a wait state: let time pass to the next timer event that

@@ -14,6 +14,7 @@ a specification exception; under VM the guest runs in problem state, so the
 privileged-operation trap reaches CP first and CP provides the DIAGNOSE interface.
 """
 from .. import dat
+from ..timers import Timers
 from ..errors import PGM_ADDRESSING, PGM_MONITOR, PGM_SPECIFICATION, ProgramInterrupt
 from .table import instr
 
@@ -23,6 +24,14 @@ SIGP_EXT_CALL_PENDING = 0x00000080
 SIGP_INVALID_ORDER = 0x00000002
 SIGP_SENSE, SIGP_EXTERNAL_CALL, SIGP_EMERGENCY, SIGP_START, SIGP_STOP = 1, 2, 3, 4, 5
 SIGP_RESTART, SIGP_STOP_STORE, SIGP_INITIAL_RESET, SIGP_RESET = 6, 9, 11, 12
+
+
+def clocks(cpu) -> Timers:
+    """The CPU's timing facilities; a machine built without them (the bare machine
+    of instruction tests) gets the deterministic ones at their first use."""
+    if cpu.timers is None:
+        Timers().attach(cpu)
+    return cpu.timers
 
 
 def set_system_mask(cpu, mask: int) -> None:
@@ -103,6 +112,7 @@ def signal_processor(cpu, r1: int, r3: int, order: int) -> int:
 
 HELPERS = {
     "dat": dat,
+    "clocks": clocks,
     "set_system_mask": set_system_mask,
     "monitor_call": monitor_call,
     "key_block": key_block,
@@ -180,13 +190,13 @@ INSTRUCTIONS = [
             raise ProgramInterrupt(PGM_SPECIFICATION)
         if not cpu.exact:
             return cpu.resync(4)
-        cpu.timers.set_clock(cpu, cpu.fd(addr))
+        clocks(cpu).set_clock(cpu, cpu.fd(addr))
         cpu.cc = 0
     """, priv=True, cls="control"),
     instr("STCK", 0xB205, "S", """
         if not cpu.exact:
             return cpu.resync(4)
-        cpu.sd(addr, cpu.timers.store_clock(cpu))
+        cpu.sd(addr, clocks(cpu).store_clock(cpu))
         cpu.cc = 0
     """, cls="control"),
     instr("SCKC", 0xB206, "S", """
@@ -194,26 +204,26 @@ INSTRUCTIONS = [
             raise ProgramInterrupt(PGM_SPECIFICATION)
         if not cpu.exact:
             return cpu.resync(4)
-        cpu.timers.set_clock_comparator(cpu, cpu.fd(addr))
+        clocks(cpu).set_clock_comparator(cpu, cpu.fd(addr))
     """, priv=True, cls="control"),
     instr("STCKC", 0xB207, "S", """
         if addr & 7:
             raise ProgramInterrupt(PGM_SPECIFICATION)
-        cpu.sd(addr, cpu.timers.ckc)
+        cpu.sd(addr, clocks(cpu).ckc)
     """, priv=True, cls="control"),
     instr("SPT", 0xB208, "S", """
         if addr & 7:
             raise ProgramInterrupt(PGM_SPECIFICATION)
         if not cpu.exact:
             return cpu.resync(4)
-        cpu.timers.set_cpu_timer(cpu, cpu.fd(addr))
+        clocks(cpu).set_cpu_timer(cpu, cpu.fd(addr))
     """, priv=True, cls="control"),
     instr("STPT", 0xB209, "S", """
         if addr & 7:
             raise ProgramInterrupt(PGM_SPECIFICATION)
         if not cpu.exact:
             return cpu.resync(4)
-        cpu.sd(addr, cpu.timers.cpu_timer(cpu))
+        cpu.sd(addr, clocks(cpu).cpu_timer(cpu))
     """, priv=True, cls="control"),
     instr("PTLB", 0xB20D, "S", "cpu.tlb.clear()", priv=True, layout="", cls="control"),
     instr("LRA", 0xB1, "RX", """

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from s370 import psw as pswmod
 from s370.machine import Machine
+from s370.timers import Timers
 from tests.s370.helpers import machine
 
 CODE = 0x1000
@@ -39,8 +40,10 @@ def word(m: Machine, addr: int, n: int = 4) -> int:
 
 def new_machine(size: int = 1 << 20, pgm_new: int | None = None) -> Machine:
     """A bare machine (program new PSW = disabled wait at X'DEAD00', SVC new at
-    X'BEEF00') with the ending PSW at X'F00'."""
+    X'BEEF00') with the ending PSW at X'F00' and the timing facilities."""
     m = machine(size)
+    if m.cpu.timers is None:
+        Timers().attach(m.cpu)
     put(m, 0xF00, bc(END_IA, wait=True))
     if pgm_new is not None:
         put(m, 0x68, pgm_new)

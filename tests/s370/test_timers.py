@@ -6,8 +6,8 @@ import json
 
 from s370.machine import Machine
 from s370.timers import DEFAULT_EPOCH_US, Timers
-from tests.s370.control_support import (CODE, END, bc, bc_code, ended, new_machine, put, start,
-                                        word)
+from tests.s370.control_support import (CODE, END, bc, bc_code, ec, ended, new_machine, put,
+                                        start, word)
 
 EXT_HANDLER = 0x2000
 LOOP = "41110001" "47F0C000"          # LA 1,1(1); B 0(12) with R12 = X'1000'
@@ -106,6 +106,28 @@ def test_cpu_timer_condition_persists_until_set():
     assert ended(m)
     assert word(m, 0x410, 8) == (1000 << 12) - (1 << 12)
     assert not m.cpu.ext_pending & m.cpu.ext_bit(0x1005)
+
+
+def test_negative_cpu_timer_while_disabled_costs_nothing():
+    # the condition stays pending and no further timer events are scheduled for it
+    m = new_machine()
+    m.cpu.gpr[12] = CODE
+    put(m, 0x400, 10 << 12)
+    timers, ticks = m.cpu.timers, []
+    real_tick = timers.tick
+    timers.tick = lambda cpu: (ticks.append(cpu.count), real_tick(cpu))
+    res = start(m, "B2080400" + LOOP.replace("C000", "C004"), limit=20_000)
+    assert res.stop == "limit" and res.instructions == 20_000
+    assert m.cpu.ext_pending & m.cpu.ext_bit(0x1005)
+    # the CPU-timer crossing at 11 µs and the interval-timer steps, nothing more
+    assert ticks == [11, 3334, 6667, 10000, 13334, 16667]
+
+
+def test_stosm_ec_invalid_bits_early_exception():
+    m = new_machine()
+    start(m, "AD080400" + END, psw=ec(CODE))
+    assert word(m, 0x28, 8) == ec(CODE + 4, sysmask=0x08)
+    assert m.storage.mem[0x400] == 0
 
 
 # --------------------------------------------------------- clock comparator
