@@ -34,7 +34,9 @@ def add_parser(sub) -> argparse.ArgumentParser:
     p.add_argument("--config", help="system configuration file (Hercules-style device statements)")
     p.add_argument("--port", type=int, default=3270, help="telnet port on 127.0.0.1 (0 = none; default 3270)")
     p.add_argument("--script", help="run CP commands from FILE and print the responses")
-    p.add_argument("--data", help="directory for persistent data (spool files)")
+    p.add_argument("--data", help="directory for persistent data (spool files); default for the "
+                                  "interactive system: $S370VM_DATA/cp or ~/.s370vm/cp; scripts keep "
+                                  "their spool in memory unless --data is given")
     p.add_argument("--reader", action="append", default=[], metavar="USER=FILE",
                    help="put FILE into USER's reader at startup (an .asm source is assembled: "
                         "at X'2000' or above for the monitor's RUN, else as an IPL deck)")
@@ -180,7 +182,11 @@ def load_readers(host, specs: list[str]) -> None:
 
 
 def run(args) -> int:
-    host = build_host(args.directory, args.data, args.config, args.engine)
+    data = args.data
+    if data is None and not args.script:
+        from s370.config import data_dir
+        data = str(data_dir() / "cp")
+    host = build_host(args.directory, data, args.config, args.engine)
     load_readers(host, args.reader)
     if args.script:
         try:
