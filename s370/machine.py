@@ -43,7 +43,8 @@ class Machine:
     devices, and the console transcript of the run."""
 
     def __init__(self, storage_size: int = 1 << 20, cpuid: int = 0xFF00000000000000,
-                 sparse: bool = False, console_log: ConsoleLog | None = None):
+                 sparse: bool = False, console_log: ConsoleLog | None = None,
+                 timers: bool = True):
         self.storage = Storage(storage_size, sparse=sparse)
         self.cpu = CPU(self.storage, cpuid)
         self.channel = ChannelSubsystem(self.storage)
@@ -53,12 +54,17 @@ class Machine:
         self.config = None
         self._idle_us = 0                       # timer-only waiting since the last I/O
         self._idle_mark = 0
+        if timers:
+            self.attach_timers()
+
+    def attach_timers(self) -> None:
+        """Give the CPU its TOD clock, clock comparator, CPU timer and interval
+        timer (deterministic time: one instruction is one microsecond)."""
         try:
             from .timers import Timers
-        except ImportError:                     # timers not installed
-            pass
-        else:
-            Timers().attach(self.cpu)
+        except ImportError:                     # timers not installed yet
+            return
+        Timers().attach(self.cpu)
 
     @classmethod
     def from_config(cls, config, console_log: ConsoleLog | None = None,
