@@ -1,6 +1,8 @@
 """Interruptions (GA22-7000 chapter 6): BC- and EC-mode storing of codes, the
 early PSW exception, priorities, stacking, wait state, restart, machine check and
 the program-interruption loop guard."""
+import pytest
+
 from tests.s370.control_support import (CODE, END, END_IA, bc, bc_code, ec, ec_pgm, ended,
                                         new_machine, pgm_old, put, run, start, trapped, word)
 
@@ -206,3 +208,40 @@ def test_instruction_outside_storage_addressing_exception():
     put(m, 0x400, bc(0x10000))
     start(m, "82000400")
     assert bc_code(pgm_old(m)) == (5, 1, 0x10002)
+
+
+def test_invalid_new_psw_from_an_interruption_is_reported():
+    # the SVC new PSW has bit 0 on: the program interruption that follows stores
+    # that PSW, unchanged, as the program old PSW
+    m = new_machine()
+    bad = ec(0x3000) | (1 << 63)
+    put(m, 0x60, bad)
+    start(m, "0A01")
+    assert trapped(m)
+    assert pgm_old(m) == bad and ec_pgm(m) == (6, 0)
+    assert bc_code(word(m, 0x20, 8)) == (1, 1, CODE + 2)
+
+
+def test_invalid_wait_psw_is_reported_too():
+    # GA22-7000: the early exception occurs regardless of the wait state
+    m = new_machine()
+    bad = ec(0x3000, wait=True) | (1 << 47)          # bit 16
+    put(m, 0x400, bad)
+    start(m, "82000400")
+    assert trapped(m) and pgm_old(m) == bad
+
+
+@pytest.mark.parametrize("code,cr0_bit", [(0x1200, 16), (0x1201, 17), (0x1202, 18),
+                                          (0x1003, 19), (0x1004, 20), (0x1005, 21),
+                                          (0x0080, 24), (0x0040, 25), (0x0020, 26)])
+def test_external_subclass_mask_bits(code, cr0_bit):
+    """GA22-7000 "Control Registers": each external source has its CR0 bit."""
+    for on in (False, True):
+        m = new_machine()
+        with_ext_handler(m)
+        m.cpu.cr[0] = (0x80000000 >> cr0_bit) if on else (0xFFFF00E0 & ~(0x80000000 >> cr0_bit))
+        m.cpu.raise_external(code)
+        start(m, "0700" + END, psw=ec(CODE, sysmask=0x01))
+        assert ended(m)
+        assert (word(m, 0x86, 2) == code) == on
+        assert bool(word(m, 0x18, 8)) == on
