@@ -132,8 +132,8 @@ def execute(host, terminal, session, line: str, from_guest: bool = False) -> tup
     _load_families()
     t0 = time.perf_counter()
     words = line.split()
-    if not words:
-        return [], 0
+    if not words or words[0].startswith("*"):
+        return [], 0                # empty, or a comment (`*` first, blank or not)
     word = words[0]
     classes = session.user.classes if session is not None else None
     entry = find(word, classes)

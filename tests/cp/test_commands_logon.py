@@ -132,7 +132,7 @@ def test_privilege_classes_reject_as_unknown():
 
 
 def test_comment_cp_prefix_and_linend():
-    out = lines(f"{LOGON}\n* just a comment\nCP Q USERS\nQ USERS#Q STOR")
+    out = lines(f"{LOGON}\n* just a comment\nCP *also one\nCP Q USERS\nQ USERS#Q STOR")
     assert out[2:] == ["001 USERS, 000 DIALED", "001 USERS, 000 DIALED", "STORAGE = 01024K"]
 
 
