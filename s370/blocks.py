@@ -164,8 +164,9 @@ def _field_source(ins, f: dict, name: str) -> str:
 
 
 class Block:
-    """A translated block: ``fn(cpu, m)`` runs it and returns how many
-    instructions completed; ``code`` is the storage it was made from."""
+    """A translated block: ``fn(cpu, m, budget)`` runs it (a block that ends in a
+    branch back to its start repeats while the budget allows) and returns how
+    many instructions completed; ``code`` is the storage it was made from."""
     __slots__ = ("fn", "start", "end", "code", "n", "addrs", "lens")
 
     def __init__(self, fn, start, end, code, addrs, lens):
@@ -196,8 +197,9 @@ def translate(cpu, start: int) -> Block | None:
     instruction is not wholly inside storage (the interpreter reports it)."""
     mem = cpu.mem
     size = cpu.size
-    lines = ["def block(cpu, m):", "    R = cpu.gpr", "    _k = 0", "    try:"]
+    lines = []
     addrs, lens, handlers = [], [], {}
+    loops = False
     a = start
     ia_set = False
     while len(addrs) < MAX_BLOCK and a + 2 <= size:
@@ -231,24 +233,35 @@ def translate(cpu, start: int) -> Block | None:
             body += build.body_lines(ins)
             ends, stores = sh.ends, sh.stores
         ia_set = "cpu.ia = %d" % nxt in body
-        lines += ["        " + ln for ln in body]
+        lines += body
         a = nxt
         if ends:
+            # a branch that may go back to the block's start: loop inside it
+            loops = sh is not None and sh.inline and ins.cls == "branch"
             break
         if stores:
             target = "addr1" if sh is not None and sh.inline and "addr1" in sh.loads else \
                 "addr" if sh is not None and sh.inline and "addr" in sh.loads else None
             cond = f"{start - GUARD} < {target} < {{END}} and " if target else ""
-            lines += [f"        if {cond}m[{start}:{{END}}] != _CODE:",
-                      f"            cpu.ia = {nxt}", f"            return {k + 1}"]
+            lines += [f"if {cond}m[{start}:{{END}}] != _CODE:",
+                      f"    cpu.ia = {nxt}", f"    return _n + {k + 1}"]
     if not addrs:
         return None
     end = a
+    n = len(addrs)
     if not ia_set:
-        lines.append(f"        cpu.ia = {end}")
-    lines += ["    except BaseException:", "        cpu.blk_k = _k", "        raise",
-              f"    return {len(addrs)}"]
-    src = "\n".join(lines).replace("{END}", str(end))
+        lines.append(f"cpu.ia = {end}")
+    head = ["def block(cpu, m, budget):", "    R = cpu.gpr", "    _k = _n = 0", "    try:"]
+    if loops:
+        body = ["        while True:"] + ["            " + ln for ln in lines] + [
+            f"            _n += {n}",
+            f"            if cpu.ia != {start} or _n + {n} > budget:",
+            "                break"]
+    else:
+        body = ["        " + ln for ln in lines] + [f"        _n = {n}"]
+    tail = ["    except BaseException:", "        cpu.blk_k = _n + _k", "        raise",
+            "    return _n"]
+    src = "\n".join(head + body + tail).replace("{END}", str(end))
     code = bytes(mem[start:end])
     ns = dict(_NS)
     ns.update(handlers)

@@ -247,6 +247,12 @@ class CPU:
     def fetch(self, a: int, n: int) -> bytes:
         """Fetch n bytes at logical address a, with all access checks."""
         mem = self.mem
+        if not self.dat and not self.key and a + n <= self.size and n > 0:
+            # fast path: real mode, PSW key 0 (no protection applies), in storage
+            sk = self.skeys
+            for blk in range(a >> 11, ((a + n - 1) >> 11) + 1):
+                sk[blk] |= 4
+            return bytes(mem[a:a + n])
         ps = self.pieces(a, n, False)
         if len(ps) == 1:
             ra, ln = ps[0]
@@ -256,15 +262,23 @@ class CPU:
     def store(self, a: int, data: bytes) -> None:
         """Store bytes at logical address a, with all access checks first."""
         mem = self.mem
+        n = len(data)
+        if not self.dat and not self.key and self.store_lo <= a and a + n <= self.size and n:
+            sk = self.skeys
+            for blk in range(a >> 11, ((a + n - 1) >> 11) + 1):
+                sk[blk] |= 6
+            mem[a:a + n] = data
+            return
         off = 0
-        for ra, ln in self.pieces(a, len(data), True):
+        for ra, ln in self.pieces(a, n, True):
             mem[ra:ra + ln] = data[off:off + ln]
             off += ln
 
     def check_access(self, a: int, n: int, write: bool) -> None:
         """Recognise access exceptions for a whole operand before an instruction
         that processes it piecewise starts changing storage."""
-        if n > 0:
+        if n > 0 and (self.dat or self.key or a + n > self.size
+                      or (write and a < self.store_lo)):
             self.pieces(a, n, write)
 
     def translate(self, va: int, write: bool = False) -> int:
@@ -345,15 +359,18 @@ class CPU:
                 if b.n > n - done:
                     break
                 try:
-                    done += b.fn(self, mem)
+                    done += b.fn(self, mem, n - done)
                 except StateChange:
                     done += self.blk_k + 1
                     raise
                 except ProgramInterrupt as e:
                     k = self.blk_k
                     done += k + 1
+                    k %= b.n        # a looping block counts its earlier passes too
                     a = b.addrs[k]
                     self.ia = (a + b.lens[k]) & MASK24
+                    self.count += done      # counted before the interruption is taken
+                    done = 0
                     self._program_exception(e, a, b.lens[k])
                     return
                 except BaseException:
@@ -383,7 +400,9 @@ class CPU:
             i -= 1          # the instruction completed
             raise
         except ProgramInterrupt as e:
-            i -= 1          # the interrupted instruction counts as executed
+            i -= 1          # the interrupted instruction counts as executed,
+            self.count += n - i     # and is counted before the interruption is taken
+            n = i
             self._program_exception(e, ia, ln[mem[ia]] if ia < self.size else 2)
         except IndexError:
             self._fetch_fault(ia)
@@ -418,6 +437,8 @@ class CPU:
                 self.ia = (ia + ln[op]) & MASK24
                 handlers[op](self, buf, off)
         except ProgramInterrupt as e:
+            self.count += n - i     # counted before the interruption is taken
+            n = i
             self._program_exception(e, ia, ln[op])
         finally:
             self.count += n - i
