@@ -305,6 +305,14 @@ def test_walk_matches_reference(geometry, stl, data):
     for va in data.draw(st.lists(st.integers(0, 0xFFFFFF), min_size=1, max_size=20)):
         outcome, value = dat.walk(cpu, va)
         assert (NAMES[outcome], value) == reference_walk(mem, cpu.cr[0], cpu.cr[1], va)
+        if outcome == dat.OK:           # the CPU's hook agrees, walking and from the TLB
+            assert cpu.translate(va) == value and cpu.translate(va) == value
+        else:
+            with pytest.raises(ProgramInterrupt) as e:
+                cpu.translate(va)
+            assert e.value.code == (0x10 if outcome in (dat.SEGMENT_INVALID,
+                                                        dat.SEGMENT_LENGTH) else 0x11)
+            assert e.value.nullify and word(m, 0x90) == va
 
 
 # --------------------------------------------------------------- end to end
