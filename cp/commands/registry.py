@@ -63,7 +63,6 @@ TABLE: tuple[Entry, ...] = (
     _e("TRACE", "TR", "G", "TRA"),
     _e("WARNING", "W", "AB", "MSG"),
     _e("WNG", "WNG", "AB", "MSG"),
-    _e("*", "*", "", "CFC"),
     _e("CP", "CP", "", "CFC"),
 )
 
@@ -140,7 +139,7 @@ def execute(host, terminal, session, line: str, from_guest: bool = False) -> tup
     try:
         if entry is None:
             raise unknown(word)
-        if entry.classes == "" and session is None and entry.name not in ("LOGON", "LOGIN", "*", "CP"):
+        if entry.classes == "" and session is None and entry.name not in ("LOGON", "LOGIN", "CP"):
             raise unknown(word)
         ctx = Context(host, terminal, session, entry, word.upper(), from_guest)
         out = HANDLERS[entry.name](ctx, words[1:]) or []

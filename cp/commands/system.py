@@ -1,4 +1,5 @@
-"""SHUTDOWN, the ``*`` comment and the ``CP`` prefix (VM/370 DMKCPR, DMKCFC)."""
+"""SHUTDOWN and the ``CP`` prefix (VM/370 DMKCPR, DMKCFC). A ``*`` comment is
+handled by the scanner itself (registry.execute)."""
 from __future__ import annotations
 
 from .registry import Context, command, execute
@@ -31,11 +32,6 @@ def cmd_shutdown(ctx: Context, args: list[str]) -> list[str]:
         for ln in lines:
             term.write(ln)
         term.logged_off()
-    return []
-
-
-@command("*")
-def cmd_comment(ctx: Context, args: list[str]) -> list[str]:
     return []
 
 
