@@ -23,7 +23,8 @@ Python API (stable; the CP user layer, the CLI and the benchmarks use it):
     vm.userid, vm.cpu (guest registers: cpu.gpr, cpu.fpr, cpu.cr), vm.storage
     vm.psw (get/set 64-bit), vm.gpr(r=None), vm.set_gpr(r, v), vm.set_cr(r, v)
     vm.read_storage(addr, n), vm.write_storage(addr, data)       (DISPLAY / STORE)
-    vm.begin(addr=None), vm.stop(), vm.external(code=0x40), vm.restart()
+    vm.begin(addr=None), vm.stop(), vm.external(code=0x40), vm.restart(),
+    vm.machine_check(code)
     vm.state -> 'running' | 'wait' | 'stopped' | 'checkstop'
     vm.console_output = callable(str)    vm.console_type(line)    (the user's terminal)
     vm.attach(device), vm.detach(addr), vm.query_devices() -> [(addr, class, type)]

@@ -36,13 +36,13 @@ def handle(vm, ic: Intercept) -> None:
     cpu = vm.cpu
     if code == IC_INSTRUCTION:
         # the intercepted instruction is not counted yet: it is simulated at the
-        # exact instruction count (the clock), then counted
+        # exact instruction count (the clock), then counted (``instruction``)
         if ic.ins.mnemonic == "SVC":
             c.reflect("svc", "svc_reflect")
             backend.reflect_svc(cpu, ic.ibytes[1], ic.ilc or 1)
+            cpu.count += 1
         else:
             instruction(vm, ic.ibytes, ic.ins.mnemonic)
-        cpu.count += 1
     elif code == IC_PROGRAM:
         if cpu.psw_invalid:             # early PSW exception: the machine's own path
             vm.deliver("program")
@@ -77,9 +77,11 @@ def instruction(vm, ibytes: bytes, mnemonic: str) -> None:
     except ProgramInterrupt as e:
         if e.nullify:
             cpu.ia = ia
+        cpu.count += 1                  # counted before the interruption, as the CPU does
         c.reflect("program", "program_reflect")
         backend.reflect_program(cpu, e.code, (len(ibytes) >> 1) if e.ilc is None else e.ilc)
         return
+    cpu.count += 1
     if mnemonic in ("PTLB", "IPTE"):
         vm.shadow.invalidate(mnemonic.lower())
     elif mnemonic == "LCTL" and (cpu.cr[0], cpu.cr[1]) != before:

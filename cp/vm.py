@@ -147,7 +147,11 @@ class VirtualMachine:
         self.shadow.invalidate("ipl")
         if device is not None:
             self.channel.ipl(device)
-            cpu.mem[0x44:0x48] = bytes(4)
+            mem = cpu.mem               # the IPL device address, as the machine stores it
+            if mem[1] & 0x08:
+                mem[0xB8:0xBC] = device.to_bytes(4, "big")
+            else:
+                mem[2:4] = device.to_bytes(2, "big")
         elif image is not None:
             self.load(image, address)
         cpu.load_psw(psw if psw is not None else int.from_bytes(cpu.mem[0:8], "big"))
@@ -202,8 +206,18 @@ class VirtualMachine:
         self.cpu.raise_external(code)
 
     def restart(self) -> None:
-        """CP SYSTEM RESTART."""
-        self.cpu.restart()
+        """CP SYSTEM RESTART: a restart interruption (old PSW X'08', new X'00')
+        before the next instruction; it also ends a wait."""
+        cpu = self.cpu
+        cpu.stopped = False
+        cpu.restart_pending = True
+        cpu.attn = True
+
+    def machine_check(self, code: int) -> None:
+        """Reflect a machine-check interruption with interruption code ``code``
+        (when the guest's PSW bit 13 allows it), as the machine presents one."""
+        self.cpu.machine_check(code)
+        self.counters.reflect("machine-check", "interrupt_reflect")
 
     @property
     def state(self) -> str:

@@ -57,7 +57,8 @@ def walk(cpu: CPU, va: int) -> tuple[int, tuple[int, int]]:
 # ---------------------------------------------------------- reflection
 def reflect_program(cpu: InterpretiveCPU, code: int, ilc: int) -> None:
     """Present a program interruption to the guest exactly as the bare machine
-    does: its old PSW at X'28', new PSW from X'68' (EC mode: code and ILC at X'8C')."""
+    does: its old PSW at X'28', new PSW from X'68' (EC mode: code and ILC at X'8C').
+    As there, the interrupted instruction is already in the instruction count."""
     CPU.program_interrupt(cpu, code, ilc)
 
 

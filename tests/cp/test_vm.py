@@ -342,3 +342,23 @@ def test_idle_vm_storage_is_sparse():
     vm.ipl(image=bytes.fromhex("0002000000000000"))
     vm.run(10)
     assert vm.storage.resident_bytes() <= 16 * 1024
+
+
+def test_restart_and_ipl_from_a_virtual_device():
+    """IPL from the virtual reader: the deck's first card is the IPL record
+    (PSW + CCWs), the device address is stored in the PSW's bytes 2-3 as the
+    machine does; SYSTEM RESTART then presents a restart interruption."""
+    s = System()
+    vm = logon(s)
+    # card 1: IPL PSW (BC, IA X'400'), then CCW1: read card 2 into X'400'
+    card1 = bytes.fromhex("0000000000000400") + ccw(0x02, 0x400, 0x20, 80) + bytes(8)
+    card2 = bytes.fromhex("82000300")
+    s.spool.add_reader_file("A", [card1, card2])
+    vm.write_storage(0x300, DONE.to_bytes(8, "big"))
+    vm.ipl(device=0x00C)
+    assert vm.read_storage(2, 2) == b"\x00\x0c"
+    assert vm.run(100).stop == "wait" and vm.psw == DONE
+    vm.write_storage(0, bytes.fromhex("0000000000000400"))
+    vm.restart()
+    assert vm.run(100).stop == "wait"
+    assert vm.read_storage(8, 8) == DONE.to_bytes(8, "big")        # restart old PSW
