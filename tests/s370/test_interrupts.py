@@ -245,3 +245,33 @@ def test_external_subclass_mask_bits(code, cr0_bit):
         assert ended(m)
         assert (word(m, 0x86, 2) == code) == on
         assert bool(word(m, 0x18, 8)) == on
+
+
+class OneInterruption:
+    """A stand-in channel subsystem with one pending I/O interruption."""
+
+    def __init__(self, device: int):
+        self.device = device
+        self.pending = [device]
+
+    def take_interrupt(self, cpu):
+        self.pending = []
+        return self.device
+
+
+@pytest.mark.parametrize("mode", ["bc", "ec"])
+def test_io_interruption_device_address(mode):
+    # GA22-7000 "I/O Interruption": EC mode stores the device address at X'BA',
+    # BC mode puts it in the old PSW's interruption code
+    m = new_machine()
+    put(m, 0x78, bc(0x2000))
+    put(m, 0x2000, END)
+    m.cpu.channel = OneInterruption(0x00E)
+    psw = ec(CODE, sysmask=0x02) if mode == "ec" else bc(CODE, sysmask=0xFE)
+    start(m, "0700" + END, psw=psw)
+    assert ended(m)
+    old = word(m, 0x38, 8)
+    if mode == "ec":
+        assert old == ec(CODE, sysmask=0x02) and word(m, 0xBA, 2) == 0x00E
+    else:
+        assert bc_code(old) == (0x00E, 0, CODE)
