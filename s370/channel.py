@@ -76,7 +76,7 @@ class _Group:
         self.cmd = cmd
         self.segs = segs
         self.error = error
-        self.total = sum(s[3] for s in segs)
+        self.total = segs[0][3] if len(segs) == 1 else sum(s[3] for s in segs)
         self.data = None
         self.data_error = 0
 
@@ -531,12 +531,29 @@ class ChannelSubsystem:
             raise _Check(CH_PROGRAM_CHECK, ccw)
         return word
 
+    def _fast_area(self, sc: Subchannel, seg: tuple, n: int, bits: int) -> int | None:
+        """The common case, without piecewise checks: key 0, no IDAWs, the area
+        inside storage. Sets the blocks' reference (and change) bits and returns the
+        start address; None when the general path must decide."""
+        addr = seg[2]
+        if sc.key or seg[1] & IDA or addr + n > self.storage.size or n <= 0:
+            return None
+        keys = self.storage.keys
+        for blk in range(addr >> 11, ((addr + n - 1) >> 11) + 1):
+            keys[blk] |= bits
+        return addr
+
     def _gather(self, sc: Subchannel, group: _Group) -> tuple[bytes, int]:
         """The bytes a write or control command sends: (data, channel status of
         the storage error that cut them short, or 0)."""
         mem = self.storage.mem
+        segs = group.segs
+        if len(segs) == 1:
+            fast = self._fast_area(sc, segs[0], segs[0][3], 4)
+            if fast is not None:
+                return bytes(mem[fast:fast + segs[0][3]]), 0
         out = bytearray()
-        for seg in group.segs:
+        for seg in segs:
             try:
                 for lo, ln in self._areas(sc, seg, seg[3], False, False):
                     out += mem[lo:lo + ln]
@@ -548,6 +565,13 @@ class ChannelSubsystem:
         """Store a read's bytes across the data-chained CCWs (skip flags honoured;
         read backward stores downwards). Returns channel status of a storage error."""
         mem = self.storage.mem
+        segs = group.segs
+        if len(segs) == 1 and not backward and not segs[0][1] & SKIP:
+            n = min(len(data), segs[0][3])
+            fast = self._fast_area(sc, segs[0], n, 6)
+            if fast is not None:
+                mem[fast:fast + n] = data[:n]
+                return 0
         if backward:
             data = data[::-1]
         off = 0
