@@ -10,7 +10,7 @@ from hypothesis import given, strategies as st
 
 from s370.isa import TABLE
 
-from tests.cp.support import asm, assert_equivalent
+from tests.cp.support import asm, assert_equivalent, bare, guest_state, under_cp
 
 #: Low core shared by the hand-written guests: new PSWs (BC mode, disabled)
 #: pointing at handlers; SVC handler counts in R5 and returns, SVC 9 returns to
@@ -310,3 +310,58 @@ def test_random_instruction_sequences(code, regs, problem):
             regs[r] &= 0x3FFFF
     psw = 0x0001000000001000 if problem else 0x0000000000001000
     assert_equivalent(bytes(image), psw=psw, limit=200, regs=dict(enumerate(regs)))
+
+
+def test_ec_mode_io_and_external_interruptions():
+    """EC-mode guest: the I/O interruption stores the device address at X'BA'
+    and the external one its code at X'86' (interrupt key via CP EXTERNAL on the
+    VM, the same request on the bare CPU), both as the bare machine."""
+    src = LOWCORE + """
+         MVC   X'78'(8),IONEWEC
+         MVC   X'58'(8),EXTNEWEC
+         MVC   X'48'(4),CAW
+         LCTL  0,0,CR0KEY                interrupt key only
+         LPSW  ECRUN
+ECGO     SIO   X'009'
+         LPSW  ECWAIT                    EC enabled wait: I/O
+AFTERIO  MVC   SAVEIO(8),X'B8'
+         LPSW  ECWAIT2                   EC enabled wait: external
+AFTEREXT MVC   SAVEEXT(8),X'80'
+         LPSW  DONE
+SUPER    LPSW  DONE
+         DS    0D
+ECRUN    DC    X'00080000',A(ECGO)
+ECWAIT   DC    X'020A0000',A(0)
+ECWAIT2  DC    X'010A0000',A(0)
+IONEWEC  DC    X'00080000',A(AFTERIO)
+EXTNEWEC DC    X'00080000',A(AFTEREXT)
+SAVEIO   DC    XL8'00'
+SAVEEXT  DC    XL8'00'
+CR0KEY   DC    X'00000040'
+CAW      DC    A(CCW)
+         DS    0D
+CCW      DC    X'09',AL3(MSG),X'20000002'
+MSG      DC    C'EC'
+         END
+"""
+    image = asm(src)
+
+    def bare_with_key():
+        m, r, out = bare(image, console=True, limit=50)
+        m.cpu.raise_external(0x0040)            # the interrupt key
+        m.run(100)
+        return m, out
+
+    def vm_with_key():
+        vm, r, out = under_cp(image, limit=50)
+        vm.external(0x0040)
+        vm.run(100)
+        return vm, out
+    m, out1 = bare_with_key()
+    vm, out2 = vm_with_key()
+    assert out1 == out2 == ["EC"]
+    assert guest_state(m.cpu, m.storage) == guest_state(vm.cpu, vm.storage)
+    assert vm.psw & 0xFFFFFF == 0xD0E0
+    assert vm.read_storage(0xBA, 2) == b"\x00\x09"
+    assert vm.read_storage(0x86, 2) == b"\x00\x40"
+    assert vm.counters.reflected == {"io": 1, "external": 1}
