@@ -134,6 +134,42 @@ def shape_of(ins) -> Shape:
     return s
 
 
+#: CPU attributes that cannot change inside a block (only instructions that end a
+#: block change them), read once per block into locals named ``_<attr>``.
+HOISTED = ("mem", "skeys", "size", "lim2", "lim4", "key", "store_lo", "fpr")
+
+
+class _Hoist(ast.NodeTransformer):
+    """``cpu.<hoisted>`` -> ``_<hoisted>``; ``cpu.dat`` -> ``False`` (blocks run
+    only in real mode, and only a block-ending instruction can turn DAT on)."""
+
+    def visit_Attribute(self, node):
+        self.generic_visit(node)
+        if isinstance(node.value, ast.Name) and node.value.id == "cpu" \
+                and isinstance(node.ctx, ast.Load):
+            if node.attr in HOISTED:
+                return ast.copy_location(ast.Name("_" + node.attr, ast.Load()), node)
+            if node.attr == "dat":
+                return ast.copy_location(ast.Constant(False), node)
+        return node
+
+
+_bodies: dict[str, list[str]] = {}
+
+
+def block_body(ins) -> list[str]:
+    """The instruction's fragment as spliced into a block (cached)."""
+    b = _bodies.get(ins.mnemonic)
+    if b is None:
+        tree = ast.parse("\n".join(build.body_lines(ins)))
+        stored = {n.attr for n in ast.walk(tree) if isinstance(n, ast.Attribute)
+                  and isinstance(n.ctx, ast.Store)}
+        if not stored & set(HOISTED) | {"dat"} & stored:
+            tree = ast.fix_missing_locations(_Hoist().visit(tree))
+        b = _bodies[ins.mnemonic] = ast.unparse(tree).splitlines()
+    return b
+
+
 def _fields(ins, code: bytes) -> dict:
     """The instruction's decoded fields, by running its format's decode with zero
     registers; address fields are rebuilt symbolically by ``_address``."""
@@ -230,7 +266,7 @@ def translate(cpu, start: int) -> Block | None:
                 body.append(f"p = {a}")
             if sh.needs_ia:
                 body.append(f"cpu.ia = {nxt}")
-            body += build.body_lines(ins)
+            body += block_body(ins)
             ends, stores = sh.ends, sh.stores
         ia_set = "cpu.ia = %d" % nxt in body
         lines += body
@@ -251,7 +287,9 @@ def translate(cpu, start: int) -> Block | None:
     n = len(addrs)
     if not ia_set:
         lines.append(f"cpu.ia = {end}")
-    head = ["def block(cpu, m, budget):", "    R = cpu.gpr", "    _k = _n = 0", "    try:"]
+    head = ["def block(cpu, m, budget):", "    R = cpu.gpr", "    _k = _n = 0",
+            "    " + ", ".join("_" + h for h in HOISTED) + " = "
+            + ", ".join("cpu." + h for h in HOISTED), "    try:"]
     if loops:
         body = ["        while True:"] + ["            " + ln for ln in lines] + [
             f"            _n += {n}",
