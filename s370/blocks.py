@@ -31,7 +31,7 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass
 
-from .isa import GROUP_HANDLERS, LENGTH, TABLE, lookup
+from .isa import GROUP_HANDLERS, HANDLERS, LENGTH, TABLE, lookup
 from .isa import _helpers_of as HELPERS_OF  # noqa: N812  (per-instruction helper namespaces)
 from .isa import build, support
 
@@ -250,6 +250,8 @@ def translate(cpu, start: int) -> Block | None:
         lens.append(length)
         body = ["_k = %d" % k] if k else []
         sh = shape_of(ins) if ins is not None else None
+        if sh is not None and cpu.handlers[code[0]] is not HANDLERS[code[0]]:
+            sh = None       # this CPU overrides the table's handler: call it
         if sh is None or not sh.inline:
             op = code[0]
             fn = cpu.handlers[op]

@@ -741,8 +741,10 @@ class CPU:
         self.stopped = False
         self.psw_changed()
         if clear:
-            self.gpr = [0] * 16
-            self.fpr = [0] * 8
+            self.gpr[:] = [0] * 16
+            self.fpr[:] = [0] * 8
             self.storage.clear()
+            self.mem = self.storage.mem     # a sparse storage maps new pages
+            self.block_cache.clear()
         if self.timers is not None:
             self.timers.changed(self)
