@@ -235,3 +235,15 @@ def test_cli_run_with_config_loads_core_image(tmp_path, capsys):
     rc = main(["run", str(tmp_path / "core.bin"), "--config", str(tmp_path / "m.cnf"), "--json"])
     out = json.loads(capsys.readouterr().out)
     assert rc == 0 and out["psw"] == "000200000000AAAA" and out["console"] == "HELLO\n"
+
+
+def test_ipl_from_dasd_reads_ipl1_of_a_dasdinit_volume(tmp_path):
+    """Read IPL on a CKD disk: the IPL1 record that dasdinit writes (a PSW for a
+    disabled wait at X'F', then a NOP CCW) becomes the PSW."""
+    from s370.devices import ckd
+    ckd.create_image(tmp_path / "v.3330", ckd.geometry("3330"), "IPLVOL", cylinders=2)
+    m = machine_with(tmp_path, "009 3215-C\n150 3330 v.3330\n")
+    m.ipl(0x150)
+    assert m.storage.read(0, 8) == bytes.fromhex("000601500000000F")
+    r = m.run(100)
+    assert r.stop == "wait" and m.cpu.psw == 0x000600000000000F
