@@ -42,7 +42,7 @@ def handle(vm, ic: Intercept) -> None:
             backend.reflect_svc(cpu, ic.ibytes[1], ic.ilc or 1)
             cpu.count += 1
         else:
-            instruction(vm, ic.ibytes, ic.ins.mnemonic)
+            instruction(vm, ic.ibytes, ic.ins.mnemonic, ic.ilc)
     elif code == IC_PROGRAM:
         if cpu.psw_invalid:             # early PSW exception: the machine's own path
             vm.deliver("program")
@@ -59,13 +59,15 @@ def handle(vm, ic: Intercept) -> None:
                            f"{cpu.sdesc.origin:X}, extent {cpu.sdesc.extent:X}, storage {cpu.size:X})")
 
 
-def instruction(vm, ibytes: bytes, mnemonic: str) -> None:
-    """Simulate one intercepted privileged instruction (or DIAGNOSE)."""
+def instruction(vm, ibytes: bytes, mnemonic: str, ilc: int = 0) -> None:
+    """Simulate one intercepted privileged instruction (or DIAGNOSE). ``ilc`` is
+    the length code interruptions report (EXECUTE's for a target of EXECUTE)."""
     cpu = vm.cpu
     c = vm.counters
     c.simulated[mnemonic] = c.simulated.get(mnemonic, 0) + 1
     c.charge(costs.instruction_path(mnemonic))
-    ia = (cpu.ia - len(ibytes)) & MASK24
+    ilc = ilc or len(ibytes) >> 1
+    ia = (cpu.ia - 2 * ilc) & MASK24
     before = (cpu.cr[0], cpu.cr[1])
     try:
         if mnemonic == "DIAG":
@@ -79,7 +81,7 @@ def instruction(vm, ibytes: bytes, mnemonic: str) -> None:
             cpu.ia = ia
         cpu.count += 1                  # counted before the interruption, as the CPU does
         c.reflect("program", "program_reflect")
-        backend.reflect_program(cpu, e.code, (len(ibytes) >> 1) if e.ilc is None else e.ilc)
+        backend.reflect_program(cpu, e.code, ilc if e.ilc is None else e.ilc)
         return
     cpu.count += 1
     if mnemonic in ("PTLB", "IPTE"):

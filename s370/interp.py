@@ -67,7 +67,8 @@ DIAGNOSE = Instr("DIAG", 0x83, "RS", "", priv=True, layout="R1,R3,D2(B2)", cls="
 
 class Intercept(Exception):
     """Interpretive execution ends: ``code`` (IC_*), the instruction (``ins`` and
-    its bytes ``ibytes``) for instruction intercepts, ``pgm``/``ilc`` for program
+    its bytes ``ibytes``, with ``ilc`` its length code -- EXECUTE's for a target of
+    EXECUTE) for instruction intercepts, ``pgm``/``ilc`` for program
     interruptions. Raised inside the run loop; ``InterpretiveCPU.interpret``
     catches it and stores it in the state description."""
 
@@ -174,7 +175,8 @@ class InterpretiveCPU(CPU):
         for a in self.sdesc.assists:
             if a.try_instruction(self, ins, m, p):
                 return None
-        raise Intercept(IC_INSTRUCTION, ins, bytes(m[p:p + ins.length]))
+        raise Intercept(IC_INSTRUCTION, ins, bytes(m[p:p + ins.length]),
+                        ilc=_ilc(self, ins.length, m))
 
     # ------------------------------------------------------------- DAT
     def translate(self, va: int, write: bool = False) -> int:
@@ -265,4 +267,12 @@ def _diagnose(cpu, m, p):
     """DIAGNOSE under interpretive execution: CP's interface (see DIAGNOSE)."""
     if cpu.problem:
         raise ProgramInterrupt(PGM_PRIVILEGED)
-    raise Intercept(IC_INSTRUCTION, DIAGNOSE, bytes(m[p:p + 4]))
+    raise Intercept(IC_INSTRUCTION, DIAGNOSE, bytes(m[p:p + 4]), ilc=_ilc(cpu, 4, m))
+
+
+def _ilc(cpu, length: int, m) -> int:
+    """The ILC an interruption of this instruction reports: EXECUTE's (2) when the
+    instruction is EXECUTE's target -- EXECUTE (s370/isa/general.py) hands its
+    handler a bytearray copy, the run loops hand storage itself or, for an
+    instruction crossing a page, a bytes copy -- else its own length."""
+    return 2 if m is not cpu.mem and type(m) is bytearray else length >> 1

@@ -365,3 +365,31 @@ MSG      DC    C'EC'
     assert vm.read_storage(0xBA, 2) == b"\x00\x09"
     assert vm.read_storage(0x86, 2) == b"\x00\x40"
     assert vm.counters.reflected == {"io": 1, "external": 1}
+
+
+def test_execute_of_privileged_instructions():
+    """EX of SSM, LPSW and ISK (specification exceptions: the ILC is EXECUTE's,
+    2, even for the 2-byte ISK) and STCTL with its R1 byte ORed in: same PSWs,
+    codes and ILCs both ways."""
+    src = LOWCORE + """
+         SR    6,6
+         EX    0,EXSSM
+         EX    0,EXLPSW                  spec exception, ILC 2
+         LA    3,X'0F'
+         EX    0,EXISK                   2-byte target: spec, ILC 2
+         LA    1,X'0C'
+         EX    1,EXSTCTL                 STCTL 0,12 via the R1 byte
+         BALR  13,0
+         LPSW  DONE
+SUPER    LPSW  DONE
+EXSSM    SSM   MASKZ
+EXLPSW   LPSW  1
+EXISK    ISK   2,3
+EXSTCTL  STCTL 0,0,CRS
+         DS    0F
+CRS      DC    16F'0'
+MASKZ    DC    X'00'
+         END
+"""
+    vm, m = assert_equivalent(asm(src))
+    assert vm.cpu.gpr[6] == 2
