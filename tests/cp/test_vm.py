@@ -342,6 +342,11 @@ def test_idle_vm_storage_is_sparse():
     vm.ipl(image=bytes.fromhex("0002000000000000"))
     vm.run(10)
     assert vm.storage.resident_bytes() <= 16 * 1024
+    big = s.logon("BIG", 16 << 20)
+    big.ipl(image=bytes.fromhex("0002000000000000"))
+    assert big.storage.size == 16 << 20 and big.storage.resident_bytes() <= 16 * 1024
+    with pytest.raises(MachineError):
+        s.logon("HUGE", 32 << 20)
 
 
 def test_restart_and_ipl_from_a_virtual_device():
