@@ -25,7 +25,8 @@ from s370vm.main import main
 
 REAL = Path(os.environ.get("S370VM_REAL", "/work/shared/real"))
 GUESTS = Path(__file__).resolve().parents[2] / "guests" / "real"
-MEDIA = ("vs2spool.het", "dmkddr.aws", "ibcdasdi.ebc", "inspool0.sajob", "rsspool0.sajob")
+MEDIA = ("vs2spool.het", "dmkddr.aws", "dmkddr.ebc", "ibcdasdi.ebc", "inspool0.sajob",
+         "rsspool0.sajob")
 
 pytestmark = pytest.mark.skipif(not all((REAL / f).exists() for f in MEDIA),
                                 reason="real IBM media not available")
@@ -123,3 +124,15 @@ def test_dmkddr_prints_cylinder_0_of_the_restored_volume(restored, capsys):
     assert text.startswith("\fCYL 000 HD 00 HOME ADDRESS 0000000000 RECORD ZERO 0000000000 00 0008")
     assert "*VOL1SPOOL0" in text
     assert "CYL 000 HD 18" in text and "CYL 001" not in text   # cylinder 0 only
+
+
+def test_dmkddr_from_the_card_deck_prints_the_same(restored, capsys):
+    where, _, _ = restored
+    if not (where / "print00e.txt").exists():
+        rc, _ = ipl(capsys, where, "181", "dmkddr.cnf", "dmkddr.ops")
+        assert rc == 0
+    (where / "deck.cnf").write_text("009 3215-C\n00C 2540R dmkddr.ebc ebcdic\n"
+                                    "00E 1403 printdeck.txt\n151 3330 spool0.3330\n")
+    rc, out = ipl(capsys, where, "00C", "deck.cnf", "dmkddr.ops")
+    assert rc == 0, out.get("error")
+    assert (where / "printdeck.txt").read_bytes() == (where / "print00e.txt").read_bytes()
