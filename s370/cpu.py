@@ -171,6 +171,14 @@ class CPU:
                 raise ProgramInterrupt(PGM_PROTECTION)
             self.skeys[a >> 11] = k | 4
             return _unpack_w(self.mem, a)[0]
+        if self.dat and (a & 0x7FF) <= 0x7FC:
+            # DAT fast path: the word's 2K block is translated in the TLB
+            f = self.tlb.get(a >> 11)
+            if f is not None and f < self.size:
+                k = self.skeys[f >> 11]
+                if not (k & 8 and self.key and (k >> 4) != self.key):
+                    self.skeys[f >> 11] = k | 4
+                    return _unpack_w(self.mem, f | (a & 0x7FF))[0]
         return int.from_bytes(self.fetch(a, 4), "big")
 
     def fd(self, a: int) -> int:
@@ -204,6 +212,14 @@ class CPU:
             self.skeys[a >> 11] = k | 6
             _pack_w(self.mem, a, v & 0xFFFFFFFF)
             return
+        if self.dat and (a & 0x7FF) <= 0x7FC and a >= self.store_lo:
+            f = self.tlb.get(a >> 11)
+            if f is not None and f < self.size:
+                k = self.skeys[f >> 11]
+                if not self.key or (k >> 4) == self.key:
+                    self.skeys[f >> 11] = k | 6
+                    _pack_w(self.mem, f | (a & 0x7FF), v & 0xFFFFFFFF)
+                    return
         self.store(a, (v & 0xFFFFFFFF).to_bytes(4, "big"))
 
     def sd(self, a: int, v: int) -> None:
@@ -253,6 +269,16 @@ class CPU:
             for blk in range(a >> 11, ((a + n - 1) >> 11) + 1):
                 sk[blk] |= 4
             return bytes(mem[a:a + n])
+        if self.dat and 0 < n <= 0x800 - (a & 0x7FF):
+            # DAT fast path: one 2K block whose translation is in the TLB
+            f = self.tlb.get(a >> 11)
+            if f is not None and f < self.size:
+                sk = self.skeys
+                k = sk[f >> 11]
+                if not (k & 8 and self.key and (k >> 4) != self.key):
+                    sk[f >> 11] = k | 4
+                    ra = f | (a & 0x7FF)
+                    return bytes(mem[ra:ra + n])
         ps = self.pieces(a, n, False)
         if len(ps) == 1:
             ra, ln = ps[0]
@@ -269,6 +295,16 @@ class CPU:
                 sk[blk] |= 6
             mem[a:a + n] = data
             return
+        if self.dat and 0 < n <= 0x800 - (a & 0x7FF) and a >= self.store_lo:
+            f = self.tlb.get(a >> 11)
+            if f is not None and f < self.size:
+                sk = self.skeys
+                k = sk[f >> 11]
+                if not self.key or (k >> 4) == self.key:
+                    sk[f >> 11] = k | 6
+                    ra = f | (a & 0x7FF)
+                    mem[ra:ra + n] = data
+                    return
         off = 0
         for ra, ln in self.pieces(a, n, True):
             mem[ra:ra + ln] = data[off:off + ln]
@@ -425,15 +461,32 @@ class CPU:
     def _run_dat(self, n: int) -> None:
         handlers = self.handlers
         ln = LENGTH
+        mem = self.mem
         i = n
         ia = self.ia
         op = 0
+        # The 2K block of the last instruction fetched, as (logical address of the
+        # block, real address): fetches from it skip translation and key checks
+        # until the burst ends (anything that changes translation, keys or the PSW
+        # key ends the burst with StateChange). An odd address never matches.
+        blk = -1
+        base = 0
         try:
             while i and self.slow:
                 i -= 1
                 ia = self.ia
+                if ia & 0xFFF801 == blk:
+                    off = base | (ia & 0x7FF)
+                    op = mem[off]
+                    if (ia & 0x7FF) + ln[op] <= 0x800:
+                        self.ia = (ia + ln[op]) & MASK24
+                        handlers[op](self, mem, off)
+                        continue
                 buf, off = self.fetch_instruction(ia)
                 op = buf[off]
+                if buf is mem:
+                    blk = ia & 0xFFF800
+                    base = off & ~0x7FF
                 self.ia = (ia + ln[op]) & MASK24
                 handlers[op](self, buf, off)
         except ProgramInterrupt as e:

@@ -157,6 +157,7 @@ INSTRUCTIONS = [
         k = cpu.skeys[addr >> 11]
         cpu.cc = (k >> 1) & 3
         cpu.skeys[addr >> 11] = k & 0xFB
+        raise StateChange           # instruction fetch sets reference bits again
     """, priv=True, cls="control"),
     instr("LCTL", 0xB7, "RS", """
         if addr & 3:
@@ -224,12 +225,16 @@ INSTRUCTIONS = [
             return cpu.resync(4)
         cpu.sd(addr, clocks(cpu).cpu_timer(cpu))
     """, priv=True, cls="control"),
-    instr("PTLB", 0xB20D, "S", "cpu.tlb.clear()", priv=True, layout="", cls="control"),
+    instr("PTLB", 0xB20D, "S", """
+        cpu.tlb.clear()
+        raise StateChange           # the run loop drops its own translations too
+    """, priv=True, layout="", cls="control"),
     instr("LRA", 0xB1, "RX", """
         cpu.cc, R[r1] = dat.load_real_address(cpu, addr)
     """, priv=True, cls="control"),
     instr("IPTE", 0xB221, "RRE", """
         dat.invalidate_page_table_entry(cpu, R[r1], R[r2])
+        raise StateChange
     """, priv=True, cls="control"),
     instr("SIGP", 0xAE, "RS", """
         cpu.cc = signal_processor(cpu, r1, r3, addr & 0xFF)

@@ -90,3 +90,18 @@ def bc_code(old: int) -> tuple[int, int, int]:
 def ec_pgm(m: Machine) -> tuple[int, int]:
     """(program interruption code, ILC) stored at X'8C' in EC mode."""
     return word(m, 0x8E, 2), m.storage.mem[0x8D] >> 1
+
+
+def identity_dat(m: Machine, size: int) -> None:
+    """Segment and page tables (4K pages, 64K segments, at X'F000' up) mapping
+    the first ``size`` bytes virtual = real, and CR0/CR1 designating them."""
+    sto, pto = 0xF000, 0xF400
+    m.cpu.cr[0] = (m.cpu.cr[0] & ~0x00F80000) | 0x00800000
+    m.cpu.cr[1] = (15 << 24) | sto
+    for s in range(256):
+        put(m, sto + 4 * s, 1, 4)
+    for s in range(size >> 16):
+        put(m, sto + 4 * s, (15 << 28) | (pto + 32 * s), 4)
+        for p in range(16):
+            put(m, pto + 32 * s + 2 * p, ((s << 16) | (p << 12)) >> 8, 2)
+    m.cpu.tlb.clear()

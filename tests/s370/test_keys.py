@@ -5,8 +5,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from s370.errors import PGM_PROTECTION, ProgramInterrupt
-from tests.s370.control_support import (CODE, END, bc, bc_code, ended, new_machine, pgm_old,
-                                        put, run, start, trapped)
+from tests.s370.control_support import (CODE, END, bc, bc_code, ec, ended, identity_dat,
+                                        new_machine, pgm_old, put, run, start, trapped)
 
 DATA = 0x4000           # a 2K block of data, addressed through R5
 
@@ -107,14 +107,39 @@ def reference(psw_key, skey, write, addr, lap):
 @given(psw_key=st.integers(0, 15), skeys=st.lists(st.integers(0, 0x1F).map(lambda k: k << 3),
                                                   min_size=2, max_size=2),
        write=st.booleans(), lap=st.booleans(), size=st.sampled_from([1, 2, 4, 8, 13]),
-       addr=st.one_of(st.integers(0, 0x1000 - 16), st.integers(0x7F0, 0x80F)))
-def test_key_protection_matches_reference(psw_key, skeys, write, lap, size, addr):
+       addr=st.one_of(st.integers(0, 0x1000 - 16), st.integers(0x7F0, 0x80F)),
+       dat_on=st.booleans(), warm=st.booleans())
+def test_key_protection_matches_reference(psw_key, skeys, write, lap, size, addr, dat_on, warm):
+    check_access(psw_key, skeys, write, lap, size, addr, dat_on, warm)
+
+
+def test_key_protection_every_path():
+    """Every accessor, mode (real; DAT with the TLB cold or warm) and key case,
+    exhaustively, so that no fast path escapes the rule by chance."""
+    for size in (1, 2, 4, 8, 13):
+        for write in (False, True):
+            for dat_on, warm in ((False, False), (True, False), (True, True)):
+                for psw_key, skey in ((0, 0x28), (1, 0x10), (1, 0x20), (1, 0x28), (2, 0x28)):
+                    for lap, addr in ((False, 0x100), (True, 0x100), (True, 0x400), (False, 0x7FE)):
+                        check_access(psw_key, [skey, skey ^ 0x30], write, lap, size, addr,
+                                     dat_on, warm)
+
+
+def check_access(psw_key, skeys, write, lap, size, addr, dat_on, warm):
+    """One access through the CPU's accessor for ``size`` bytes, against the
+    reference rule: the outcome and the reference and change bits. With DAT on
+    the tables map virtual = real, and ``warm`` fills the TLB first, so that both
+    the table walk and the TLB fast paths are checked."""
     m = new_machine(size=64 * 1024)
     cpu = m.cpu
     cpu.cr[0] = 0x100000E0 if lap else 0xE0
+    if dat_on:
+        identity_dat(m, 64 * 1024)
+        if warm:
+            cpu.translate(addr), cpu.translate(addr + size - 1)
     keys = m.storage.keys
     keys[0], keys[1] = skeys
-    cpu.load_psw(bc(CODE, key=psw_key))
+    cpu.load_psw(ec(CODE, key=psw_key, sysmask=0x04) if dat_on else bc(CODE, key=psw_key))
     first, last = addr >> 11, (addr + size - 1) >> 11
     allowed = all(reference(psw_key, keys[b], write, max(addr, b << 11), lap)
                   for b in range(first, last + 1))
