@@ -9,13 +9,17 @@ instruction count, which the CPU keeps only between bursts of instructions: they
 ask ``cpu.resync`` to run them again as a burst of their own (``cpu.exact``), so
 the clock they see is exact to the instruction.
 
+An invalid PSW (LPSW of an invalid PSW, SSM/STOSM putting ones into EC-mode bits
+0 and 2-4) is an early exception: the instruction completes, then a specification
+exception with ILC 0 reports the invalid PSW as the old PSW (CPU.service).
+
 DIAGNOSE is model-dependent. The bare machine has no diagnose functions and gives
 a specification exception; under VM the guest runs in problem state, so the
 privileged-operation trap reaches CP first and CP provides the DIAGNOSE interface.
 """
 from .. import dat
-from ..timers import Timers
 from ..errors import PGM_ADDRESSING, PGM_MONITOR, PGM_SPECIFICATION, ProgramInterrupt
+from ..timers import Timers
 from .table import instr
 
 #: SIGNAL PROCESSOR status bits (in R1) and order codes (GA22-7000 "Signal Processor").
