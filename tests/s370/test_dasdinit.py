@@ -1,5 +1,6 @@
 """``s370vm dasdinit``: the volume it writes has Hercules dasdinit's structure (header,
 HA + R0 on every track, IPL1/IPL2/VOL1 on cylinder 0 head 0) and mounts on a 3330/3350."""
+import hashlib
 import json
 from pathlib import Path
 
@@ -98,28 +99,59 @@ def test_dasdinit_default_size_includes_alternate_cylinders(tmp_path, capsys, op
     path.unlink()                                   # 100-300 MB: do not leave it behind
 
 
+# --- byte-identical to Hercules ----------------------------------------------------------
+# SHA-256 of the files Hercules 3.13 (Debian hercules 3.13-7) wrote: ``dasdinit
+# FILE 3330 BBBBBB`` and ``dasdinit -a FILE 3330 BBBBBB``, then the same ``-a`` volume
+# after IBCDASDI, and after IBCDASDI and IBCDMPRS, run under Hercules with the control
+# decks of ../shared/real (the runs below reproduce them here).
+HERCULES_3330_PRIMARY = "5ec43cd4d1e8e2577fd04753682b61fce0d5a83aa2308d450f9897d8fa924a1c"
+HERCULES_3330_ALTERNATES = "643a1ea5e0121156fc7f08002de99d43132912494df87af2d55787177bcab9ca"
+HERCULES_AFTER_IBCDASDI = "7d138057bb0736baafb8d8796f4d49a0b5997a313908c92115b64d5781382e1e"
+HERCULES_AFTER_IBCDMPRS = "bc11fb06218bb9f1b298115ef38f63e2cc8a2ec40d4259de557aca9cf3877903"
+
+
+def sha256(path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+@pytest.mark.parametrize("options, digest", [
+    (["--primary"], HERCULES_3330_PRIMARY), ([], HERCULES_3330_ALTERNATES),
+])
+def test_dasdinit_output_is_byte_identical_to_hercules(tmp_path, options, digest):
+    path = tmp_path / "v.3330"
+    assert main(["dasdinit", *options, str(path), "3330", "BBBBBB"]) == 0
+    assert sha256(path) == digest
+    path.unlink()
+
+
 # --- IBM's IBCDASDI and IBCDMPRS accept the volume (../shared/real) -----------------------
 
 REAL = Path(__file__).resolve().parents[2] / ".." / "shared" / "real"
 
-SCRIPT = """\
+DASDI = """\
 send
 wait IBC105A 60
 send input=1442,00e
 wait "END OF JOB" 300
+"""
+RESTORE = """\
 ipl 281
 send
 wait IBC105A 60
 send input=1442,00f
 wait "END OF JOB" 1200
 """
+needs_real = pytest.mark.skipif(not (REAL / "vs2spool.het").exists(),
+                                reason=f"real IBM media not found in {REAL} (CI keeps it beside the clone)")
 
 
-@pytest.mark.skipif(not (REAL / "vs2spool.het").exists(),
-                    reason=f"real IBM media not found in {REAL} (CI keeps it beside the clone)")
-def test_ibcdasdi_initialises_and_ibcdmprs_restores_spool0(tmp_path, capsys):
-    """The README scenario: a dasdinit volume labelled BBBBBB; IBCDASDI (tape file 1)
-    initialises it as SPOOL0, then IBCDMPRS restores tape file 2 onto it."""
+def run_ibc(tmp_path, capsys, script: str) -> tuple[dict, Path]:
+    """dasdinit a 3330 labelled BBBBBB, IPL IBCDASDI from vs2spool.het and run the
+    operator script; returns the JSON report and the volume."""
     for module in ("s370.operator", "s370.devices.console", "s370.devices.reader", "s370vm.cmd_ipl"):
         pytest.importorskip(module)
     for name in ("inspool0.sajob", "rsspool0.sajob"):
@@ -130,12 +162,30 @@ def test_ibcdasdi_initialises_and_ibcdmprs_restores_spool0(tmp_path, capsys):
         "MAINSIZE 1\nCPUMODEL 3158\n009 1052\n00E 1442 inspool0.sajob ascii\n"
         "00F 1442 rsspool0.sajob ascii\n151 3330 spool0.3330\n"
         f"281 3420 {REAL / 'vs2spool.het'} ro\n")
-    (tmp_path / "ops").write_text(SCRIPT)
+    (tmp_path / "ops").write_text(script)
     capsys.readouterr()
     rc = main(["ipl", "281", "--config", str(tmp_path / "m.cnf"), "--script", str(tmp_path / "ops"),
                "--json"])
     report = json.loads(capsys.readouterr().out)
     assert rc == 0, report.get("error")
+    return report, vol
+
+
+@needs_real
+def test_ibcdasdi_initialises_volume_exactly_as_on_hercules(tmp_path, capsys):
+    report, vol = run_ibc(tmp_path, capsys, DASDI)
+    assert "IBC163A  END OF JOB." in report["console"]
+    assert report["stop"] == "wait" and report["psw"].endswith("1111")
+    assert sha256(vol) == HERCULES_AFTER_IBCDASDI
+    vol.unlink()                                    # 104 MB: do not leave it in the temp dir
+
+
+@needs_real
+def test_ibcdasdi_initialises_and_ibcdmprs_restores_spool0(tmp_path, capsys):
+    """The README scenario: a dasdinit volume labelled BBBBBB; IBCDASDI (tape file 1)
+    initialises it as SPOOL0, then IBCDMPRS restores tape file 2 onto it; the result is
+    the very file Hercules produces."""
+    report, vol = run_ibc(tmp_path, capsys, DASDI + RESTORE)
     assert report["console"].count("IBC163A  END OF JOB.") == 2
     assert report["stop"] == "wait" and report["psw"].endswith("EEEE")
     img = CKDImage(vol, 0x3330)
@@ -148,4 +198,5 @@ def test_ibcdasdi_initialises_and_ibcdmprs_restores_spool0(tmp_path, capsys):
                   for r in img.read_track(c, h).records if r.count[0] & 0x80)
     assert flagged > 0
     img.close()
+    assert sha256(vol) == HERCULES_AFTER_IBCDMPRS
     vol.unlink()                                    # 104 MB: do not leave it in the temp dir
