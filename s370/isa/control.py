@@ -167,10 +167,12 @@ INSTRUCTIONS = [
         if addr & 3:
             raise ProgramInterrupt(PGM_SPECIFICATION)
         n = ((r3 - r1) & 15) + 1
-        cpu.check_access(addr, 4 * n, False)
+        # the whole operand is fetched under the translation in effect before the
+        # instruction: a new CR0/CR1 applies from the next instruction on
+        data = cpu.fetch(addr, 4 * n)
         for k in range(n):
             r = (r1 + k) & 15
-            cpu.cr[r] = cpu.fw((addr + 4 * k) & 0xFFFFFF)
+            cpu.cr[r] = int.from_bytes(data[4 * k:4 * k + 4], "big")
             if r < 2:
                 cpu.tlb.clear()
         cpu.psw_changed()

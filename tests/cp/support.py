@@ -32,7 +32,7 @@ def guest_state(cpu, storage, mask_ref: bool = False) -> dict:
 
 
 def bare(image: bytes, psw: int | None = None, limit: int = 100_000, size: int = SIZE,
-         regs: dict | None = None, console: bool = False):
+         regs: dict | None = None, console: bool = False, setup=None):
     m = Machine(size)
     out: list[str] = []
     if console:
@@ -40,19 +40,25 @@ def bare(image: bytes, psw: int | None = None, limit: int = 100_000, size: int =
     m.storage.load(image, 0)
     for r, v in (regs or {}).items():
         m.cpu.gpr[r] = v
+    if setup:
+        setup(m)
     m.cpu.load_psw(psw if psw is not None else int.from_bytes(image[0:8], "big"))
     result = m.run(limit)
     return m, result, out
 
 
 def under_cp(image: bytes, psw: int | None = None, limit: int = 100_000, size: int = SIZE,
-             regs: dict | None = None, system: System | None = None, userid: str = "GUEST"):
+             regs: dict | None = None, system: System | None = None, userid: str = "GUEST",
+             setup=None):
     system = system or System()
     vm = system.logon(userid, size, reader=None, punch=None, printer=None)
     out = vm.console_log
     for r, v in (regs or {}).items():
         vm.set_gpr(r, v)
     vm.ipl(image=image, psw=psw)
+    if setup:                           # after the IPL's CPU reset
+        setup(vm)
+        vm.psw = vm.psw                 # re-derive DAT state from the new CRs
     result = vm.run(limit)
     return vm, result, out
 
