@@ -9,6 +9,7 @@ import pytest
 from s370.devices.base import CE_DE
 from s370.devices.ckd import CKDImage, DEVHDR_SIZE
 from s370.devices.dasd import DASD3330
+from s370.devices.tape import TapeImage
 from s370.ebcdic import to_ascii, to_ebcdic
 from s370vm.main import main
 
@@ -108,6 +109,10 @@ HERCULES_3330_PRIMARY = "5ec43cd4d1e8e2577fd04753682b61fce0d5a83aa2308d450f9897d
 HERCULES_3330_ALTERNATES = "643a1ea5e0121156fc7f08002de99d43132912494df87af2d55787177bcab9ca"
 HERCULES_AFTER_IBCDASDI = "7d138057bb0736baafb8d8796f4d49a0b5997a313908c92115b64d5781382e1e"
 HERCULES_AFTER_IBCDMPRS = "bc11fb06218bb9f1b298115ef38f63e2cc8a2ec40d4259de557aca9cf3877903"
+#: DMKDDR ``DUMP 0 TO 2`` of the IBCDASDI volume to an AWS tape under Hercules: 64
+#: blocks and a tape mark; digest of the blocks (length + data) with the TOD clock in
+#: the header (VHR) and trailer (EOJ) blocks, bytes 16-23, zeroed.
+HERCULES_DDR_DUMP = "305cf77218c46ff00c415cfdfde2a2d91c06aa8d52080e38dc362923c40a8446"
 
 
 def sha256(path) -> str:
@@ -177,6 +182,28 @@ def test_ibcdasdi_initialises_volume_exactly_as_on_hercules(tmp_path, capsys):
     assert "IBC163A  END OF JOB." in report["console"]
     assert report["stop"] == "wait" and report["psw"].endswith("1111")
     assert sha256(vol) == HERCULES_AFTER_IBCDASDI
+    # DMKDDR dumps cylinders 0-2 of it to a scratch AWS tape: the same blocks as on Hercules.
+    pytest.importorskip("s370.devices.printer")
+    (tmp_path / "scratch.aws").write_bytes(b"")
+    (tmp_path / "d.cnf").write_text(
+        "MAINSIZE 1\nCPUMODEL 3158\n009 1052\n00E 1403 print00e.txt\n151 3330 spool0.3330\n"
+        f"181 3420 {REAL / 'dmkddr.aws'} ro\n182 3420 scratch.aws\n")
+    (tmp_path / "d.ops").write_text("\n".join([
+        "wait ENTER: 60", "send SYSPRINT 00E", "wait ENTER: 60", "send INPUT 151 3330 SPOOL0",
+        "wait ENTER: 60", "send OUTPUT 182 3420", "wait ENTER: 60", "send DUMP 0 TO 2",
+        'wait "NULL LINE" 60', "send", 'wait "END OF DUMP" 300', ""]))
+    assert main(["ipl", "181", "--config", str(tmp_path / "d.cnf"), "--script",
+                 str(tmp_path / "d.ops"), "--json"]) == 0
+    tape = TapeImage(tmp_path / "scratch.aws", readonly=True)
+    assert [i for i, b in enumerate(tape.blocks) if b[2]] == [64] and len(tape.blocks) == 65
+    h = hashlib.sha256()
+    for i in range(64):
+        block = tape.read(i)
+        if block[:4] in (to_ebcdic("VHR "), to_ebcdic("EOJ ")):
+            block = block[:16] + bytes(8) + block[24:]
+        h.update(len(block).to_bytes(2, "big") + block)
+    assert h.hexdigest() == HERCULES_DDR_DUMP
+    tape.close()
     vol.unlink()                                    # 104 MB: do not leave it in the temp dir
 
 
