@@ -19,6 +19,7 @@ assist; with all assists the CPU-bound guest under CP is within 1.10x of bare.
 from __future__ import annotations
 
 import argparse
+import gc
 import hashlib
 import statistics
 import sys
@@ -153,6 +154,7 @@ def measure(workloads=None, repeat: int = DEFAULT_REPEAT, progress: Progress | N
     for _ in range(repeat):
         for n in names:
             for label, st in configs:
+                gc.collect()            # no run pays for the garbage of the ones before
                 r = run_bare(images[n]) if st is None else run_cp(st, images[n])
                 samples.setdefault((n, label), []).append(r["seconds"])
                 cpu_samples.setdefault((n, label), []).append(r["cpu_seconds"])
