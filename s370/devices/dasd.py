@@ -165,6 +165,9 @@ class CKDDevice(Device):
 
     def command(self, cmd: int, count: int, data: bytes | None) -> Result:
         code = cmd & 0x7F
+        if cmd & 0x0F != 0x04:
+            # The sense of an earlier unit check lasts only until the next command.
+            self.sense = bytearray(24)
         if (cmd & 0x0F == 0x04 or is_control(cmd)
                 or (is_write(cmd) and code not in SEARCH_CODES)
                 or (is_read(cmd) and cmd != 0x12 and code != 0x22)):

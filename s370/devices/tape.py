@@ -239,6 +239,7 @@ class Tape3420(Device):
             out = bytes(self.status_sense())
             self.sense = bytearray(24)
             return Result(CE_DE, out)
+        self.sense = bytearray(24)      # an earlier unit check's sense lasts until now
         if self.image is None:
             return self._check(SENSE_INTERVENTION_REQUIRED)
         handler = self.HANDLERS.get(cmd)

@@ -455,6 +455,14 @@ def test_sense_bytes_layout_3330(dev):
     assert s[7] == 0
 
 
+def test_sense_of_a_unit_check_lasts_until_the_next_command(dev):
+    assert last(run(dev, (0x07, bytes(5)))).status == UC
+    assert last(run(dev, (0x03, 0))).status == CE_DE
+    assert sense(dev) == bytes(24)
+    assert last(run(dev, (0x07, bytes(5)))).status == UC
+    assert sense(dev)[0] == SENSE_COMMAND_REJECT
+
+
 def test_noop_space_count_restore(dev):
     res = run(dev, (0x03, 0), (0x17, 0), (0x07, bbcchh(0, 0)), (0x0F, bytes(3)), (0x12, 8))
     assert [r.status for _, r in res] == [CE_DE] * 5

@@ -179,6 +179,13 @@ def test_sense_reports_load_point_ready_and_file_protect(tape, tmp_path):
     ro.close()
 
 
+def test_sense_of_a_unit_check_lasts_until_the_next_command(tape):
+    dev, _ = tape
+    assert cmd(dev, BSB).status == UC                # at load point
+    assert cmd(dev, NOOP).status == CE_DE
+    assert cmd(dev, SENSE).data[0] == 0
+
+
 def test_rewind_unload_leaves_drive_not_ready(tape):
     dev, _ = tape
     cmd(dev, WRITE, b"x")
