@@ -361,6 +361,13 @@ class CPU:
             n = min(end, self.next_event) - self.count
             if n <= 0:
                 n = end - self.count
+            if self.ia & 1:
+                # a branch to an odd address: specification exception when the
+                # instruction is fetched, PSW unchanged, ILC 0 (as fetch_instruction)
+                self.count += 1
+                self._program_exception(
+                    ProgramInterrupt(PGM_SPECIFICATION, ilc=0, nullify=True), self.ia, 0)
+                continue
             exact = self.exact
             if exact:
                 n = 1

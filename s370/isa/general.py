@@ -391,26 +391,36 @@ INSTRUCTIONS = [
     instr("BC", 0x47, "RX", """
         if r1 & (8 >> cpu.cc):
             cpu.ia = addr
+            if addr & 1:
+                raise StateChange      # odd address: specification at fetch
     """, layout="M1,D2(X2,B2)", cls="branch"),
     instr("BCR", 0x07, "RR", """
         if r1 & (8 >> cpu.cc) and r2:
             cpu.ia = R[r2] & 0xFFFFFF
+            if cpu.ia & 1:
+                raise StateChange      # odd address: specification at fetch
     """, layout="M1,R2", cls="branch"),
     instr("BAL", 0x45, "RX", """
         R[r1] = 0x80000000 | (cpu.cc << 28) | (cpu.pm << 24) | cpu.ia
         cpu.ia = addr
+        if addr & 1:
+            raise StateChange      # odd address: specification at fetch
     """, cls="branch"),
     instr("BALR", 0x05, "RR", """
         t = R[r2] & 0xFFFFFF
         R[r1] = 0x40000000 | (cpu.cc << 28) | (cpu.pm << 24) | cpu.ia
         if r2:
             cpu.ia = t
+            if t & 1:
+                raise StateChange      # odd address: specification at fetch
     """, cls="branch"),
     instr("BCT", 0x46, "RX", """
         v = (R[r1] - 1) & 0xFFFFFFFF
         R[r1] = v
         if v:
             cpu.ia = addr
+            if addr & 1:
+                raise StateChange      # odd address: specification at fetch
     """, cls="branch"),
     instr("BCTR", 0x06, "RR", """
         t = R[r2] & 0xFFFFFF
@@ -418,6 +428,8 @@ INSTRUCTIONS = [
         R[r1] = v
         if v and r2:
             cpu.ia = t
+            if t & 1:
+                raise StateChange      # odd address: specification at fetch
     """, cls="branch"),
     # BXH/BXLE: the increment is R3, the compare value R3 (odd R3) or R3+1 (even R3),
     # read before R1 is updated (R1 may be that register).
@@ -427,6 +439,8 @@ INSTRUCTIONS = [
         R[r1] = v
         if (v ^ 0x80000000) > c:
             cpu.ia = addr
+            if addr & 1:
+                raise StateChange      # odd address: specification at fetch
     """, cls="branch"),
     instr("BXLE", 0x87, "RS", """
         c = R[r3 | 1] ^ 0x80000000
@@ -434,6 +448,8 @@ INSTRUCTIONS = [
         R[r1] = v
         if (v ^ 0x80000000) <= c:
             cpu.ia = addr
+            if addr & 1:
+                raise StateChange      # odd address: specification at fetch
     """, cls="branch"),
     instr("EX", 0x44, "RX", "_execute(cpu, r1, addr)", cls="branch"),
 

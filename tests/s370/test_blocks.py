@@ -105,3 +105,19 @@ def test_program_check_in_mid_block_counts_and_points_exactly():
     assert out[True] == out[False]
     old = int.from_bytes(out[True][1], "big")
     assert (old >> 32) & 0xFFFF == 9 and old & 0xFFFFFF == CODE + 10 and (old >> 30) & 3 == 1
+
+
+def test_branch_to_odd_address_is_a_specification_exception_at_fetch():
+    # LA 2,1; BR 1 with R1 = X'1011': the branch completes, the fetch at the odd
+    # address gives a specification exception with the old PSW pointing at it
+    for blocks in (True, False):
+        m = Machine(64 * 1024)
+        m.cpu.use_blocks = blocks
+        m.storage.mem[0x68:0x70] = bytes.fromhex("000200000000DEA0")
+        prog = bytes.fromhex("41200001" "07F1")
+        m.storage.mem[CODE:CODE + len(prog)] = prog
+        m.cpu.gpr[1] = 0x1011
+        m.cpu.load_psw(CODE)
+        m.run(100)
+        old = int.from_bytes(m.storage.mem[0x28:0x30], "big")
+        assert (old >> 32) & 0xFFFF == 6 and old & 0xFFFFFF == 0x1011, blocks
