@@ -423,3 +423,36 @@ def test_random_instruction_sequences_with_dat_on(code, regs):
                          setup=lambda vm: (vm.set_cr(0, 0x00800000), vm.set_cr(1, 0x00002000)))
     assert guest_state(m.cpu, m.storage, True) == guest_state(vm.cpu, vm.storage, True)
     assert (r.stop, r.instructions) == (r2.stop, r2.instructions)
+
+
+@st.composite
+def channel_programs(draw):
+    out = b""
+    for _ in range(draw(st.integers(1, 4))):
+        cmd = draw(st.sampled_from([0x01, 0x09, 0x03, 0x0B, 0x04, 0x08, 0x0A, 0x00, 0x02, 0xFF]))
+        addr = draw(st.one_of(st.integers(0x1000, 0x1100), st.integers(0, 0xFFFFFF)))
+        flags = draw(st.sampled_from([0x00, 0x20, 0x40, 0x60, 0x80, 0xA0, 0x10, 0x04, 0x01]))
+        count = draw(st.integers(0, 40))
+        out += bytes((cmd,)) + addr.to_bytes(3, "big") + bytes((flags, 0)) + count.to_bytes(2, "big")
+    return out
+
+
+@given(channel_programs(), st.sampled_from([0x800, 0x801, 0x804, 0xFFFFF8]))
+def test_random_channel_programs_to_the_console(ccws, caw):
+    """Random console channel programs started with SIO, then TIO, then an
+    enabled wait for the interruption: the same CSWs, condition codes,
+    interruptions and console output on the bare machine and under CP."""
+    image = bytearray(0x2000)
+    image[0x68:0x70] = bytes.fromhex("000200000000DEAD")
+    image[0x78:0x80] = bytes.fromhex("000000000000041C")      # I/O new: -> LPSW done
+    image[0x48:0x4C] = caw.to_bytes(4, "big")
+    image[0x800:0x800 + len(ccws)] = ccws
+    image[0x1000:0x1100] = bytes(range(0xC1, 0xC9)) * 32
+    image[0x300:0x308] = bytes.fromhex("000200000000D0E0")
+    image[0x310:0x318] = bytes.fromhex("FE02000000000000")    # enabled wait (I/O only)
+    # SIO 009; BALR 2,0; TIO 009; BALR 3,0; TIO 009; BALR 4,0; LPSW 310 | 41C: LPSW 300
+    code = bytes.fromhex("9C000009 0520 9D000009 0530 9D000009 0540 82000310".replace(" ", ""))
+    image[0x400:0x400 + len(code)] = code
+    image[0x41C:0x420] = bytes.fromhex("82000300")
+    assert len(image) == 0x2000
+    assert_equivalent(bytes(image), psw=0x400, limit=100, console=True)
