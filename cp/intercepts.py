@@ -17,8 +17,8 @@ from __future__ import annotations
 
 from assists import costs
 from s370.errors import MachineError, ProgramInterrupt, StateChange
-from s370.interp import (IC_EXTERNAL, IC_INSTRUCTION, IC_IO, IC_PROGRAM, IC_SLICE, IC_VALIDITY,
-                         IC_WAIT, Intercept)
+from s370.interp import (IC_EXTERNAL, IC_INSTRUCTION, IC_IO, IC_NAMES, IC_PROGRAM, IC_SLICE,
+                         IC_VALIDITY, IC_WAIT, Intercept)
 
 from . import diagnose
 from .backends import s370 as backend
@@ -32,7 +32,8 @@ def handle(vm, ic: Intercept) -> None:
     c = vm.counters
     if code == IC_SLICE:
         return
-    c.intercepts[ic.name] = c.intercepts.get(ic.name, 0) + 1
+    name = IC_NAMES[code]
+    c.intercepts[name] = c.intercepts.get(name, 0) + 1
     cpu = vm.cpu
     if code == IC_INSTRUCTION:
         # the intercepted instruction is not counted yet: it is simulated at the
