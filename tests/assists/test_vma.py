@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from assists.registry import CR6_SVCINHIB, CR6_VMA, CR6_VPROB
+from assists.registry import (CR6_ISKINHIB, CR6_S360, CR6_STVINHIB, CR6_SVCINHIB, CR6_VMA,
+                              CR6_VPROB)
 
 from tests.assists.support import bare, image, under_cp, visible
 
@@ -232,3 +233,62 @@ def test_enabling_without_pending_stays_assisted():
     img = image("         SSM   =X'FF'\n         LPSW  DONEPSW\n         LTORG\n")
     vm = under_cp(img, ["VMA"])
     assert vm.counters.assisted == {"SSM": 1}
+
+
+def _run_with_cr6(img, bits):
+    """A VMA user whose CR6 CP set with extra ``bits`` (ISK/SSK inhibit, 360 only,
+    no shadow validation), as VM/370 did for such users."""
+    from cp import System, SystemConfig
+    system = System(SystemConfig(assists=("VMA",)))
+    vm = system.logon("T", storage=1 << 20)
+    vm.cpu.sdesc.cr6 |= bits
+    vm.ipl(image=img)
+    vm.run(10_000)
+    return vm
+
+
+@pytest.mark.parametrize("bit,body,reason", [
+    (CR6_ISKINHIB, "         LA    2,X'800'\n         ISK   3,2\n", "ISK/SSK inhibited"),
+    (CR6_S360, "         STNSM SAVE,X'FF'\n", "360 only"),
+    (CR6_S360, "         STCTL 0,0,SAVE4\n", "360 only"),
+])
+def test_cr6_bits_2_and_3_leave_the_operation_to_cp(bit, body, reason):
+    data = "SAVE     DC    X'00'\n         DS    0F\nSAVE4    DS    F\n"
+    img = image(body + "         LPSW  DONEPSW\n", data)
+    vm = _run_with_cr6(img, bit)
+    assert vm.assist.fallbacks[reason] == 1 and len(vm.counters.simulated) == 2
+    assert visible(vm.cpu) == visible(bare(img))
+
+
+def test_cr6_bit5_leaves_shadow_misses_to_cp():
+    body = """\
+         LCTL  0,1,CRS
+         LPSW  DATPSW
+DATGO    L     6,X'10'
+         LPSW  ECDONE
+"""
+    data = """\
+         DS    0D
+DATPSW   DC    X'0408000000',AL3(DATGO)
+ECDONE   DC    X'000A000000000000'
+CRS      DC    X'00800000',A(SEG)
+         ORG   TEST+X'2000'
+SEG      DC    X'F0',AL3(PT),15X'00000001'
+PT       DC    X'0000',X'0010',X'0020',13X'0008'
+"""
+    img = image(body, data)
+    vm = _run_with_cr6(img, CR6_STVINHIB)
+    assert vm.assist.fallbacks["shadow validation inhibited"] >= 1
+    assert "STV" not in vm.counters.assisted and vm.counters.shadow_builds >= 1
+    vm2 = _run_with_cr6(img, 0)
+    assert vm2.counters.assisted["STV"] >= 1 and vm2.counters.shadow_builds == 0
+    assert visible(vm.cpu) == visible(vm2.cpu) == visible(bare(img))
+
+
+def test_svc_new_psw_wait_state_goes_to_cp():
+    img = image("         SVC   5\n",
+                "         ORG   TEST+X'60'\n         DC    X'0002000000',AL3(X'5EC')\n")
+    vm = under_cp(img, ["VMA"])
+    assert vm.assist.fallbacks["SVC new PSW wait or invalid"] == 1
+    assert vm.counters.reflected == {"svc": 1}
+    assert visible(vm.cpu) == visible(bare(img))
