@@ -14,7 +14,7 @@ by the ``caexpr`` rule of the grammar.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from lark import Token, Tree
@@ -29,6 +29,8 @@ _SEQ = re.compile(r"\.[A-Za-z@#$_][A-Za-z0-9@#$_]*$")
 #: Branches allowed in one macro expansion or in open code (HLASM's ACTR default).
 ACTR = 4096
 MAX_DEPTH = 50
+#: Longest character value (HLASM's limit for SETC variables).
+MAX_SETC = 4064
 
 
 class MacroError(Exception):
@@ -347,8 +349,15 @@ class Preprocessor:
 
     # ---- processing -----------------------------------------------------------
     def emit(self, st: Stmt, call: Stmt | None, text: str | None = None) -> None:
+        """Output a statement: open code keeps its place (a fresh copy, since loops
+        emit one source statement several times), generated ones are marked."""
         if call is None:
-            self.out.append(st)
+            if text is None or text == st.text:
+                self.out.append(replace(st))
+            else:
+                g = Stmt(st.file, st.line, text, lines=st.lines)
+                split_fields(g)
+                self.out.append(g)
             return
         g = Stmt(call.file, call.line, text if text is not None else st.text, gen=True,
                  lines=[text if text is not None else st.text])
@@ -507,7 +516,7 @@ class Preprocessor:
                 self.expand(self.macros[opx], c, name, operands, depth)
                 continue
             if call is None and "&" not in st.text and not st.name.startswith("."):
-                self.out.append(st)
+                self.emit(st, None)
             else:
                 self.emit(st, call, self.rebuild(st, name, opx, operands))
 
@@ -558,6 +567,8 @@ class Preprocessor:
             v = 1 if self._int(v) else 0
         else:
             v = self._str(v)
+            if len(v) > MAX_SETC:
+                raise MacroError(f"ASMA091E SETC value longer than {MAX_SETC} characters")
         store = self.globals if name in frame.vars.get("__GBL__", ()) else frame.vars
         if sub is not None:
             arr = store.get(name)

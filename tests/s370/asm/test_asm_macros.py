@@ -169,3 +169,23 @@ def test_macro_errors_reported_not_raised():
          END
 """)
     assert a.rc >= 8 and len(a.errors) == 2
+
+
+def test_open_code_substitution_and_loops():
+    a = assemble("""\
+         LCLA  &I
+&I       SETA  0
+.TOP     ANOP
+&I       SETA  &I+1
+         DC    AL1(&I)
+         AIF   (&I LT 3).TOP
+         END
+""")
+    assert a.errors == [] and a.core.hex() == "010203"
+    assert a.listing.count("DC    AL1(") == 3
+
+
+def test_runaway_loop_stops_at_actr():
+    a = assemble(".X       ANOP\n         DS    (-1)C\n         AGO   .X\n         END\n")
+    assert a.rc >= 8
+    assert any("ACTR" in m.message for m in a.errors)
