@@ -21,22 +21,55 @@ def _addr(v) -> str:
     return "" if v is None else f"{v & 0xFFFFFF:05X}"
 
 
+def _title_of(st) -> str:
+    t = st.operands.strip()
+    if t.startswith("'"):
+        t = t[1:-1] if t.endswith("'") and len(t) > 1 else t[1:]
+    return t.replace("''", "'").replace("&&", "&")
+
+
 def render(asm, source_name: str) -> str:
-    """The listing of a finished assembly (``asm`` is an ``Assembler``)."""
+    """The listing of a finished assembly (``asm`` is an ``Assembler``): pages
+    start with a heading (TITLE text, source, page number); TITLE and EJECT start a
+    page and SPACE leaves blank lines, without being printed themselves."""
+    out_title = [asm.title or ""]
     out = []
-    title = asm.title or ""
-    out.append(f"{title:<70}s370vm assembler   {source_name}")
-    out.append("")
-    out.append(HEADING)
+    page = 0
+
+    def heading(title: str) -> None:
+        nonlocal page
+        page += 1
+        if page > 1:
+            out.append("\f")
+        out.append(f"{title[:80]:<80}{source_name[-30:]:>30}  Page {page:>4}")
+        out.append("")
+        out.append(HEADING)
+        page_start[0] = len(out)
+
+    page_start = [0]
+    heading(asm.title or "")
     print_gen = True
     for st in asm.stmts:
+        msgs = st.__dict__.get("msgs", [])
+        if st.kind == "instr" and not msgs and st.op in ("TITLE", "EJECT", "SPACE"):
+            # page controls are not printed themselves (HLASM)
+            if st.op == "SPACE":
+                n = st.operands.strip()
+                out.extend([""] * (int(n) if n.isdigit() else 1))
+            elif len(out) > page_start[0]:
+                heading(_title_of(st) if st.op == "TITLE" else out_title[0])
+            elif st.op == "TITLE":
+                out[page_start[0] - 3] = out[page_start[0] - 3].replace(
+                    f"{out_title[0][:80]:<80}", f"{_title_of(st)[:80]:<80}", 1)
+            if st.op == "TITLE":
+                out_title[0] = _title_of(st)
+            continue
         if st.kind == "instr" and st.op == "PRINT" and not st.gen:
             opts = {o.strip().upper() for o in st.operands.split(",")}
             if "NOGEN" in opts:
                 print_gen = False
             if "GEN" in opts:
                 print_gen = True
-        msgs = st.__dict__.get("msgs", [])
         if st.gen and not print_gen and not msgs:
             continue
         sect = getattr(st, "sect", None)

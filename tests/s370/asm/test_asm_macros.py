@@ -189,3 +189,13 @@ def test_runaway_loop_stops_at_actr():
     a = assemble(".X       ANOP\n         DS    (-1)C\n         AGO   .X\n         END\n")
     assert a.rc >= 8
     assert any("ACTR" in m.message for m in a.errors)
+
+
+def test_macro_library_member(tmp_path):
+    (tmp_path / "SAYHI.mac").write_text("         MACRO\n         SAYHI\n         DC    C'HI'\n"
+                                        "         MEND\n")
+    src = tmp_path / "p.asm"
+    src.write_text("         SAYHI\n         END\n")
+    from s370.asm import assemble_file
+    a = assemble_file(src)
+    assert a.errors == [] and a.core.decode("cp037") == "HI"
