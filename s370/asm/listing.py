@@ -49,6 +49,7 @@ def render(asm, source_name: str) -> str:
     page_start = [0]
     heading(asm.title or "")
     print_gen = True
+    print_data = False          # HLASM's default PRINT NODATA: 8 bytes of a constant
     for st in asm.stmts:
         msgs = st.__dict__.get("msgs", [])
         if st.kind == "instr" and not msgs and st.op in ("TITLE", "EJECT", "SPACE"):
@@ -70,6 +71,10 @@ def render(asm, source_name: str) -> str:
                 print_gen = False
             if "GEN" in opts:
                 print_gen = True
+            if "NODATA" in opts:
+                print_data = False
+            if "DATA" in opts:
+                print_data = True
         if st.gen and not print_gen and not msgs:
             continue
         sect = getattr(st, "sect", None)
@@ -93,10 +98,10 @@ def render(asm, source_name: str) -> str:
         for extra in lines[1:]:
             out.append(f"{'':42}{extra}".rstrip())
         data = getattr(st, "obj", b"")
-        if st.kind in ("instr", "literal") and getattr(st, "ins", None) is None and len(data) > 8 \
-                and loc:
+        if print_data and st.kind in ("instr", "literal") and getattr(st, "ins", None) is None \
+                and len(data) > 8 and loc:
             start = int(loc, 16)
-            for k in range(8, min(len(data), 64), 8):
+            for k in range(8, len(data), 8):
                 out.append(f"{start + k:06X} {data[k:k + 8].hex().upper()}")
         for m in msgs:
             out.append(f"** {m.message}")

@@ -125,6 +125,7 @@ class Preprocessor:
         self.macros: dict[str, MacroDef] = {}
         self.globals: dict = {}
         self.sysndx = 0
+        self.sysect = ""         # name of the current control section (&SYSECT)
         self.out: list[Stmt] = []
         self._tried_library: set = set()
 
@@ -161,6 +162,8 @@ class Preprocessor:
         key = name.upper()
         if key == "SYSNDX":
             return f"{self.sysndx:04d}"
+        if key == "SYSECT":
+            return self.sysect
         if key == "SYSLIST":
             if sub is None:
                 raise MacroError("&SYSLIST needs a subscript")
@@ -351,6 +354,9 @@ class Preprocessor:
     def emit(self, st: Stmt, call: Stmt | None, text: str | None = None) -> None:
         """Output a statement: open code keeps its place (a fresh copy, since loops
         emit one source statement several times), generated ones are marked."""
+        if st.op in ("CSECT", "START", "DSECT") and st.kind == "instr":
+            name = split_fields(Stmt(st.file, st.line, text)).name if text else st.name
+            self.sysect = name.upper()
         if call is None:
             if text is None or text == st.text:
                 self.out.append(replace(st))

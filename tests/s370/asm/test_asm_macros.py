@@ -199,3 +199,19 @@ def test_macro_library_member(tmp_path):
     from s370.asm import assemble_file
     a = assemble_file(src)
     assert a.errors == [] and a.core.decode("cp037") == "HI"
+
+
+def test_sysect_names_the_current_section():
+    a = assemble("""\
+         MACRO
+         WHERE
+         DC    C'&SYSECT'
+         MEND
+ALPHA    CSECT
+         WHERE
+BETA     CSECT
+         WHERE
+         END
+""")
+    assert a.errors == []
+    assert a.core[0:5].decode("cp037") == "ALPHA" and a.core[8:12].decode("cp037") == "BETA"
