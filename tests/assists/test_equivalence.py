@@ -59,7 +59,7 @@ CRVALS   DC    16F'0'
 """
 
 
-@settings(max_examples=20)
+@settings(max_examples=60)
 @given(st.lists(snippet(), min_size=1, max_size=15), st.booleans())
 def test_all_assist_sets_equal_bare(snippets, interrupt):
     body = "".join(s.replace("#", str(i)) for i, s in enumerate(snippets))
