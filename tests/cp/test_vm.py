@@ -367,3 +367,19 @@ def test_restart_and_ipl_from_a_virtual_device():
     vm.restart()
     assert vm.run(100).stop == "wait"
     assert vm.read_storage(8, 8) == DONE.to_bytes(8, "big")        # restart old PSW
+
+
+def test_diagnose_0c_pseudo_timer_and_58_console():
+    """X'0C': date MM/DD/YY and time HH:MM:SS in EBCDIC, then the virtual CPU
+    time in microseconds (one instruction = 1 us) twice. X'58': a write CCW at Rx
+    displayed on the virtual console, CC 0."""
+    import re
+    s = System()
+    vm = logon(s)
+    run_code(vm, "1800 1800 8324 000C", regs={2: 0x1000})
+    area = vm.read_storage(0x1000, 32)
+    assert re.fullmatch(r"\d\d/\d\d/\d\d\d\d:\d\d:\d\d", to_ascii(area[:16]))
+    assert int.from_bytes(area[16:24], "big") == 2 == int.from_bytes(area[24:32], "big")
+    run_code(vm, "8324 0058 05A0", regs={2: 0x800, 4: 0x009},
+             data={0x800: ccw(0x09, 0x1000, 0x20, 5), 0x1000: to_ebcdic("READY")})
+    assert vm.console_log[-1] == "READY" and (vm.gpr(10) >> 28) & 3 == 0
