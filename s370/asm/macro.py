@@ -128,6 +128,7 @@ class Preprocessor:
         self.sysect = ""         # name of the current control section (&SYSECT)
         self.out: list[Stmt] = []
         self._tried_library: set = set()
+        self.attributes: dict = {}
 
     # ---- files ------------------------------------------------------------
     def find_member(self, name: str, exts=(".asm", ".cpy", ".copy", ".mac", "")) -> Path | None:
@@ -154,8 +155,14 @@ class Preprocessor:
 
     # ---- entry ------------------------------------------------------------
     def run(self, stmts: list[Stmt]) -> list[Stmt]:
+        self.attributes = lookahead(stmts, self.is_operation)
         self.process(stmts, Frame(), macro=None, depth=0, call=None)
         return self.out
+
+    def symbol_attr(self, kind: str, name: str):
+        """T' and L' of an ordinary symbol, as HLASM's lookahead finds them."""
+        t, ln = self.attributes.get(name.upper(), ("U", 1))
+        return t if kind == "T" else ln
 
     # ---- substitution -------------------------------------------------------
     def lookup(self, frame: Frame, name: str, sub: int | None):
@@ -258,6 +265,8 @@ class Preprocessor:
             s = str(v)
             if s == "":
                 return "'O'"
+            if s.upper() in self.attributes:
+                return f"'{self.symbol_attr('T', s)}'"
             if s.isdigit():
                 return "'N'"
             return "'U'"
@@ -302,7 +311,7 @@ class Preprocessor:
             raise MacroError(f"ASMA102E arithmetic term expected, found {c[0]}")
         if d == "ca_attr":
             s = str(c[0])
-            return 1 if s[0].upper() == "L" else "U"
+            return self.symbol_attr(s[0].upper(), s[2:])
         if d == "ca_neg":
             return -self._int(self._ca(c[0]))
         if d in ("ca_add", "ca_sub", "ca_mul", "ca_div"):
@@ -542,6 +551,10 @@ class Preprocessor:
         depth, k, quote = 0, 0, False
         for k, ch in enumerate(text):
             if ch == "'":
+                if not quote and k >= 1 and text[k - 1] in "LKNTDIOSlkntdios" \
+                        and (k < 2 or not (text[k - 2].isalnum() or text[k - 2] in "@#$_&")) \
+                        and k + 1 < len(text) and (text[k + 1].isalpha() or text[k + 1] in "&@#$_*"):
+                    continue        # an attribute reference such as T'&X
                 quote = not quote
             elif not quote and ch == "(":
                 depth += 1
@@ -641,3 +654,45 @@ class Preprocessor:
         if len(positional) > len(m.positional):
             pass  # extra positional operands are reachable through &SYSLIST
         self.process(m.body, frame, macro=m, depth=depth + 1, call=call)
+
+
+def lookahead(stmts: list[Stmt], is_operation) -> dict:
+    """Type and length attributes of the ordinary symbols named in open code (HLASM's
+    lookahead): DC/DS give their first operand's type and length, machine
+    instructions I and their length, EQU U (or its length operand), sections J."""
+    from .constants import FIXED_LEN, implicit_length, split_values
+    from .instructions import resolve_mnemonic
+    from .parser import parse_dcops
+    out = {}
+    for st in stmts:
+        if st.kind != "instr" or not st.name or st.name[0] in "&." or "&" in st.operands:
+            continue
+        name, op = st.name.upper(), st.op
+        try:
+            r = resolve_mnemonic(op)
+            if r is not None:
+                out[name] = ("I", r[0].length)
+            elif op in ("DC", "DS"):
+                d = parse_dcops(st.operands)[0]
+                if d.length is not None and d.length[0] == "num":
+                    ln = d.length[1]
+                elif isinstance(d.nominal, str) and d.type not in FIXED_LEN:
+                    ln = implicit_length(d.type, split_values(d.type, d.nominal)[0])
+                else:
+                    ln = FIXED_LEN.get(d.type, 1)
+                out[name] = (d.type, ln)
+            elif op in ("CSECT", "START"):
+                out[name] = ("J", 1)
+            elif op == "DSECT":
+                out[name] = ("J", 1)
+            elif op == "EQU":
+                parts = st.operands.split(",")
+                ln = int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else 1
+                out[name] = ("U", ln)
+            elif op in ("CCW", "CCW0", "CCW1"):
+                out[name] = ("W", 8)
+            elif not is_operation(op):
+                out[name] = ("M", 1)
+        except Exception:  # lookahead is best effort: the passes report real errors
+            continue
+    return out

@@ -215,3 +215,27 @@ BETA     CSECT
 """)
     assert a.errors == []
     assert a.core[0:5].decode("cp037") == "ALPHA" and a.core[8:12].decode("cp037") == "BETA"
+
+
+def test_type_and_length_attributes_of_ordinary_symbols():
+    a = assemble("""\
+         MACRO
+         CLEAR &F
+         AIF   (T'&F EQ 'C').CHAR
+         XC    &F,&F
+         MEXIT
+.CHAR    MVI   &F,C' '
+         AIF   (L'&F EQ 1).DONE
+         MVC   &F+1(L'&F-1),&F
+.DONE    MEND
+T        CSECT
+         USING T,15
+         CLEAR NAME
+         CLEAR NUM
+NAME     DS    CL8
+NUM      DS    F
+         END
+""")
+    assert a.errors == []
+    # NAME at X'14': MVI + MVC (blank propagation); NUM: XC
+    assert a.core[:16].hex().upper() == "9240F010" "D206F011F010" "D703F018F018"
