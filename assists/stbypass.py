@@ -69,22 +69,18 @@ class ShadowTableBypass(Assist):
             self.count("PTLB")
             return True
         if op == 0xB2 and m[p + 1] == 0x21 or op == 0xB7 and m[p + 1] >> 4 < 2:
-            run_handler_purging(cpu, m, p)              # IPTE, LCTL from CR0 or CR1
+            # IPTE, LCTL from CR0 or CR1: run inline, then purge the TLB as the
+            # hardware's own does (an exception goes to CP before any change)
+            try:
+                run_handler(cpu, m, p)
+            except StateChange:
+                cpu.shadow.clear()
+                self.count(ins.mnemonic)
+                raise
+            cpu.shadow.clear()
             self.count(ins.mnemonic)
             return True
         return False
-
-
-def run_handler_purging(cpu, m, p: int) -> None:
-    """Run IPTE/LCTL inline and purge the TLB (``cpu.shadow``) as the hardware's
-    own does; exceptions go to CP unchanged (nothing was changed yet)."""
-    from s370.interp import Assist
-    try:
-        run_handler(cpu, m, p)
-    except StateChange:
-        cpu.shadow.clear()
-        raise
-    cpu.shadow.clear()
 
 
 def window(control, on: bool) -> None:

@@ -112,5 +112,6 @@ def test_bypass_builds_and_invalidates_no_shadow_tables():
     vm = under_cp(img, ["STBYPASS"], options={"VIRT=REAL": True}, stbypass="VR")
     assert vm.counters.shadow_builds == 0 and vm.counters.shadow_invalidations == {}
     assert "shadow-fault" not in vm.counters.intercepts
-    assert vm.counters.assisted["PTLB"] == 4
+    assert vm.counters.assisted["PTLB"] == 4 and vm.counters.assisted["LCTL"] == 1
+    assert vm.counters.simulated == {"LPSW": 2}        # into DAT, and the final wait
     assert visible(vm.cpu) == visible(plain.cpu) == visible(bare(img))
