@@ -51,7 +51,7 @@ def handle(vm, ic: Intercept) -> None:
             c.reflect("program", "program_reflect")
             backend.reflect_program(cpu, ic.pgm, ic.ilc)
     elif code in (IC_EXTERNAL, IC_IO):
-        vm.deliver("external" if code == IC_EXTERNAL else "io")
+        vm.deliver(vm.pending_kind() or ("external" if code == IC_EXTERNAL else "io"))
     elif code == IC_WAIT:
         c.charge("wait")
     elif code == IC_VALIDITY:

@@ -260,11 +260,24 @@ class VirtualMachine:
         it runs again). Polls its devices first (a line typed, a reader file)."""
         cpu = self.cpu
         self.channel.poll(cpu)
-        if cpu.ext_pending and cpu.sysmask & 1:
-            self.deliver("external")
-        elif self.channel.pending or cpu.psw_invalid or cpu.restart_pending:
-            self.deliver("io")
+        kind = self.pending_kind()
+        if kind is not None:
+            self.deliver(kind)
         return not cpu.wait
+
+    def pending_kind(self) -> str | None:
+        """The class of the interruption CP would present now (the bare machine's
+        priorities: early PSW exception, external, I/O, restart), or None."""
+        cpu = self.cpu
+        if cpu.psw_invalid:
+            return "program"
+        if cpu.ext_pending and cpu.sysmask & 1 and cpu.external_deliverable():
+            return "external"
+        if self.channel.pending and cpu.io_deliverable():
+            return "io"
+        if cpu.restart_pending:
+            return "restart"
+        return None
 
     def idle(self) -> bool:
         """Let the VM's own time pass to its next event (a wait nothing else will

@@ -204,22 +204,25 @@ class InterpretiveCPU(CPU):
         own ``CPU.service``); nothing pending: carry on."""
         if self.psw_invalid:
             raise Intercept(IC_PROGRAM, pgm=PGM_SPECIFICATION, ilc=0)
-        if self.ext_pending and self.sysmask & 0x01 and self._external_enabled():
+        if self.ext_pending and self.sysmask & 0x01 and self.external_deliverable():
             raise Intercept(IC_EXTERNAL)
         ch = self.channel
-        if ch is not None and ch.pending and \
-                any(self.io_enabled(sc.address >> 8) for sc in ch.pending):
+        if ch is not None and ch.pending and self.io_deliverable():
             raise Intercept(IC_IO)
         if self.restart_pending:
             raise Intercept(IC_EXTERNAL)
         self.attn = False
 
-    def _external_enabled(self) -> bool:
+    def external_deliverable(self) -> bool:
         """Some pending external condition is enabled by its CR0 subclass mask
         (so CP would present it: no request intercept for masked ones)."""
         cr0, pending = self.cr[0], self.ext_pending
         return any(pending & bit and cr0 & self.EXT_SUBMASK[code]
                    for code, bit in self.EXT_BIT.items())
+
+    def io_deliverable(self) -> bool:
+        """Some pending I/O interruption's channel is enabled."""
+        return any(self.io_enabled(sc.address >> 8) for sc in self.channel.pending)
 
     # ----------------------------------------------------------- entry
     def interpret(self, limit: int) -> Intercept:
