@@ -918,9 +918,18 @@ class Assembler:
             self.rlds.append(RLD(ext.rid, self.cur.rid, self.cur.origin + pos, length, False, True))
             return bytes(length)
         if typ == "S":
-            off, rel = self.ev(node)
-            b, d = self.resolve(off, rel)
+            if node[0] == "addr":
+                if node[4] != 1:
+                    raise AsmError("ASMA029E S-type constant takes D(B)")
+                d, b = self.absval(node[1], "displacement"), self.absval(node[2], "base register")
+                if not (0 <= d <= 4095 and 0 <= b <= 15):
+                    raise AsmError(f"ASMA028E Invalid displacement or base in S({d}({b}))")
+            else:
+                off, rel = self.ev(node)
+                b, d = self.resolve(off, rel)
             return ((b << 12) | d).to_bytes(2, "big")
+        if node[0] == "addr":
+            raise AsmError(f"ASMA029E {typ}-type constant takes an expression, not D(B)")
         off, rel = self.ev(node)
         v = off
         for rid, c in rel:

@@ -116,7 +116,7 @@ def _dcop(t) -> DcOp:
         if nom.data == "nom_string":
             n = str(nom.children[0])[1:-1]
         else:
-            n = tuple(_expr(x) for x in nom.children)
+            n = tuple(_expr(x) for x in nom.children)   # D(B) forms only make sense for S
     return DcOp(d, str(typ).upper(), ln, n, "")
 
 

@@ -142,3 +142,10 @@ def test_relocatable_address_constant_lengths():
     assert asm("T|CSECT|", "|DC|AL2(T)").errors == []
     assert asm("T|CSECT|", "|DC|AL1(T)").rc == 8
     assert asm("|L|1,=0F'1'").rc >= 8
+
+
+def test_s_type_constants():
+    a = asm("T|CSECT|", "|USING|T,12", "X|DC|S(X,X+6)", "|DC|S(100(11))", "|DC|S(8)")
+    assert a.errors == []
+    assert a.core.hex().upper() == "C000" "C006" "B064" "0008"
+    assert asm("|DC|A(1(2))").rc == 8
