@@ -28,7 +28,7 @@ DIRECTIVES = {
     "START", "CSECT", "DSECT", "USING", "DROP", "EQU", "DC", "DS", "ORG", "LTORG", "CNOP",
     "ENTRY", "EXTRN", "WXTRN", "COPY", "END", "TITLE", "EJECT", "SPACE", "PRINT", "CCW",
     "CCW0", "CCW1", "AMODE", "RMODE", "PUSH", "POP", "PUNCH", "REPRO", "ICTL", "ISEQ",
-    "OPSYN", "LOCTR", "MACRO", "MEND", "MEXIT", "AIF", "AGO", "ANOP", "SETA", "SETB",
+    "OPSYN", "MACRO", "MEND", "MEXIT", "AIF", "AGO", "ANOP", "SETA", "SETB",
     "SETC", "GBLA", "GBLB", "GBLC", "LCLA", "LCLB", "LCLC", "MNOTE", "ACTR",
 }
 NO_CODE = {"TITLE", "EJECT", "SPACE", "PRINT", "AMODE", "RMODE", "PUSH", "POP", "PUNCH",
@@ -145,6 +145,7 @@ class Assembler:
         self.stmts: list[Stmt] = []
         self.deferred: list[Stmt] = []
         self.usings: dict[int, tuple[int, tuple]] = {}
+        self.using_stack: list[dict] = []
         self.rlds: list[RLD] = []
         self.entry: tuple | None = None
         self.pass_no = 1
@@ -1003,6 +1004,16 @@ class Assembler:
         for k, r in enumerate(regs):
             self.usings[r] = (off + 4096 * k, rel)
         st.addrs = [None, self.address(off, rel)]
+
+    def p2_PUSH(self, st: Stmt) -> None:
+        if "USING" in st.operands.upper().split(","):
+            self.using_stack.append(dict(self.usings))
+
+    def p2_POP(self, st: Stmt) -> None:
+        if "USING" in st.operands.upper().split(","):
+            if not self.using_stack:
+                raise AsmError("ASMA214W POP USING without a matching PUSH", 4)
+            self.usings = self.using_stack.pop()
 
     def p2_DROP(self, st: Stmt) -> None:
         if not st.ops:

@@ -129,6 +129,7 @@ class Preprocessor:
         self.out: list[Stmt] = []
         self._tried_library: set = set()
         self.attributes: dict = {}
+        self.opsyn: dict = {}          # OPSYN: name -> operation (None: deleted)
 
     # ---- files ------------------------------------------------------------
     def find_member(self, name: str, exts=(".asm", ".cpy", ".copy", ".mac", "")) -> Path | None:
@@ -487,6 +488,10 @@ class Preprocessor:
                     continue
                 if op == "ACTR":
                     continue
+                if op == "OPSYN":
+                    self.define_opsyn(st)
+                    self.emit(st, call)
+                    continue
                 if op == "MNOTE":
                     self.mnote(st, frame, call)
                     continue
@@ -502,6 +507,12 @@ class Preprocessor:
                 if name.startswith("."):
                     name = ""
                 opx = self.substitute(op, frame).upper() if "&" in op else op
+                if opx in self.opsyn:
+                    target = self.opsyn[opx]
+                    if target is None:
+                        raise MacroError(f"ASMA057E Undefined operation code - {opx} (deleted by OPSYN)")
+                    st = replace(st, op=target)
+                    opx = target
                 operands = self.substitute(st.operands, frame) if "&" in st.operands else st.operands
             except MacroError as exc:
                 self.report(st if call is None else call, exc.sev, str(exc))
@@ -530,8 +541,11 @@ class Preprocessor:
                 self.out.append(c)
                 self.expand(self.macros[opx], c, name, operands, depth)
                 continue
-            if call is None and "&" not in st.text and not st.name.startswith("."):
+            if call is None and "&" not in st.text and not st.name.startswith(".") \
+                    and opx == st.op:
                 self.emit(st, None)
+            elif call is None and opx != op:
+                self.out.append(st)
             else:
                 self.emit(st, call, self.rebuild(st, name, opx, operands))
 
@@ -541,6 +555,18 @@ class Preprocessor:
         if st.remarks:
             text = f"{text} {st.remarks}" if len(text) >= 39 else f"{text:<39} {st.remarks}"
         return text
+
+    def define_opsyn(self, st: Stmt) -> None:
+        """``NEW OPSYN OLD`` makes NEW another name of OLD; ``NAME OPSYN ,`` (or an
+        empty operand) deletes NAME."""
+        new = st.name.upper()
+        old = st.operands.strip().upper().rstrip(",")
+        if not new:
+            raise MacroError("ASMA071E OPSYN needs a name")
+        if not old:
+            self.opsyn[new] = None
+            return
+        self.opsyn[new] = self.opsyn.get(old, old)
 
     def branch(self, st: Stmt, frame: Frame, op: str) -> str | None:
         text = st.operands

@@ -95,3 +95,12 @@ def test_json_report():
     assert j["rc"] == 0 and j["symbols"]["X"] == {"value": 0, "length": 4, "type": "F",
                                                    "relocatable": True, "section": "T"}
     assert j["sizes"]["core"] == 4
+
+
+def test_opsyn_push_pop_and_unsupported_loctr():
+    a = asm("LOAD|OPSYN|L", "T|CSECT|", "|PUSH|USING", "|USING|T,12", "|LOAD|1,X", "|POP|USING",
+            "|USING|T,11", "|LOAD|2,X", "X|DC|F'1'")
+    assert a.errors == [], messages(a)
+    assert a.core.hex().upper() == "5810C008" "5820B008" "00000001"
+    assert asm("L|OPSYN|", "|L|1,0").rc == 8
+    assert any("ASMA057E" in m for m in messages(asm("A|LOCTR|")))
