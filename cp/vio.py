@@ -254,7 +254,19 @@ class Minidisk(Device):
         if at is not None and res.data:
             res = Result(res.status, self._relocate(res.data, at, -self.start), res.pending,
                          res.length)
+        elif cmd == 0x5E and res.data:          # read multiple CKD: every count field
+            res = Result(res.status, self._relocate_counts(res.data), res.pending, res.length)
         return res
+
+    def _relocate_counts(self, data: bytes) -> bytes:
+        """Records as count (8: CCHHRKDD), key and data, back to back."""
+        out = bytearray(data)
+        i = 0
+        while i + 8 <= len(out):
+            cc = ((out[i] << 8) | out[i + 1]) - self.start
+            out[i], out[i + 1] = (cc >> 8) & 0xFF, cc & 0xFF
+            i += 8 + out[i + 5] + ((out[i + 6] << 8) | out[i + 7])
+        return bytes(out)
 
 
 def make_channel(storage) -> ChannelSubsystem:

@@ -383,3 +383,23 @@ def test_diagnose_0c_pseudo_timer_and_58_console():
     run_code(vm, "8324 0058 05A0", regs={2: 0x800, 4: 0x009},
              data={0x800: ccw(0x09, 0x1000, 0x20, 5), 0x1000: to_ebcdic("READY")})
     assert vm.console_log[-1] == "READY" and (vm.gpr(10) >> 28) & 3 == 0
+
+
+def test_minidisk_read_multiple_ckd_shows_minidisk_cylinders(volume):
+    """READ MULTIPLE COUNT-KEY-DATA returns every record's count field with the
+    minidisk's own cylinder number (the volume holds the real one)."""
+    s = System()
+    vm = logon(s)
+    vm.add_minidisk(0x191, volume, 5, 2)
+    count = bytes((0, 1, 0, 3, 1, 0, 0, 4))                      # CC=1 HH=3 R=1 DL=4
+    cc, csw = channel_program(vm, 0x191, [
+        ccw(0x07, 0x1000, 0x40, 6), ccw(0x31, 0x1010, 0x40, 5), ccw(0x08, 0x808, 0, 0),
+        ccw(0x1D, 0x1020, 0x00, 12)],
+        data={0x1000: _seek(1, 3), 0x1010: bytes((0, 1, 0, 3, 0)), 0x1020: count + b"ABCD"})
+    assert csw[4] == 0x0C
+    assert volume.image.read_track(6, 3).records[-1].count[:2] == b"\x00\x06"
+    cc, csw = channel_program(vm, 0x191, [ccw(0x07, 0x1000, 0x40, 6),
+                                          ccw(0x5E, 0x1100, 0x20, 400)],
+                              data={0x1000: _seek(1, 3)})
+    assert csw[4] == 0x0C
+    assert vm.read_storage(0x1100, 12) == count + b"ABCD"
