@@ -17,8 +17,9 @@ from dataclasses import dataclass, field
 
 from . import constants as K
 from .constants import ConstantError
+from ..ebcdic import to_ascii
 from .instructions import (field_max, is_length, opcode_word, operand_layout, place,
-                           resolve_mnemonic)
+                           resolve_mnemonic, templates)
 from .macro import Preprocessor
 from .parser import DcOp, ParseError, parse_dcops, parse_operands
 from .source import Stmt, read_lines
@@ -545,12 +546,8 @@ class Assembler:
         length = self.absval(ops[1], "length") if len(ops) > 1 and ops[1] is not None else self.length_of(ops[0])
         typ = "U"
         if len(ops) > 2 and ops[2] is not None:
-            typ = chr(0x40)  # type given as a self-defining term
-            try:
-                from ..ebcdic import to_ascii
-                typ = to_ascii(bytes([self.absval(ops[2]) & 0xFF]))
-            except AsmError:
-                pass
+            # the type attribute is given as a self-defining term such as C'F'
+            typ = to_ascii(bytes([self.absval(ops[2], "type attribute") & 0xFF]))
         name = st.name.upper()
         s = self.symbols.get(name)
         if s is not None and s.off is not None:
@@ -753,13 +750,13 @@ class Assembler:
     def encode(self, st: Stmt, ins, mask, ops) -> bytes:
         L, fmt = ins.length, ins.fmt
         word = opcode_word(ins)
-        tpls = ins_tpls = operand_layout(ins, mask)
+        tpls = operand_layout(ins, mask)
         if mask is not None:
-            word = place(word, L, fmt, _first_field(ins), mask)
+            word = place(word, L, fmt, templates(ins.operands)[0].name, mask)
         if len(ops) > len(tpls):
             self.report(st, 8, f"ASMA017E Too many operands for {st.op}: {len(tpls)} expected")
         elif len(ops) < len(tpls):
-            self.report(st, 8, f"ASMA029E Missing operand for {st.op}: {ins_tpls and ins.operands}")
+            self.report(st, 8, f"ASMA029E Missing operand for {st.op}: {ins.operands}")
         addrs = []
         for t, op in zip(tpls, ops):
             if op is None:
@@ -1062,11 +1059,6 @@ class Assembler:
         self.place_sections()
         self.pass2()
         self.entry_points = self.finish_entries()
-
-
-def _first_field(ins) -> str:
-    from .instructions import templates
-    return templates(ins.operands)[0].name
 
 
 def _valid_symbol(name: str) -> bool:

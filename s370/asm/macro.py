@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from lark import Token, Tree
+from lark import Token
 
 from .parser import ParseError, parse_caexpr, sdt_value
 from .source import Stmt, read_lines, split_fields
