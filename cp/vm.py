@@ -122,7 +122,9 @@ class VirtualMachine:
     def add_unit_record(self, kind: str, address: int) -> None:
         """``kind`` is READER, PUNCH or PRINTER: a spooled virtual device."""
         cls = {"READER": vio.SpoolReader, "PUNCH": vio.SpoolPunch,
-               "PRINTER": vio.SpoolPrinter}[kind.upper()]
+               "PRINTER": vio.SpoolPrinter}.get(kind.upper())
+        if cls is None:
+            raise MachineError(f"HCPDEF003E Invalid option - {kind.upper()}")
         self.attach(cls(address, self.userid, self.system.spool))
 
     def query_devices(self) -> list[tuple[int, str, int]]:

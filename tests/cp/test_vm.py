@@ -403,3 +403,17 @@ def test_minidisk_read_multiple_ckd_shows_minidisk_cylinders(volume):
                               data={0x1000: _seek(1, 3)})
     assert csw[4] == 0x0C
     assert vm.read_storage(0x1100, 12) == count + b"ABCD"
+
+
+def test_user_errors_are_machine_errors(volume):
+    s = System()
+    vm = logon(s)
+    for call in (lambda: vm.add_unit_record("PLOTTER", 0x20),
+                 lambda: vm.add_minidisk(0x192, volume, 10, 5),
+                 lambda: vm.ipl(device=0x777),
+                 lambda: vm.read_storage(128 * 1024, 1),
+                 lambda: vm.detach(0x555),
+                 lambda: s.logon("X", 1000),
+                 lambda: s.user("NOBODY")):
+        with pytest.raises(MachineError):
+            call()
