@@ -84,3 +84,20 @@ def test_ipl_deck_with_entry_psw(tmp_path):
     m.ipl(0x00C)
     m.run(1000)
     assert m.cpu.psw == 0x000200000000ABCD
+
+
+def test_ipl_deck_layout():
+    from s370.asm.ipl import ipl_deck
+    image = bytes.fromhex("000000000000ABCD") + bytes(200)         # 208 bytes: 3 program cards
+    deck = ipl_deck(image)
+    cards = [deck[k:k + 80] for k in range(0, len(deck), 80)]
+    assert len(cards) == 1 + 1 + 3
+    # card 1: PSW, READ 80 bytes of the next card into the CCW area (X'D0') chained
+    # with SILI, then TIC to it
+    assert cards[0][:24].hex().upper() == "000000000000ABCD" "020000D060000050" "080000D000000000"
+    ccws = cards[1]
+    assert ccws[0:8].hex().upper() == "0200000060000050"              # card at 0
+    assert ccws[8:16].hex().upper() == "0200005060000050"             # card at X'50'
+    assert ccws[16:24].hex().upper() == "020000A020000030"            # last: 48 bytes, no chain
+    assert ccws[72:80].hex().upper() == "080000D000000000"            # TIC in slot 9
+    assert cards[2] == image[0:80] and cards[4][:48] == image[160:208]
