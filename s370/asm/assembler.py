@@ -249,9 +249,7 @@ class Assembler:
             return a0 - b0, _radd(a1, b1, -1)
         if k == "neg":
             a0, a1 = self.ev(node[1])
-            if a1:
-                raise AsmError("ASMA032E Relocatable value found when absolute value required")
-            return -a0, ()
+            return -a0, _radd((), a1, -1)
         if k == "mul" or k == "div":
             a0, a1 = self.ev(node[1])
             b0, b1 = self.ev(node[2])

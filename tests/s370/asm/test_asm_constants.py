@@ -149,3 +149,9 @@ def test_s_type_constants():
     assert a.errors == []
     assert a.core.hex().upper() == "C000" "C006" "B064" "0008"
     assert asm("|DC|A(1(2))").rc == 8
+
+
+def test_unary_minus_of_relocatable_terms_pairs_up():
+    a = asm("T|CSECT|", "A|DC|F'0'", "B|DC|A(-A+B)", "|L|1,-A")
+    assert a.core[4:8].hex() == "00000004"
+    assert any("ASMA034E" in m or "ASMA307E" in m for m in messages(a))
