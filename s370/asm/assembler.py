@@ -32,8 +32,9 @@ DIRECTIVES = {
     "OPSYN", "MACRO", "MEND", "MEXIT", "AIF", "AGO", "ANOP", "SETA", "SETB",
     "SETC", "GBLA", "GBLB", "GBLC", "LCLA", "LCLB", "LCLC", "MNOTE", "ACTR",
 }
-NO_CODE = {"TITLE", "EJECT", "SPACE", "PRINT", "AMODE", "RMODE", "PUSH", "POP", "PUNCH",
-           "REPRO", "ICTL", "ISEQ", "COPY", "ENTRY", "EXTRN", "WXTRN", "DROP"}
+#: Statements whose operands are evaluated in pass 1 only (their symbol references
+#: are recorded for the cross reference there).
+PASS1_ONLY = {"ORG", "EQU", "DS", "CNOP", "START"}
 
 
 class AsmError(Exception):
@@ -236,7 +237,7 @@ class Assembler:
             s = self.symbols.get(node[1])
             if s is None or s.off is None:
                 raise Undefined(node[1])
-            if self.pass_no == 2:
+            if self.pass_no == 2 or self.st.op in PASS1_ONLY:
                 s.refs.append(self.st.stmt_no)
             return s.off, s.rel
         if k == "loc":
@@ -278,7 +279,7 @@ class Assembler:
         s = self.symbols.get(name)
         if s is None or s.off is None and not s.length:
             raise Undefined(name)
-        if self.pass_no == 2:
+        if self.pass_no == 2 or self.st.op in PASS1_ONLY:
             s.refs.append(self.st.stmt_no)
         return s.length
 
