@@ -147,6 +147,7 @@ class Assembler:
         self.stmts: list[Stmt] = []
         self.deferred: list[Stmt] = []
         self.usings: dict[int, tuple[int, tuple]] = {}
+        self.dependent: list[tuple[int, int, tuple]] = []   # (register, base, rel)
         self.using_stack: list[dict] = []
         self.rlds: list[RLD] = []
         self.entry: tuple | None = None
@@ -837,7 +838,7 @@ class Assembler:
             return 0, off
         best = None
         near = None
-        for reg, (boff, brel) in self.usings.items():
+        for reg, boff, brel in [(r, b, rl) for r, (b, rl) in self.usings.items()] + self.dependent:
             if brel != rel:
                 continue
             d = off - boff
@@ -987,13 +988,24 @@ class Assembler:
         off, rel = self.ev(ops[0])
         if len(rel) > 1 or (rel and rel[0][1] != 1):
             raise AsmError("ASMA305E USING base must be absolute or simply relocatable")
+        if len(ops) == 2 and ops[1] is not None:
+            toff, trel = self.ev(ops[1])
+            if trel:
+                # dependent USING: the base is addressed through an active USING; its
+                # register then also covers ``base`` (HLASM "dependent USING")
+                reg, d = self.resolve(toff, trel)
+                self.dependent = [x for x in self.dependent if x[1:] != (off - d, rel)]
+                self.dependent.append((reg, off - d, rel))
+                st.addrs = [None, self.address(off, rel)]
+                return
         regs = []
         for o in ops[1:]:
             if o is None:
                 raise AsmError("ASMA074E Missing USING register")
             r, rr = self.ev(o)
             if rr:
-                raise AsmError("ASMA303W Dependent USING is not supported: register expected")
+                raise AsmError("ASMA029E Incorrect register specification: a register, or one "
+                               "relocatable operand for a dependent USING")
             if not 0 <= r <= 15:
                 raise AsmError(f"ASMA029E Incorrect register specification - {r}")
             regs.append(r)
@@ -1003,25 +1015,27 @@ class Assembler:
 
     def p2_PUSH(self, st: Stmt) -> None:
         if "USING" in st.operands.upper().split(","):
-            self.using_stack.append(dict(self.usings))
+            self.using_stack.append((dict(self.usings), list(self.dependent)))
 
     def p2_POP(self, st: Stmt) -> None:
         if "USING" in st.operands.upper().split(","):
             if not self.using_stack:
                 raise AsmError("ASMA214W POP USING without a matching PUSH", 4)
-            self.usings = self.using_stack.pop()
+            self.usings, self.dependent = self.using_stack.pop()
 
     def p2_DROP(self, st: Stmt) -> None:
         if not st.ops:
             self.usings.clear()
+            self.dependent.clear()
             return
         for o in st.ops:
             if o is None:
                 continue
             r = self.absval(o)
-            if r not in self.usings:
+            if r not in self.usings and all(x[0] != r for x in self.dependent):
                 self.report(st, 4, f"ASMA045W Register or label not previously used - {r}")
             self.usings.pop(r, None)
+            self.dependent = [x for x in self.dependent if x[0] != r]
 
     def p2_EQU(self, st: Stmt) -> None:
         s = self.symbols.get(st.name.upper())

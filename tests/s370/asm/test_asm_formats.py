@@ -125,3 +125,16 @@ def test_ccw():
     h = code("T|CSECT|", "|DC|C'A'", "C|CCW|X'09',M,X'20',L'M", "M|DC|C'HI'")
     assert h == "C1" + "00" * 7 + "09000010" "20000002" "C8C9"
 
+
+
+def test_dependent_using_maps_a_dsect_onto_a_covered_area():
+    # AREA is at X'10' from base 12; the DSECT overlays it: F2 = AREA+4 -> C014
+    a = asm("T|CSECT|", "|USING|T,12", "|L|1,F2", "|DROP|", "|L|2,F2", "|DS|CL8",
+            "AREA|DS|CL8", "D|DSECT|", "F1|DS|F", "F2|DS|F", "T|CSECT|", "|USING|T,12",
+            "|USING|D,AREA", "|L|3,F2")
+    ms = messages(a)
+    assert ms[0].startswith("ASMA307E") and ms[1].startswith("ASMA307E") and len(ms) == 2
+    a = asm("T|CSECT|", "|USING|T,12", "|USING|D,AREA", "|L|3,F2", "|DS|CL4",
+            "AREA|DS|CL8", "D|DSECT|", "F1|DS|F", "F2|DS|F")
+    assert a.errors == [], messages(a)
+    assert a.core[:4].hex().upper() == "5830C00C"
