@@ -31,7 +31,7 @@ Related: ``s370.asm.loader.load(deck, origin=None)`` is a relocating loader for
 object decks; ``s370.disasm`` disassembles with the same table.
 
 Not supported (reported as errors, never silently ignored, unless noted): LOCTR,
-COM/DXD/CXD/RSECT, labeled and dependent USING, the Q/R/J/G and AD/FD constant
+COM/DXD/CXD/RSECT, labeled USING (dependent USING works), the Q/R/J/G and AD/FD constant
 types, scale and exponent modifiers, bit-length modifiers, AREAD/AINSERT, &SYSDATE;
 PUNCH, REPRO, ICTL and ISEQ are accepted and ignored. The conditional-assembly
 T' and L' of ordinary symbols come from a lookahead over open code.
