@@ -119,6 +119,12 @@ class Pager:
         """The guest switched DAT on (tables may have changed while it was off)."""
         raise NotImplementedError
 
+    def walk(self, cpu: "InterpretiveCPU", va: int) -> tuple[int, tuple[int, ...]]:
+        """The guest's own translation of ``va``: (real address, addresses of the
+        table entries used -- to be added to ``cpu.watch`` by whoever fills
+        ``cpu.shadow`` from it, as the shadow-validation assist does)."""
+        raise NotImplementedError
+
 
 @dataclass
 class StateDescription:
