@@ -210,12 +210,10 @@ class AssistControl:
     def configure(self, assist: bool | None = None, svc: bool | None = None,
                   tmr: bool | None = None, stbypass: str | None = None,
                   sassist: bool | None = None, cpassist: bool | None = None,
-                  options: dict | None = None, installed=None) -> None:
+                  options: dict | None = None) -> None:
         """Change any switch (None: keep) and rebuild CR6, MICBLOK and the list.
         ``SET STBYPASS`` other than OFF for a user whose directory entry does not
         allow it is refused (MachineError), as VM/370 refused it."""
-        if installed is not None:
-            self.installed = parse(" ".join(installed))
         if options is not None:
             self.vr = bool(options.get("VIRT=REAL"))
             self.trusted = bool(options.get("STBYPASS")) or self.vr
