@@ -19,7 +19,7 @@ from typing import Callable
 from assists import costs
 from assists.registry import AssistControl
 from s370.errors import MachineError
-from s370.machine import IDLE_LIMIT_US
+from s370.machine import TimerWait
 from s370.storage import Storage
 
 from . import intercepts, vio
@@ -94,8 +94,7 @@ class VirtualMachine:
         self.console_address = console
         self.stopped = True             # CP "stopped" (no IPL yet / STOP / ADSTOP)
         self.wait_credit = 0
-        self._idle_us = 0
-        self._idle_mark = 0
+        self.timer_wait = TimerWait()       # as the bare machine's waits
         self.attach(vio.VirtualConsole(console, self._console_write, self.console_input))
         #: the VM's hardware assists: CR6, MICBLOK, switches, the state description's list
         self.assist = AssistControl(self, system.config.assists)
@@ -290,18 +289,7 @@ class VirtualMachine:
         if self.channel.busy():
             self.channel.advance(cpu)
             return True
-        timers = cpu.timers
-        if timers is not None:
-            # as the bare machine: a wait only timers end, with no I/O for
-            # IDLE_LIMIT_US of the VM's time, waits for nothing
-            if self.channel.posted != self._idle_mark:
-                self._idle_mark = self.channel.posted
-                self._idle_us = 0
-            before = timers.now(cpu)
-            if timers.skip_to_event(cpu):
-                self._idle_us += timers.now(cpu) - before
-                return self._idle_us <= IDLE_LIMIT_US
-        return False
+        return self.timer_wait.advance(cpu, self.channel)
 
     def run_slice(self, n: int) -> str:
         """Run up to ``n`` guest instructions; returns ``slice``, ``wait``,

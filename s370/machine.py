@@ -38,6 +38,33 @@ class RunResult:
     message: str = ""
 
 
+class TimerWait:
+    """Time passing in a wait that only timers can end. A CPU waiting enabled for
+    its timers skips to the next timer event; after IDLE_LIMIT_US of such waiting
+    with no I/O status posted by the channel meanwhile, nothing is expected any
+    more and the wait counts as one nothing can end (so runs always finish).
+    Shared by the bare machine and CP's virtual machines."""
+
+    def __init__(self):
+        self.mark = 0       # channel.posted when timer-only waiting began
+        self.us = 0         # microseconds of timer-only waiting since then
+
+    def advance(self, cpu, channel) -> bool:
+        """Skip to the next timer event; False when no timer can end the wait or
+        the limit is reached."""
+        timers = cpu.timers
+        if timers is None:
+            return False
+        if channel.posted != self.mark:
+            self.mark = channel.posted
+            self.us = 0
+        before = timers.now(cpu)
+        if timers.skip_to_event(cpu):
+            self.us += timers.now(cpu) - before
+            return self.us <= IDLE_LIMIT_US
+        return False
+
+
 class Machine:
     """A configured S/370: main storage, one CPU, the channel subsystem with its
     devices, and the console transcript of the run."""
@@ -52,8 +79,7 @@ class Machine:
         self.console_log = console_log if console_log is not None else ConsoleLog()
         self.console: Console | None = None     # the console operator input goes to
         self.config = None
-        self._idle_us = 0                       # timer-only waiting since the last I/O
-        self._idle_mark = 0
+        self.timer_wait = TimerWait()
         if timers:
             self.attach_timers()
 
@@ -143,16 +169,7 @@ class Machine:
             return True
         if not cpu.can_wake():
             return False
-        timers = cpu.timers
-        if timers is not None:
-            if self.channel.posted != self._idle_mark:
-                self._idle_mark = self.channel.posted
-                self._idle_us = 0
-            before = timers.now(cpu)
-            if timers.skip_to_event(cpu):
-                self._idle_us += timers.now(cpu) - before
-                return self._idle_us <= IDLE_LIMIT_US
-        return False
+        return self.timer_wait.advance(cpu, self.channel)
 
     def run(self, max_instructions: int | None = None, operator=None) -> RunResult:
         """Run until a wait state nothing can end, a check-stop, the limit, or the
