@@ -20,7 +20,7 @@ from pathlib import Path
 from lark import Token
 
 from .parser import ParseError, parse_caexpr, sdt_value
-from .source import Stmt, read_lines, split_fields
+from .source import Stmt, is_attribute_quote, read_lines, split_fields, string_end
 
 _VAR = re.compile(r"&([A-Za-z@#$_][A-Za-z0-9@#$_]*)")
 _CAATTR = re.compile(r"([KkNnTt])'&([A-Za-z@#$_][A-Za-z0-9@#$_]*)(\([^()]*\))?")
@@ -69,22 +69,7 @@ def split_macro_operands(text: str) -> list[str]:
     while i < n:
         c = text[i]
         if c == "'":
-            prev = text[i - 1] if i else ""
-            prev2 = text[i - 2] if i >= 2 else ""
-            nxt = text[i + 1] if i + 1 < n else ""
-            if prev in "LKNTDIOSlkntdios" and not (prev2.isalnum() or prev2 in "@#$_&") \
-                    and (nxt.isalpha() or nxt in "@#$_&*"):
-                cur.append(c)
-                i += 1
-                continue
-            j = i + 1
-            while j < n:
-                if text[j] == "'":
-                    if j + 1 < n and text[j + 1] == "'":
-                        j += 2
-                        continue
-                    break
-                j += 1
+            j = i if is_attribute_quote(text, i) else string_end(text, i)
             cur.append(text[i:j + 1])
             i = j + 1
             continue

@@ -39,6 +39,31 @@ class Stmt:
 CA_OPS = {"AIF", "SETA", "SETB", "SETC", "AGO"}
 
 
+def is_attribute_quote(text: str, i: int, start: int = 0) -> bool:
+    """Whether the quote at ``text[i]`` is an attribute reference such as L'FIELD
+    (a one-letter attribute not preceded by a symbol character, followed by a
+    symbol) rather than the opening quote of a string."""
+    prev = text[i - 1] if i > start else ""
+    prev2 = text[i - 2] if i - 2 >= start else ""
+    nxt = text[i + 1] if i + 1 < len(text) else ""
+    return prev in _ATTR and prev2 not in _SYMCH and (nxt.isalpha() or nxt in "@#$_&*")
+
+
+def string_end(text: str, i: int) -> int:
+    """Index of the quote that closes the string opened at ``text[i]`` (two quotes
+    in a row stand for one), or ``len(text)`` if it is not closed."""
+    n = len(text)
+    j = i + 1
+    while j < n:
+        if text[j] == "'":
+            if j + 1 < n and text[j + 1] == "'":
+                j += 2
+                continue
+            break
+        j += 1
+    return j
+
+
 def operand_end(text: str, start: int, blanks_in_parens: bool = False) -> int:
     """Index of the first blank at or after ``start`` that is outside quotes (and,
     with ``blanks_in_parens``, outside parentheses).
@@ -56,21 +81,7 @@ def operand_end(text: str, start: int, blanks_in_parens: bool = False) -> int:
         if blanks_in_parens and c in "()":
             depth = max(0, depth + (1 if c == "(" else -1))
         if c == "'":
-            prev = text[i - 1] if i > start else ""
-            prev2 = text[i - 2] if i - 2 >= start else ""
-            nxt = text[i + 1] if i + 1 < n else ""
-            if prev in _ATTR and prev2 not in _SYMCH and (nxt.isalpha() or nxt in "@#$_&*"):
-                i += 1
-                continue
-            j = i + 1
-            while j < n:
-                if text[j] == "'":
-                    if j + 1 < n and text[j + 1] == "'":
-                        j += 2
-                        continue
-                    break
-                j += 1
-            i = j + 1
+            i = i + 1 if is_attribute_quote(text, i, start) else string_end(text, i) + 1
             continue
         i += 1
     return n

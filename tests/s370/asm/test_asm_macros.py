@@ -239,3 +239,20 @@ NUM      DS    F
     assert a.errors == []
     # NAME at X'14': MVI + MVC (blank propagation); NUM: XC
     assert a.core[:16].hex().upper() == "9240F010" "D206F011F010" "D703F018F018"
+
+
+def test_length_attribute_as_first_macro_operand_is_not_a_string():
+    # L'FLD at the very start of the operands: an attribute reference, so the
+    # comma after it still separates the two operands
+    a = assemble("""\
+         MACRO
+         TWO   &A,&B
+         LA    1,&A
+         LA    2,&B
+         MEND
+         TWO   L'FLD,7
+FLD      DS    CL5
+         END
+""", "m.asm")
+    assert a.errors == []
+    assert a.core.hex().upper().startswith("41100005" "41200007")
