@@ -29,6 +29,7 @@ What keeps it exact:
 from __future__ import annotations
 
 import ast
+import copy
 from dataclasses import dataclass
 
 from .isa import GROUP_HANDLERS, HANDLERS, LENGTH, TABLE, lookup
@@ -154,20 +155,46 @@ class _Hoist(ast.NodeTransformer):
         return node
 
 
-_bodies: dict[str, list[str]] = {}
+class _Constants(ast.NodeTransformer):
+    """Replace reads of the instruction's field names by their values."""
+
+    def __init__(self, values: dict):
+        self.values = values
+
+    def visit_Name(self, node):
+        if isinstance(node.ctx, ast.Load) and node.id in self.values:
+            return ast.copy_location(ast.Constant(self.values[node.id]), node)
+        return node
 
 
-def block_body(ins) -> list[str]:
-    """The instruction's fragment as spliced into a block (cached)."""
-    b = _bodies.get(ins.mnemonic)
-    if b is None:
+_trees: dict[str, tuple[ast.Module, frozenset]] = {}
+_spliced: dict[tuple, tuple[list[str], frozenset]] = {}   # (mnemonic, fields) -> body
+
+
+def block_body(ins, consts: dict) -> tuple[list[str], frozenset]:
+    """The instruction's fragment as spliced into a block: PSW-invariant CPU
+    attributes hoisted, the field names in ``consts`` replaced by their values
+    (unless the fragment assigns them). Returns the lines and the names that were
+    substituted."""
+    cached = _trees.get(ins.mnemonic)
+    if cached is None:
         tree = ast.parse("\n".join(build.body_lines(ins)))
         stored = {n.attr for n in ast.walk(tree) if isinstance(n, ast.Attribute)
                   and isinstance(n.ctx, ast.Store)}
         if not stored & set(HOISTED) | {"dat"} & stored:
             tree = ast.fix_missing_locations(_Hoist().visit(tree))
-        b = _bodies[ins.mnemonic] = ast.unparse(tree).splitlines()
-    return b
+        assigned = frozenset(n.id for n in ast.walk(tree)
+                             if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load))
+        cached = _trees[ins.mnemonic] = (tree, assigned)
+    tree, assigned = cached
+    values = {k: v for k, v in consts.items() if k not in assigned}
+    key = (ins.mnemonic, tuple(sorted(values.items())))
+    out = _spliced.get(key)
+    if out is None:
+        if values:
+            tree = ast.fix_missing_locations(_Constants(values).visit(copy.deepcopy(tree)))
+        out = _spliced[key] = (ast.unparse(tree).splitlines(), frozenset(values))
+    return out
 
 
 def _fields(ins, code: bytes) -> dict:
@@ -263,12 +290,15 @@ def translate(cpu, start: int) -> Block | None:
             stores = True
         else:
             f = _fields(ins, code)
-            body += [f"{n} = {_field_source(ins, f, n)}" for n in FIELDS if n in sh.loads]
+            sources = {n: _field_source(ins, f, n) for n in FIELDS if n in sh.loads}
+            consts = {n: int(v) for n, v in sources.items() if v.isdigit()}
+            lines_, done = block_body(ins, consts)
+            body += [f"{n} = {v}" for n, v in sources.items() if n not in done]
             if sh.uses_p:
                 body.append(f"p = {a}")
             if sh.needs_ia:
                 body.append(f"cpu.ia = {nxt}")
-            body += block_body(ins)
+            body += lines_
             ends, stores = sh.ends, sh.stores
         ia_set = "cpu.ia = %d" % nxt in body
         lines += body
