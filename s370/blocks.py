@@ -292,8 +292,8 @@ def translate(cpu, start: int) -> Block | None:
             f = _fields(ins, code)
             sources = {n: _field_source(ins, f, n) for n in FIELDS if n in sh.loads}
             consts = {n: int(v) for n, v in sources.items() if v.isdigit()}
-            lines_, done = block_body(ins, consts)
-            body += [f"{n} = {v}" for n, v in sources.items() if n not in done]
+            lines_, substituted = block_body(ins, consts)
+            body += [f"{n} = {v}" for n, v in sources.items() if n not in substituted]
             if sh.uses_p:
                 body.append(f"p = {a}")
             if sh.needs_ia:
@@ -310,6 +310,8 @@ def translate(cpu, start: int) -> Block | None:
         if stores:
             target = "addr1" if sh is not None and sh.inline and "addr1" in sh.loads else \
                 "addr" if sh is not None and sh.inline and "addr" in sh.loads else None
+            if target is not None and target in substituted:
+                target = str(consts[target])        # the operand address is a constant
             cond = f"{start - GUARD} < {target} < {{END}} and " if target else ""
             lines += [f"if {cond}m[{start}:{{END}}] != _CODE:",
                       f"    cpu.ia = {nxt}", f"    return _n + {k + 1}"]
