@@ -29,12 +29,9 @@ interruption pending at once. Expanded VMA works only with VMA (CR6 bit 0).
 """
 from __future__ import annotations
 
-from s370.errors import ProgramInterrupt, StateChange
-from s370.interp import Assist
-
 from . import costs
 from .registry import CR6_ECPS, CR6_VMA, CR6_VPROB, CR6_VTIMER
-from .vma import VirtualMachineAssist, operand_address, run_handler
+from .vma import CountingAssist, VirtualMachineAssist, operand_address
 
 #: CR0 external subclass masks: clock comparator (bit 20), CPU timer (bit 21).
 CR0_CKC, CR0_CPT = 0x00000800, 0x00000400
@@ -76,24 +73,17 @@ class ExpandedMasks(VirtualMachineAssist):
         return False
 
 
-class ExpandedVMA(Assist):
+class ExpandedVMA(CountingAssist):
     """The expanded-VMA instructions of ECPS (trial order: after VMA)."""
 
     name = "EVMA"
 
     def __init__(self, control):
-        self.control = control
-        self.sd = control.sd
-        self.counts = control.counters.assisted
-        self.fallback = control.fallback
+        super().__init__(control)
         self.masks = ExpandedMasks(control)
         self.ops = {0xB7: self.lctl, 0xB2: self.b2, 0x9C: self.sio, 0x9F: self.tch,
                     0x82: self.mask, 0x80: self.mask, 0xAC: self.mask, 0xAD: self.mask}
         self.b2ops = {0x0D: self.ptlb, 0x08: self.timer, 0x06: self.timer, 0x09: self.timer}
-
-    def count(self, op: str) -> None:
-        c = self.counts
-        c[op] = c.get(op, 0) + 1
 
     def try_instruction(self, cpu, ins, m, p: int) -> bool:
         cr6 = self.sd.cr6
@@ -103,17 +93,6 @@ class ExpandedVMA(Assist):
         if op is None:
             return False
         return op(cpu, m, p, ins.mnemonic)
-
-    def inline(self, cpu, m, p: int, op: str) -> bool:
-        try:
-            run_handler(cpu, m, p)
-        except ProgramInterrupt:
-            return self.fallback(f"{op} exception")
-        except StateChange:
-            self.count(op)
-            raise
-        self.count(op)
-        return True
 
     def mask(self, cpu, m, p: int, op: str) -> bool:
         return self.masks.try_instruction(cpu, None, m, p)

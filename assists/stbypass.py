@@ -29,29 +29,20 @@ from __future__ import annotations
 
 from s370 import dat
 from s370.errors import StateChange
-from s370.interp import Assist
 from s370.storage import Storage
 
 from .registry import SLOT, CPArea
-from .vma import run_handler
+from .vma import CountingAssist, run_handler
 
 MASK24 = 0xFFFFFF
 #: CP storage right above a V=R user's window (MICBLOK, ECBLOK, work areas).
 WINDOW = 0x1000
 
 
-class ShadowTableBypass(Assist):
+class ShadowTableBypass(CountingAssist):
     """The bypass for one VM (first in the trial order)."""
 
     name = "STBYPASS"
-
-    def __init__(self, control):
-        self.control = control
-        self.counts = control.counters.assisted
-
-    def count(self, op: str) -> None:
-        c = self.counts
-        c[op] = c.get(op, 0) + 1
 
     def try_shadow(self, cpu, va: int, write: bool) -> bool:
         """A TLB miss: the hardware walks the guest's own tables (the guest's

@@ -71,7 +71,37 @@ def run_handler(cpu, m, p: int) -> None:
         cpu.privtrap = True
 
 
-class VirtualMachineAssist(Assist):
+class CountingAssist(Assist):
+    """What every assist of one VM shares: its ``AssistControl``, the counts of
+    the operations it completes (``counters.assisted``, shown by QUERY ASSIST)
+    and the way it completes an instruction by running the instruction's own
+    handler (``inline``)."""
+
+    def __init__(self, control):
+        self.control = control
+        self.sd = control.sd
+        self.counts = control.counters.assisted
+        self.fallback = control.fallback
+
+    def count(self, op: str) -> None:
+        c = self.counts
+        c[op] = c.get(op, 0) + 1
+
+    def inline(self, cpu, m, p: int, op: str) -> bool:
+        """Run the handler; an exception leaves the instruction to CP untouched
+        (these handlers check everything before they change anything)."""
+        try:
+            run_handler(cpu, m, p)
+        except ProgramInterrupt:
+            return self.fallback(f"{op} exception")
+        except StateChange:
+            self.count(op)
+            raise
+        self.count(op)
+        return True
+
+
+class VirtualMachineAssist(CountingAssist):
     """The VMA of one VM (``AssistControl`` builds it when VMA is in effect)."""
 
     name = "VMA"
@@ -82,10 +112,7 @@ class VirtualMachineAssist(Assist):
     EC_CHANGE = False
 
     def __init__(self, control):
-        self.control = control
-        self.sd = control.sd
-        self.counts = control.counters.assisted
-        self.fallback = control.fallback
+        super().__init__(control)
         self.area = control.area.mem
         self.mb = control.area.offset(control.micblok)
         self.ops = {0x82: self.lpsw, 0x80: self.ssm, 0xAC: self.stxsm, 0xAD: self.stxsm,
@@ -103,10 +130,6 @@ class VirtualMachineAssist(Assist):
         if newly & 0x01 and external_pending(cpu):
             return True
         return bool(newly & 0xFE) and io_pending(cpu)
-
-    def count(self, op: str) -> None:
-        c = self.counts
-        c[op] = c.get(op, 0) + 1
 
     def mask_ok(self, cpu, new: int) -> bool:
         """SSM/STNSM/STOSM/LPSW mask rules (module docstring); counts a fallback."""
@@ -197,19 +220,6 @@ class VirtualMachineAssist(Assist):
         if cr6 & CR6_S360:
             return self.fallback("360 only")
         return self.inline(cpu, m, p, "STCTL" if m[p] == 0xB6 else "LRA")
-
-    def inline(self, cpu, m, p: int, op: str) -> bool:
-        """Run the handler; an exception leaves the instruction to CP untouched
-        (these handlers check everything before they change anything)."""
-        try:
-            run_handler(cpu, m, p)
-        except ProgramInterrupt:
-            return self.fallback(f"{op} exception")
-        except StateChange:
-            self.count(op)
-            raise
-        self.count(op)
-        return True
 
     def try_svc(self, cpu, number: int, ilc: int) -> bool:
         """SVC interruption reflection: old PSW at virtual X'20', code in the BC old
