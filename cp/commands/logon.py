@@ -111,18 +111,29 @@ def end_session(session: Session, forced: bool = False) -> list[str]:
     return lines
 
 
+def hang_up(term, lines: list[str]) -> None:
+    """Write a logged-off user's last lines to the terminal (if it has one) and
+    hand the terminal back to the logon screen."""
+    if term is not None:
+        for ln in lines:
+            term.write(ln)
+        term.logged_off()
+
+
+def log_off(session: Session, forced: bool = False) -> None:
+    """``end_session``, with its lines shown on the user's terminal before it is
+    released (LOGOFF, FORCE, SHUTDOWN)."""
+    term = session.terminal
+    hang_up(term, end_session(session, forced))
+
+
 @command("LOGOFF", "LOGOUT")
 def cmd_logoff(ctx: Context, args: list[str]) -> list[str]:
     """``LOGoff|LOGout [HOld]``."""
     for a in args:
         if not abbrev(a, "HOLD", 2):
             raise ctx.error(3, a.upper())
-    term = ctx.session.terminal
-    lines = end_session(ctx.session)
-    if term is not None:
-        for ln in lines:
-            term.write(ln)
-        term.logged_off()
+    log_off(ctx.session)
     return []
 
 
@@ -156,10 +167,5 @@ def cmd_force(ctx: Context, args: list[str]) -> list[str]:
     target = ctx.host.sessions.get(args[0].upper())
     if target is None:
         raise ctx.error(45, args[0].upper())
-    term = target.terminal
-    lines = end_session(target, forced=True)
-    if term is not None:
-        for ln in lines:
-            term.write(ln)
-        term.logged_off()
+    log_off(target, forced=True)
     return []

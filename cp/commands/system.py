@@ -11,27 +11,19 @@ def cmd_shutdown(ctx: Context, args: list[str]) -> list[str]:
     stop CP."""
     if args:
         raise ctx.error(2, args[0].upper())
-    from .logon import end_session
+    from .logon import end_session, hang_up, log_off
     host = ctx.host
     me = ctx.session
     for s in list(host.sessions.values()):
         if s is me:
             continue
-        term = s.terminal
-        lines = end_session(s, forced=True)
-        if term is not None:
-            for ln in lines:
-                term.write(ln)
-            term.logged_off()
+        log_off(s, forced=True)
     term = me.terminal
     lines = end_session(me)
     lines += ["DMKCKP960I SYSTEM WARM START DATA SAVED", "DMKCKP961W SYSTEM SHUTDOWN COMPLETE"]
     host.oplog += lines[-2:]
     host.shutdown = True
-    if term is not None:
-        for ln in lines:
-            term.write(ln)
-        term.logged_off()
+    hang_up(term, lines)
     return []
 
 
