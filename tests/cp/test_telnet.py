@@ -46,6 +46,12 @@ class Client:
     def send(self, line: str) -> None:
         self.sock.sendall(line.encode() + b"\r")
 
+    def logon(self, user: str, reply: str = "LOGON AT") -> "Client":
+        """LOGON ``user`` with the password on the line; wait for ``reply``."""
+        self.send(f"LOGON {user} GUEST")
+        self.expect(reply)
+        return self
+
     def text(self) -> str:
         return strip(self.raw)
 
@@ -122,10 +128,8 @@ def test_logon_query_logoff(server):
 def test_several_users_and_messages(server):
     host, port = server
     a, b = Client(port), Client(port)
-    a.send("LOGON GUEST1 GUEST")
-    a.expect("LOGON AT")
-    b.send("LOGON GUEST2 GUEST")
-    b.expect("LOGON AT")
+    a.logon("GUEST1")
+    b.logon("GUEST2")
     b.send("MSG GUEST1 HELLO THERE")
     a.expect("MSG FROM GUEST2  :  HELLO THERE")
     a.send("Q N")
@@ -136,9 +140,7 @@ def test_several_users_and_messages(server):
 
 def test_guest_console_over_telnet(server):
     host, port = server
-    c = Client(port)
-    c.send("LOGON GUEST1 GUEST")
-    c.expect("LOGON AT")
+    c = Client(port).logon("GUEST1")
     c.send("IPL 00C")
     c.expect("MONITOR:")
     c.send("ECHO over the wire")
@@ -150,9 +152,7 @@ def test_guest_console_over_telnet(server):
 
 def test_garbage_and_drop_do_not_hurt_others(server):
     host, port = server
-    good = Client(port)
-    good.send("LOGON GUEST1 GUEST")
-    good.expect("LOGON AT")
+    good = Client(port).logon("GUEST1")
     bad = Client(port)
     bad.sock.sendall(bytes(range(256)) * 4 + b"\xff\xff\xfe\x00garbage\r")
     bad.send("LOGON GUEST2")
@@ -165,9 +165,7 @@ def test_garbage_and_drop_do_not_hurt_others(server):
 
 def test_disconnect_keeps_vm_running_and_reconnect(server):
     host, port = server
-    c = Client(port)
-    c.send("LOGON GUEST1 GUEST")
-    c.expect("LOGON AT")
+    c = Client(port).logon("GUEST1")
     c.send("IPL 00C")
     c.expect("MONITOR:")
     c.send("#CP DISC")
@@ -176,9 +174,7 @@ def test_disconnect_keeps_vm_running_and_reconnect(server):
     assert host.sessions["GUEST1"].disconnected
     assert host.sessions["GUEST1"].running
     c.close()
-    d = Client(port)
-    d.send("LOGON GUEST1 GUEST")
-    d.expect("RECONNECTED AT")
+    d = Client(port).logon("GUEST1", "RECONNECTED AT")
     d.send("BEGIN")
     d.send("ECHO still here")
     d.expect("still here")
@@ -187,17 +183,13 @@ def test_disconnect_keeps_vm_running_and_reconnect(server):
 
 def test_dropped_line_disconnects_user(server):
     host, port = server
-    c = Client(port)
-    c.send("LOGON GUEST3 GUEST")
-    c.expect("LOGON AT")
+    c = Client(port).logon("GUEST3")
     c.close()
     deadline = time.monotonic() + TIMEOUT
     while not host.sessions["GUEST3"].disconnected and time.monotonic() < deadline:
         time.sleep(0.05)
     assert host.sessions["GUEST3"].disconnected
-    d = Client(port)
-    d.send("LOGON GUEST3 GUEST")
-    d.expect("RECONNECTED AT")
+    d = Client(port).logon("GUEST3", "RECONNECTED AT")
     d.close()
 
 
@@ -209,6 +201,5 @@ def test_client_without_terminal_type_gets_a_terminal(server):
     c = Client.__new__(Client)
     c.sock, c.raw = sock, b""
     c.expect("VM/370 ONLINE")
-    c.send("LOGON GUEST4 GUEST")
-    c.expect("LOGON AT")
+    c.logon("GUEST4")
     c.close()
