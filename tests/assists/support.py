@@ -26,6 +26,23 @@ SVCNEW   LPSW  X'20'
 DONEPSW  DC    X'0002000000000000'
 """
 
+#: Data of a guest that turns DAT on: its body starts ``LCTL 0,1,CRS`` and ``LPSW
+#: DATPSW``, goes on at DATGO in EC mode with DAT on (segment table SEG, which
+#: the test places) and ends with ``LPSW ECDONE``.
+DAT_DATA = """\
+         DS    0D
+DATPSW   DC    X'0408000000',AL3(DATGO)
+ECDONE   DC    X'000A000000000000'
+CRS      DC    X'00800000',A(SEG)
+"""
+#: Data that makes the external new PSW go to EXTNEW, which ends the test.
+EXT_DATA = """\
+         ORG   TEST+X'58'
+         DC    X'0000000000',AL3(EXTNEW)
+         ORG
+EXTNEW   LPSW  DONEPSW
+"""
+
 
 def image(body: str, data: str = "") -> bytes:
     """A guest: PROLOGUE, ``body`` (must end by loading DONEPSW or another wait),
@@ -53,6 +70,17 @@ def under_cp(img: bytes, assists=(), limit: int = 200_000, options=None, stbypas
         vm.configure_assists(options=options, stbypass=stbypass, **switches)
     vm.ipl(image=img)
     vm.run(limit)
+    return vm
+
+
+def with_external(img: bytes, assists, code: int = 0x0040):
+    """Run ``img`` in a VM of a CP with ``assists`` with an external interruption
+    (``code``: the interrupt key) pending from the start; returns the VM."""
+    system = System(SystemConfig(assists=tuple(assists)))
+    vm = system.logon("T", storage=STORAGE)
+    vm.ipl(image=img)
+    vm.external(code)
+    vm.run(10_000)
     return vm
 
 

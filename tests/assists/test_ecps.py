@@ -6,7 +6,7 @@ import pytest
 
 from assists import costs
 from assists.registry import CR6_ECPS, CR6_VTIMER
-from tests.assists.support import bare, image, under_cp, visible
+from tests.assists.support import EXT_DATA, bare, image, under_cp, visible, with_external
 
 
 def test_expanded_vma_ptlb_lctl_tch_without_intercepts():
@@ -130,23 +130,8 @@ def test_expanded_vma_completes_an_enabling_ssm_with_interruption_pending():
     """VMA leaves it to CP (an instruction intercept, then the external one);
     expanded VMA enables and the machine presents the interruption (one exit)."""
     body = "         SSM   =X'01'\n         LPSW  DONEPSW\n         LTORG\n"
-    data = """\
-         ORG   TEST+X'58'
-         DC    X'0000000000',AL3(EXTNEW)
-         ORG
-EXTNEW   LPSW  DONEPSW
-"""
-    img = image(body, data)
-    from cp import System, SystemConfig
-    results = {}
-    for assists in (("VMA",), ("VMA", "ECPS")):
-        system = System(SystemConfig(assists=assists))
-        vm = system.logon("T", storage=1 << 20)
-        vm.ipl(image=img)
-        vm.external(0x0040)
-        vm.run(10_000)
-        results[assists] = vm
-    vma, ecps = results[("VMA",)], results[("VMA", "ECPS")]
+    img = image(body, EXT_DATA)
+    vma, ecps = with_external(img, ("VMA",)), with_external(img, ("VMA", "ECPS"))
     assert vma.counters.intercepts == {"instruction": 2, "external": 1}
     assert ecps.counters.intercepts == {"instruction": 1, "external": 1}
     assert ecps.counters.assisted["SSM"] == 1

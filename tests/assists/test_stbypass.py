@@ -9,7 +9,7 @@ import pytest
 from s370.errors import MachineError
 
 from assists.registry import ECBLOK, MICCREG
-from tests.assists.support import bare, image, under_cp, visible
+from tests.assists.support import DAT_DATA, bare, image, under_cp, visible
 
 EXTENT = 1 << 20
 #: EC mode, DAT on; segment 0 maps page 0 and 1 to frames 0 and 1, page 2 to the
@@ -27,11 +27,7 @@ DATGO    L     9,=A(X'2000')
          LPSW  ECDONE
          LTORG
 """
-PEEK_DATA = """\
-         DS    0D
-DATPSW   DC    X'0408000000',AL3(DATGO)
-ECDONE   DC    X'000A000000000000'
-CRS      DC    X'00800000',A(SEG)
+PEEK_DATA = DAT_DATA + """\
          ORG   TEST+X'1000'
 SEG      DC    X'F0',AL3(PT),15X'00000001'
 PT       DC    X'0000',X'0010',X'1000',13X'0008'
@@ -87,11 +83,7 @@ TOUCH    ST    4,0(2)
          LPSW  ECDONE
          LTORG
 """
-PAGING_DATA = """\
-         DS    0D
-DATPSW   DC    X'0408000000',AL3(DATGO)
-ECDONE   DC    X'000A000000000000'
-CRS      DC    X'00800000',A(SEG)
+PAGING_DATA = DAT_DATA + """\
          ORG   TEST+X'3000'
 SEG      DC    X'F0',AL3(PT0),X'F0',AL3(PT1),14X'00000001'
 PT0      DC    X'0000',X'0010',X'0020',X'0030'

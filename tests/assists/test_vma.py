@@ -7,7 +7,8 @@ import pytest
 from assists.registry import (CR6_ISKINHIB, CR6_S360, CR6_STVINHIB, CR6_SVCINHIB, CR6_VMA,
                               CR6_VPROB)
 
-from tests.assists.support import bare, image, under_cp, visible
+from tests.assists.support import (DAT_DATA, EXT_DATA, bare, image, under_cp, visible,
+                                   with_external)
 
 LOOP = """\
          STNSM SAVE,X'00'
@@ -210,19 +211,7 @@ def test_enabling_with_interruption_pending_exits_to_cp():
          LPSW  DONEPSW
          LTORG
 """
-    data = """\
-         ORG   TEST+X'58'
-         DC    X'0000000000',AL3(EXTNEW)
-         ORG
-EXTNEW   LPSW  DONEPSW
-"""
-    img = image(body, data)
-    from cp import System, SystemConfig
-    system = System(SystemConfig(assists=("VMA",)))
-    vm = system.logon("T", storage=1 << 20)
-    vm.ipl(image=img)
-    vm.external(0x0040)
-    vm.run(10_000)
+    vm = with_external(image(body, EXT_DATA), ["VMA"])
     assert vm.assist.fallbacks["enabling with interruption pending"] == 1
     assert vm.counters.simulated["SSM"] == 1
     assert vm.counters.reflected["external"] == 1
@@ -267,11 +256,7 @@ def test_cr6_bit5_leaves_shadow_misses_to_cp():
 DATGO    L     6,X'10'
          LPSW  ECDONE
 """
-    data = """\
-         DS    0D
-DATPSW   DC    X'0408000000',AL3(DATGO)
-ECDONE   DC    X'000A000000000000'
-CRS      DC    X'00800000',A(SEG)
+    data = DAT_DATA + """\
          ORG   TEST+X'2000'
 SEG      DC    X'F0',AL3(PT),15X'00000001'
 PT       DC    X'0000',X'0010',X'0020',13X'0008'
