@@ -325,7 +325,7 @@ def translate(cpu, start: int) -> Block | None:
             "    " + ", ".join("_" + h for h in HOISTED) + " = "
             + ", ".join("cpu." + h for h in HOISTED), "    try:"]
     if loops:
-        body = ["        while True:"] + ["            " + ln for ln in lines] + [
+        body = ["        while True:", "            _k = 0"] + ["            " + ln for ln in lines] + [
             f"            _n += {n}",
             f"            if cpu.ia != {start} or _n + {n} > budget:",
             "                break"]

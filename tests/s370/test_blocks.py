@@ -121,3 +121,20 @@ def test_branch_to_odd_address_is_a_specification_exception_at_fetch():
         m.run(100)
         old = int.from_bytes(m.storage.mem[0x28:0x30], "big")
         assert (old >> 32) & 0xFFFF == 6 and old & 0xFFFFFF == 0x1011, blocks
+
+
+def test_program_check_in_the_first_instruction_of_a_looping_block():
+    # DR 2,5; BR 1 loops in one block until the quotient overflows: the divide
+    # exception must name the DR (old PSW X'1002'), whatever pass it happens in
+    out = {}
+    for blocks in (True, False):
+        m = Machine(64 * 1024)
+        m.cpu.use_blocks = blocks
+        m.storage.mem[0x68:0x70] = bytes.fromhex("000200000000DEA0")
+        m.storage.mem[CODE:CODE + 4] = bytes.fromhex("1D25" "07F1")
+        for r, v in {1: CODE, 2: 0, 3: 1, 5: 3}.items():
+            m.cpu.gpr[r] = v
+        m.cpu.load_psw(CODE)
+        r = m.run(120)
+        out[blocks] = (r.instructions, bytes(m.storage.mem[0x28:0x30]))
+    assert out[True] == out[False] == (7, bytes.fromhex("0000000940001002"))
