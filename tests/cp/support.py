@@ -2,6 +2,9 @@
 compare everything the guest can see (the Popek-Goldberg equivalence property)."""
 from __future__ import annotations
 
+from contextlib import contextmanager
+from pathlib import Path
+
 from s370.asm import assemble
 from s370.machine import Machine
 
@@ -9,6 +12,20 @@ from cp import System
 from cp.vio import VirtualConsole
 
 SIZE = 256 * 1024
+
+
+@contextmanager
+def vmpk01(path: Path, cylinders: int):
+    """A fresh 3330 volume VMPK01 of ``cylinders`` cylinders at ``path``, attached
+    at X'150' while the ``with`` lasts (the minidisk tests' real volume)."""
+    from s370.devices.ckd import create_image, geometry
+    from s370.devices.dasd import DASD3330
+    create_image(path, geometry("3330"), "VMPK01", cylinders=cylinders)
+    vol = DASD3330(0x150, [str(path)])
+    try:
+        yield vol
+    finally:
+        vol.close()
 
 
 def asm(src: str) -> bytes:

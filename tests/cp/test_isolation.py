@@ -13,7 +13,7 @@ from hypothesis import given, settings, strategies as st
 from cp import System, SystemConfig
 from s370.devices.base import UNIT_CHECK
 
-from tests.cp.support import bare, guest_state
+from tests.cp.support import bare, guest_state, vmpk01
 from tests.cp.test_equivalence import programs
 from tests.cp.vmguest import ccw, channel_program, logon, run_code
 
@@ -129,13 +129,8 @@ def test_hostile_diagnose_parameters(code, regs):
 
 @pytest.fixture
 def volume(tmp_path):
-    from s370.devices.ckd import create_image, geometry
-    from s370.devices.dasd import DASD3330
-    path = tmp_path / "vol.3330"
-    create_image(path, geometry("3330"), "VMPK01", cylinders=8)
-    vol = DASD3330(0x150, [str(path)])
-    yield vol
-    vol.close()
+    with vmpk01(tmp_path / "vol.3330", 8) as vol:
+        yield vol
 
 
 def _tracks(vol, cyls) -> str:

@@ -13,6 +13,7 @@ from s370.devices.base import UNIT_CHECK, UNIT_EXCEPTION
 from s370.ebcdic import to_ascii, to_ebcdic
 from s370.errors import MachineError
 
+from tests.cp.support import vmpk01
 from tests.cp.vmguest import DONE, ccw, channel_program, logon, pgm_code, run_code
 
 
@@ -181,13 +182,8 @@ def test_console_read_waits_for_a_line():
 # ------------------------------------------------------------- minidisks
 @pytest.fixture
 def volume(tmp_path):
-    from s370.devices.ckd import create_image, geometry
-    from s370.devices.dasd import DASD3330
-    path = tmp_path / "vol.3330"
-    create_image(path, geometry("3330"), "VMPK01", cylinders=12)
-    vol = DASD3330(0x150, [str(path)])
-    yield vol
-    vol.close()
+    with vmpk01(tmp_path / "vol.3330", 12) as vol:
+        yield vol
 
 
 def _seek(cyl: int, head: int = 0) -> bytes:
