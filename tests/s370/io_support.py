@@ -25,6 +25,27 @@ def ccw(cmd: int, addr: int, flags: int, count: int) -> bytes:
     return bytes((cmd,)) + addr.to_bytes(3, "big") + bytes((flags, 0)) + count.to_bytes(2, "big")
 
 
+def channel_with(dev: Device):
+    """A channel subsystem over 1M of storage with ``dev`` attached and no CPU
+    (the device tests drive it directly): (channel subsystem, storage bytes)."""
+    from s370.channel import ChannelSubsystem
+    from s370.storage import Storage
+    st = Storage(1 << 20)
+    ch = ChannelSubsystem(st)
+    ch.attach(dev)
+    return ch, st.mem
+
+
+def channel_start(ch, mem, addr: int, program: bytes, at: int = PROGRAM):
+    """Put the CCWs at ``at``, the CAW at X'48', SIO, TIO: (SIO condition code, CSW)."""
+    mem[at:at + len(program)] = program
+    mem[0x48:0x4C] = at.to_bytes(4, "big")
+    cc = ch.start_io(None, addr)
+    # TEST I/O takes the ending status: condition code 1, CSW stored at X'40'.
+    assert ch.test_io(None, addr) == 1
+    return cc, bytes(mem[0x40:0x48])
+
+
 def put(m: Machine, *ccws: bytes, at: int = PROGRAM, key: int = 0) -> None:
     """Store a channel program and point the CAW at it."""
     prog = b"".join(ccws)

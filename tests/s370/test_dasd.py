@@ -14,6 +14,8 @@ from s370.devices.dasd import DASD3330, DASD3350, DEVICE_TYPES
 from s370.ebcdic import to_ebcdic
 from s370.errors import MachineError
 
+from tests.s370.io_support import ccw, channel_start, channel_with
+
 SM = STATUS_MODIFIER
 UC = CE_DE | UNIT_CHECK
 TIC = 0x08
@@ -514,29 +516,7 @@ def test_device_refuses_bad_configuration(tmp_path, vol):
 
 # --- through the channel subsystem (real channel programs) ------------------------------
 
-def channel_with(dev):
-    channel = pytest.importorskip("s370.channel")
-    from s370.storage import Storage
-    st = Storage(1 << 20)
-    ch = channel.ChannelSubsystem(st)
-    ch.attach(dev)
-    return ch, st.mem
-
-
-def ccw(cmd, addr, flags, count):
-    return bytes((cmd, addr >> 16, addr >> 8 & 0xFF, addr & 0xFF, flags, 0, count >> 8, count & 0xFF))
-
-
 CC_FLAG, SLI = 0x40, 0x20
-
-
-def start(ch, mem, addr, program, at=0x100):
-    mem[at:at + len(program)] = program
-    mem[0x48:0x4C] = at.to_bytes(4, "big")
-    cc = ch.start_io(None, addr)
-    # TEST I/O takes the ending status: condition code 1, CSW stored at X'40'.
-    assert ch.test_io(None, addr) == 1
-    return cc, bytes(mem[0x40:0x48])
 
 
 def search_program(c, h, r, then: bytes) -> bytes:
@@ -549,7 +529,7 @@ def test_channel_search_loop_reads_the_volume_label(dev):
     ch, mem = channel_with(dev)
     mem[0x200:0x206] = bbcchh(0, 0)
     mem[0x208:0x20D] = cchhr(0, 0, 3)
-    cc, csw = start(ch, mem, 0x151, search_program(0, 0, 3, ccw(0x06, 0x300, 0, 80)))
+    cc, csw = channel_start(ch, mem, 0x151, search_program(0, 0, 3, ccw(0x06, 0x300, 0, 80)))
     assert cc == 0
     assert csw[4] == CE_DE and csw[5] == 0 and csw[6:8] == b"\0\0"
     assert int.from_bytes(csw[1:4], "big") == 0x120      # after the Read Data CCW
@@ -560,10 +540,10 @@ def test_channel_no_record_found_and_sense(dev):
     ch, mem = channel_with(dev)
     mem[0x200:0x206] = bbcchh(1, 1)
     mem[0x208:0x20D] = cchhr(1, 1, 7)
-    cc, csw = start(ch, mem, 0x151, search_program(1, 1, 7, ccw(0x06, 0x300, 0, 80)))
+    cc, csw = channel_start(ch, mem, 0x151, search_program(1, 1, 7, ccw(0x06, 0x300, 0, 80)))
     assert csw[4] == CE_DE | UNIT_CHECK
     assert int.from_bytes(csw[1:4], "big") == 0x110      # the search ended it
-    cc, csw = start(ch, mem, 0x151, ccw(0x04, 0x400, 0, 24))
+    cc, csw = channel_start(ch, mem, 0x151, ccw(0x04, 0x400, 0, 24))
     assert csw[4] == CE_DE and mem[0x401] == NRF and mem[0x405] == 1 and mem[0x406] == 1
 
 
@@ -573,14 +553,14 @@ def test_channel_write_ckd_then_fresh_device_reads_it(dev, vol):
     mem[0x208:0x20D] = cchhr(2, 4, 0)
     mem[0x300:0x308] = count_field(2, 4, 1, 0, 6)
     mem[0x308:0x30E] = b"ABCDEF"
-    cc, csw = start(ch, mem, 0x151, search_program(2, 4, 0, ccw(0x1D, 0x300, 0, 14)))
+    cc, csw = channel_start(ch, mem, 0x151, search_program(2, 4, 0, ccw(0x1D, 0x300, 0, 14)))
     assert csw[4] == CE_DE and csw[5] == 0
     dev.close()
     fresh = DASD3330(0x151, [str(vol)])
     ch, mem = channel_with(fresh)
     mem[0x200:0x206] = bbcchh(2, 4)
     mem[0x208:0x20D] = cchhr(2, 4, 1)
-    cc, csw = start(ch, mem, 0x151, search_program(2, 4, 1, ccw(0x06, 0x500, SLI, 100)))
+    cc, csw = channel_start(ch, mem, 0x151, search_program(2, 4, 1, ccw(0x06, 0x500, SLI, 100)))
     assert csw[4] == CE_DE and csw[5] == 0 and mem[0x500:0x506] == b"ABCDEF"
     fresh.close()
 

@@ -12,6 +12,8 @@ from s370.devices.base import (CE_DE, SENSE_COMMAND_REJECT, SENSE_DATA_CHECK,
 from s370.devices.tape import DEVICE_TYPES, Tape3420, TapeImage
 from s370.errors import MachineError
 
+from tests.s370.io_support import ccw, channel_start, channel_with
+
 REAL = Path(__file__).resolve().parents[2] / ".." / "shared" / "real"
 needs_real = pytest.mark.skipif(not (REAL / "vs2spool.het").exists(),
                                 reason=f"real IBM media not found in {REAL} (CI keeps it beside the clone)")
@@ -291,29 +293,6 @@ def test_missing_tape_file_refused(tmp_path):
 
 # --- through the channel subsystem (real channel programs) ------------------------------
 
-def channel_with(dev):
-    channel = pytest.importorskip("s370.channel")
-    from s370.storage import Storage
-    st = Storage(1 << 20)
-    ch = channel.ChannelSubsystem(st)
-    ch.attach(dev)
-    return ch, st.mem
-
-
-def start(ch, mem, addr, program: bytes, at=0x100):
-    """Put the CCWs at ``at``, the CAW at X'48', SIO, TIO: (SIO condition code, CSW)."""
-    mem[at:at + len(program)] = program
-    mem[0x48:0x4C] = at.to_bytes(4, "big")
-    cc = ch.start_io(None, addr)
-    # TEST I/O takes the ending status: condition code 1, CSW stored at X'40'.
-    assert ch.test_io(None, addr) == 1
-    return cc, bytes(mem[0x40:0x48])
-
-
-def ccw(cmd, addr, flags, count):
-    return bytes((cmd, addr >> 16, addr >> 8 & 0xFF, addr & 0xFF, flags, 0, count >> 8, count & 0xFF))
-
-
 @needs_real
 def test_ipl_from_vs2spool_reads_the_bootstrap():
     dev = Tape3420(0x281, [str(REAL / "vs2spool.het"), "ro"])
@@ -333,17 +312,17 @@ def test_channel_write_read_and_read_backward(tmp_path):
     dev = Tape3420(0x480, [str(path)])
     ch, mem = channel_with(dev)
     mem[0x1000:0x1010] = b"0123456789ABCDEF"
-    cc, csw = start(ch, mem, 0x480, ccw(0x01, 0x1000, 0x40, 16) + ccw(0x1F, 0, 0x20, 1))
+    cc, csw = channel_start(ch, mem, 0x480, ccw(0x01, 0x1000, 0x40, 16) + ccw(0x1F, 0, 0x20, 1))
     assert cc == 0 and csw[4] == CE_DE and csw[5] == 0
     assert path.read_bytes() == header(16, 0, 0xA0) + b"0123456789ABCDEF" + header(0, 16, 0x40)
     # Back over the tape mark (unit exception), then read the block backward: it is
     # stored downward from the CCW address, so it lands in its recorded order.
-    cc, csw = start(ch, mem, 0x480, ccw(0x27, 0, 0x20, 1))
+    cc, csw = channel_start(ch, mem, 0x480, ccw(0x27, 0, 0x20, 1))
     assert csw[4] == UX
-    cc, csw = start(ch, mem, 0x480, ccw(0x0C, 0x200F, 0, 16))
+    cc, csw = channel_start(ch, mem, 0x480, ccw(0x0C, 0x200F, 0, 16))
     assert csw[4] == CE_DE and csw[5] == 0 and mem[0x2000:0x2010] == b"0123456789ABCDEF"
     # Rewind; read forward into a short area: incorrect length, residual 0.
-    cc, csw = start(ch, mem, 0x480, ccw(0x07, 0, 0x60, 1) + ccw(0x02, 0x3000, 0, 8))
+    cc, csw = channel_start(ch, mem, 0x480, ccw(0x07, 0, 0x60, 1) + ccw(0x02, 0x3000, 0, 8))
     assert csw[4] == CE_DE and csw[5] == 0x40 and mem[0x3000:0x3008] == b"01234567"
     dev.close()
 
