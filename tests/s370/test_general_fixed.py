@@ -117,25 +117,28 @@ def sub_model(a, b):
     return r & 0xFFFFFFFF, _signed_cc(r)
 
 
+def rr_and_rx(rr: str, rx: str, a: int, b: int, res: int, cc: int) -> None:
+    """The RR form (second operand in R2) and the RX form (the word at X'800') both
+    leave ``res`` in R1 and condition code ``cc``."""
+    o = run(RR(rr, 1, 2), regs={1: a, 2: b})
+    assert (o.regs[1], o.cc) == (res, cc)
+    o = run(RX(rx, 1, 0x800), regs={1: a}, mem={0x800: w(b)})
+    assert (o.regs[1], o.cc) == (res, cc)
+
+
 @pytest.mark.parametrize("a,b,res,cc", [
     (1, 2, 3, 2), (5, 0xFFFFFFFB, 0, 0), (0, 0xFFFFFFFF, 0xFFFFFFFF, 1),
     (0x7FFFFFFF, 1, 0x80000000, 3), (0x80000000, 0xFFFFFFFF, 0x7FFFFFFF, 3),
     (0x80000000, 0x80000000, 0, 3)])
 def test_ar_a_results(a, b, res, cc):
-    o = run(RR("AR", 1, 2), regs={1: a, 2: b})
-    assert (o.regs[1], o.cc) == (res, cc)
-    o = run(RX("A", 1, 0x800), regs={1: a}, mem={0x800: w(b)})
-    assert (o.regs[1], o.cc) == (res, cc)
+    rr_and_rx("AR", "A", a, b, res, cc)
 
 
 @pytest.mark.parametrize("a,b,res,cc", [
     (3, 2, 1, 2), (2, 3, 0xFFFFFFFF, 1), (7, 7, 0, 0),
     (0x80000000, 1, 0x7FFFFFFF, 3), (0x7FFFFFFF, 0xFFFFFFFF, 0x80000000, 3)])
 def test_sr_s_results(a, b, res, cc):
-    o = run(RR("SR", 1, 2), regs={1: a, 2: b})
-    assert (o.regs[1], o.cc) == (res, cc)
-    o = run(RX("S", 1, 0x800), regs={1: a}, mem={0x800: w(b)})
-    assert (o.regs[1], o.cc) == (res, cc)
+    rr_and_rx("SR", "S", a, b, res, cc)
 
 
 def test_sr_same_register_clears():
@@ -195,19 +198,13 @@ def test_add_sub_compare_match_model(a, b):
 @pytest.mark.parametrize("a,b,res,cc", [
     (0, 0, 0, 0), (1, 2, 3, 1), (0xFFFFFFFF, 1, 0, 2), (0xFFFFFFFF, 2, 1, 3)])
 def test_alr_al(a, b, res, cc):
-    o = run(RR("ALR", 1, 2), regs={1: a, 2: b})
-    assert (o.regs[1], o.cc) == (res, cc)
-    o = run(RX("AL", 1, 0x800), regs={1: a}, mem={0x800: w(b)})
-    assert (o.regs[1], o.cc) == (res, cc)
+    rr_and_rx("ALR", "AL", a, b, res, cc)
 
 
 @pytest.mark.parametrize("a,b,res,cc", [
     (5, 5, 0, 2), (5, 3, 2, 3), (3, 5, 0xFFFFFFFE, 1), (0, 0, 0, 2), (0, 1, 0xFFFFFFFF, 1)])
 def test_slr_sl(a, b, res, cc):
-    o = run(RR("SLR", 1, 2), regs={1: a, 2: b})
-    assert (o.regs[1], o.cc) == (res, cc)
-    o = run(RX("SL", 1, 0x800), regs={1: a}, mem={0x800: w(b)})
-    assert (o.regs[1], o.cc) == (res, cc)
+    rr_and_rx("SLR", "SL", a, b, res, cc)
 
 
 def test_logical_never_interrupts():
