@@ -63,22 +63,24 @@ def test_low_address_protection_off():
     assert ended(m)
 
 
-def test_instruction_fetch_protection():
-    # code at X'3000' in a fetch-protected key-2 block; PSW key 1 cannot run it
+def run_key1_code_in_block(storage_key: int):
+    """LPSW to code at X'3000' with PSW key 1, the block's storage key ``storage_key``."""
     m = new_machine()
-    m.storage.keys[0x3000 >> 11] = 0x28
+    m.storage.keys[0x3000 >> 11] = storage_key
     put(m, 0x3000, END)
     put(m, 0x400, bc(0x3000, key=1))
     start(m, "82000400")
+    return m
+
+
+def test_instruction_fetch_protection():
+    # code at X'3000' in a fetch-protected key-2 block; PSW key 1 cannot run it
+    m = run_key1_code_in_block(0x28)
     assert bc_code(pgm_old(m)) == (PGM_PROTECTION, 1, 0x3002)
 
 
 def test_instruction_fetch_without_fetch_protection_runs():
-    m = new_machine()
-    m.storage.keys[0x3000 >> 11] = 0x20
-    put(m, 0x3000, END)
-    put(m, 0x400, bc(0x3000, key=1))
-    start(m, "82000400")
+    m = run_key1_code_in_block(0x20)
     assert ended(m)
 
 
