@@ -252,15 +252,10 @@ class ChannelSubsystem:
         """CLRIO: end a working device's operation or clear its pending status,
         storing the CSW (condition code 1); 0 when the device was idle."""
         sc = self.subchannels.get(addr)
-        if sc is None:
-            return 3
-        if sc.held is not None:
+        if sc is not None and sc.held is not None:
             self.storage.mem[CSW_ADDR:CSW_ADDR + 8] = self._terminate(sc)
             return 1
-        if sc.csw is not None:
-            self._store_pending(sc, 0)
-            return 1
-        return 0
+        return self.test_io(cpu, addr)      # idle: pending status as TEST I/O takes it
 
     def test_channel(self, cpu, channel: int) -> int:
         """TCH: 0 available, 1 interruption pending on the channel, 2 working

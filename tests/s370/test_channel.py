@@ -18,6 +18,7 @@ def test_not_operational_devices_and_channels_cc3():
     assert sio(m, 0x182) == 3
     assert tio(m, 0x182) == 3
     assert execute(m, "9E000182") == 3           # HIO
+    assert execute(m, "9D010182") == 3           # CLRIO
     assert execute(m, "9F000200") == 3           # TCH channel 2: nothing there
     assert execute(m, "B2030200") == 3           # STIDC
 
