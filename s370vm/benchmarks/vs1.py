@@ -12,10 +12,10 @@ MIPS; under CP also the intercepts and the machine cycles (assists/costs.py).
 The runs use the configurations and operator scripts of ``guests/real`` in a
 scratch folder (``--vs1-dir`` to keep it); nothing is written elsewhere.
 
-Under CP the machine configuration's devices become *dedicated* devices of the
-VM (the 3215 at 01F included, as the VS1 master console): the VM has no virtual
-console of its own, because VS1 would take a second console (the 009 of a VM
-directory) as an alternate and ask for a hard-copy log (IEA150A).
+Under CP the virtual machine is user VS1 of ``guests/real/vs1.direct``: 8 MB,
+the 3330 and the unit-record devices dedicated, the user's terminal as the VS1
+master console at 01F (and no console at 009: VS1 would count it as a second
+console and ask for a hard-copy log, IEA150A).
 """
 from __future__ import annotations
 
@@ -139,38 +139,52 @@ class GuestOperated:
                          message=operator.failure)
 
 
-def run_under_cp(folder: Path, device: int, cnf: str, ops: str,
-                 assists: frozenset = frozenset()) -> tuple[RunResult, str, dict]:
-    """IPL ``device`` in user VS1's virtual machine (8 MB) under a one-user CP
-    with ``assists`` installed: the configuration's devices are dedicated to the
-    VM. Returns the result, the console transcript and the VM's counters."""
+def run_under_cp(folder: Path, cnf: str, ops: str, assists: frozenset = frozenset(),
+                 directory: str = "vs1.direct", userid: str = "VS1") -> tuple[RunResult, str, dict]:
+    """Log ``userid`` of ``directory`` on to a one-user CP with ``assists``
+    installed and IPL its virtual machine as the entry's IPL statement says. The
+    VM gets the entry's storage, its DEDICATE devices (real addresses name the
+    devices of the machine configuration ``cnf``) and, at the CONSOLE address,
+    the user's terminal, which the operator script ``ops`` types at. Returns the
+    result, the terminal transcript and the VM's counters.
+
+    The terminal is a 3215 that presents attention when a line is typed with no
+    read waiting, as VM/370 does for a virtual console: VS1 reads a command only
+    after the request key."""
     from cp import System, SystemConfig
+    from cp.directory import load_directory
     from s370 import config as cfgmod
     from s370.devices.console import Console, ConsoleLog
     from s370.operator import ScriptOperator, load_script
     folder = Path(folder).resolve()         # devinit files are relative to the script
+    user = load_directory(folder / directory).get(userid)
+    if user is None or user.console is None or user.ipl is None:
+        raise MachineError(f"{directory}: user {userid} needs an entry with CONSOLE and IPL")
     cfg = cfgmod.load(folder / cnf)
+    real = {spec.address: spec for spec in cfg.devices}
     system = System(SystemConfig(cpuid=cfg.cpuid(), assists=tuple(sorted(assists))))
-    vm = system.logon("VS1", VM_STORAGE, reader=None, punch=None, printer=None)
-    vm.detach(vm.console_address)           # the master console is the dedicated 01F
+    vm = system.logon(user.userid, user.storage, reader=None, punch=None, printer=None)
+    vm.detach(vm.console_address)
+    log = ConsoleLog(None)
+    terminal = Console(user.console.vaddr, devtype=int(user.console.devtype, 16), log=log)
+    vm.attach(terminal)
     if "STBYPASS" in assists:               # the one user is trusted: V=R with the bypass
         vm.configure_assists(options={"VIRT=REAL": True}, stbypass="VR")
-    log = ConsoleLog(None)
-    console = None
-    for spec in cfg.devices:
+    for ded in user.dedicates:
+        spec = real.get(ded.raddr)
+        if spec is None:
+            raise MachineError(f"{directory}: DEDICATE {ded.vaddr:03X} {ded.raddr:03X}: "
+                               f"no device {ded.raddr:03X} in {cnf}")
         dev = cfgmod.make_device(spec, cfg.base_dir, log)
+        dev.address = ded.vaddr
         vm.attach(dev)
-        if isinstance(dev, Console) and (console is None or dev.address < console.address):
-            console = dev
-    if console is None:
-        raise MachineError(f"{cnf}: no console for the operator")
-    guest = GuestOperated(vm, console, log)
+    guest = GuestOperated(vm, terminal, log)
     try:
-        vm.ipl(device=device)
+        vm.ipl(device=int(user.ipl, 16))
         result = guest.run(ScriptOperator(load_script(folder / ops), folder))
     finally:
         vm.channel.close()
-        system.logoff("VS1")
+        system.logoff(user.userid)
     return result, log.text, vm.report()
 
 
@@ -222,7 +236,7 @@ def run(args) -> dict:
         figures["job_bare"] = _phase(result)
         for name, assists in sets:
             shutil.copy(formatted, folder / VOLUME)
-            result, _, report = run_under_cp(folder, 0x150, "vs1.cnf", "vs1job.ops", assists)
+            result, _, report = run_under_cp(folder, "vs1.cnf", "vs1job.ops", assists)
             _check(result, f"job under CP ({name})")
             bare = figures["job_bare"]["seconds"]
             figures[f"job_cp_{name}"] = dict(
