@@ -32,7 +32,8 @@ from typing import Callable, Protocol
 
 from s370.channel import ChannelSubsystem
 from s370.devices.base import (CE_DE, SENSE_COMMAND_REJECT, SENSE_INTERVENTION_REQUIRED,
-                               UNIT_EXCEPTION, Device, Result, PENDING, is_write)
+                               STATUS_MODIFIER, UNIT_EXCEPTION, Device, Result, PENDING,
+                               is_write)
 from s370.ebcdic import to_ascii, to_ebcdic
 
 
@@ -244,7 +245,15 @@ class Minidisk(Device):
             return Result(res.status, res.data)
         if cmd == 0x02:                         # read IPL: record 1 of the minidisk's track 0
             vol.execute(0x07, 6, bytes((0, 0, self.start >> 8, self.start & 0xFF, 0, 0)))
-            vol.execute(0x31, 5, bytes((self.start >> 8, self.start & 0xFF, 0, 0, 1)))
+            r1 = bytes((self.start >> 8, self.start & 0xFF, 0, 0, 1))
+            # Search ID Equal R1 as a real channel program's TIC loop repeats it: the
+            # first record under the head is R0 (no hit); the device ends a search
+            # that cannot succeed with "no record found"
+            status = CE_DE
+            while status == CE_DE:
+                status = vol.execute(0x31, 5, r1).status
+            if not status & STATUS_MODIFIER:
+                return Result(status)
             return vol.execute(0x06, count, None)
         at = _ARG_CC.get(base)
         if at is not None and data is not None:

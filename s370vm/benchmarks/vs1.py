@@ -144,7 +144,8 @@ def run_under_cp(folder: Path, cnf: str, ops: str, assists: frozenset = frozense
     """Log ``userid`` of ``directory`` on to a one-user CP with ``assists``
     installed and IPL its virtual machine as the entry's IPL statement says. The
     VM gets the entry's storage, its DEDICATE devices (real addresses name the
-    devices of the machine configuration ``cnf``) and, at the CONSOLE address,
+    devices of the machine configuration ``cnf``), its MDISKs (on the disks of
+    ``cnf``, found by volume serial) and, at the CONSOLE address,
     the user's terminal, which the operator script ``ops`` types at. Returns the
     result, the terminal transcript and the VM's counters.
 
@@ -178,6 +179,14 @@ def run_under_cp(folder: Path, cnf: str, ops: str, assists: frozenset = frozense
         dev = cfgmod.make_device(spec, cfg.base_dir, log)
         dev.address = ded.vaddr
         vm.attach(dev)
+    if user.mdisks:
+        volumes = _volumes(cfg, log)
+        for md in user.mdisks.values():
+            if md.volser not in volumes:
+                raise MachineError(f"{directory}: MDISK {md.vaddr:03X}: volume {md.volser} "
+                                   f"is not on a disk of {cnf}")
+            vm.add_minidisk(md.vaddr, volumes[md.volser], md.start, md.count,
+                            readonly=md.mode.startswith("R"))
     guest = GuestOperated(vm, terminal, log)
     try:
         vm.ipl(device=int(user.ipl, 16))
@@ -186,6 +195,25 @@ def run_under_cp(folder: Path, cnf: str, ops: str, assists: frozenset = frozense
         vm.channel.close()
         system.logoff(user.userid)
     return result, log.text, vm.report()
+
+
+def _volumes(cfg, log) -> dict:
+    """The configuration's CKD disks as real volumes for minidisks, by the volume
+    serial in their VOL1 label (cylinder 0, head 0, record 3)."""
+    from s370 import config as cfgmod
+    from s370.ebcdic import to_ascii
+    out = {}
+    for spec in cfg.devices:
+        if cfgmod.DEVICE_TYPES.get(spec.devtype.upper(), ("",))[0] != "dasd":
+            continue
+        dev = cfgmod.make_device(spec, cfg.base_dir, log)
+        records = dev.image.read_track(0, 0).records
+        label = to_ascii(records[3].data[:10]) if len(records) > 3 else ""
+        if label.startswith("VOL1"):
+            out[label[4:10].strip()] = dev
+        else:
+            dev.close()
+    return out
 
 
 def _phase(result: RunResult) -> dict:

@@ -9,9 +9,10 @@ of guests/real (docs/os-vs1.md):
 3. a second IPL starts a writer and a reader, runs job1.jcl (IEFBR14, then
    IEBGENER copying a line to SYSOUT) with its output on the 1403, displays the
    active work and ends the system with Z EOD;
-4. the same IPL and job in user VS1's virtual machine under CP (vs1.direct: the
-   devices dedicated to it, the master console as the user's terminal), without
-   assists and with all of them, printing what the bare machine printed.
+4. the same IPL and job in user VS1's virtual machine under CP (the master
+   console as the user's terminal): the volume dedicated (vs1.direct) without
+   assists, and a full-pack minidisk (vs1md.direct) with all assists, printing
+   what the bare machine printed.
 
 Each step works on the volume the previous one left, so the three run in order
 on one module-scoped folder. Together they take a few minutes of wall clock
@@ -126,17 +127,20 @@ def test_second_ipl_runs_job1_to_condition_code_0000_and_halts(job, folder):
     assert "\fHELLO FROM OS/VS1 RELEASE 6.0 ON S/370" in job_output
 
 
-@pytest.mark.parametrize("assists", [frozenset(), frozenset(NAMES)], ids=["none", "all"])
+@pytest.mark.parametrize("directory, assists", [("vs1.direct", frozenset()),
+                                                 ("vs1md.direct", frozenset(NAMES))],
+                         ids=["dedicated-none", "minidisk-all"])
 def test_the_job_in_a_virtual_machine_under_cp_prints_what_the_bare_machine_printed(
-        job, folder, tmp_path, assists):
+        job, folder, tmp_path, directory, assists):
     assert job[0] == 0, job[1].get("error")
     where = tmp_path / "cp"
     where.mkdir()
     for f in folder.iterdir():
-        if f.name.startswith("vs1.") or f.name.endswith(".ops") or f.name == "job1.jcl":
+        if f.suffix in (".cnf", ".ops", ".direct") or f.name == "job1.jcl":
             shutil.copy(f, where / f.name)
     shutil.copy(folder / "dliba1.formatted", where / vs1.VOLUME)
-    result, console, report = vs1.run_under_cp(where, "vs1.cnf", "vs1job.ops", assists)
+    result, console, report = vs1.run_under_cp(where, "vs1.cnf", "vs1job.ops", assists,
+                                               directory=directory)
     assert result.stop == "wait", result.message
     assert "IEF404I BR14GEN  ENDED" in console and "IEE334I HALT     EOD SUCCESSFUL" in console
     assert "IEA150A" not in console             # one console: no hard-copy log asked for
