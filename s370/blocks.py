@@ -15,9 +15,10 @@ What keeps it exact:
   the storage accessors, any privileged instruction, SVC and EXECUTE. Those, and
   every instruction whose body cannot be inlined (it contains ``return``), are
   executed by calling their compiled handler, as the interpreter does.
-* Exceptions leave the block with ``cpu.blk_k`` = the index of the instruction
-  that raised, so the run loop counts exactly the completed instructions and
-  builds the interruption for the right instruction address and length.
+* When an instruction raises, ``Block.index`` finds which one from the source
+  line of the block's frame in the traceback (no bookkeeping in the hot path),
+  so the run loop counts exactly the completed instructions and builds the
+  interruption for the right instruction address and length.
 * Stores into the block itself (self-modifying code such as ``MVI *+1,X'F0'``):
   after an instruction that may store, if the store address is near the block
   and the block's bytes changed, the block returns early and is translated again.
@@ -229,12 +230,25 @@ def _field_source(ins, f: dict, name: str) -> str:
 class Block:
     """A translated block: ``fn(cpu, m, budget)`` runs it (a block that ends in a
     branch back to its start repeats while the budget allows) and returns how
-    many instructions completed; ``code`` is the storage it was made from."""
-    __slots__ = ("fn", "start", "end", "code", "n", "addrs", "lens")
+    many instructions completed; ``code`` is the storage it was made from.
 
-    def __init__(self, fn, start, end, code, addrs, lens):
+    The generated code keeps no per-instruction bookkeeping: when an instruction
+    raises, ``index`` finds it from the line the block's frame was at (``where``
+    maps source lines to instruction indexes) plus the passes already made."""
+    __slots__ = ("fn", "start", "end", "code", "n", "addrs", "lens", "where")
+
+    def __init__(self, fn, start, end, code, addrs, lens, where):
         self.fn, self.start, self.end, self.code = fn, start, end, code
-        self.n, self.addrs, self.lens = len(addrs), addrs, lens
+        self.n, self.addrs, self.lens, self.where = len(addrs), addrs, lens, where
+
+    def index(self, exc: BaseException) -> int:
+        """How many instructions of this run of the block came before the one that
+        raised ``exc`` (earlier passes of a looping block included)."""
+        tb = exc.__traceback__
+        code = self.fn.__code__
+        while tb is not None and tb.tb_frame.f_code is not code:
+            tb = tb.tb_next
+        return tb.tb_frame.f_locals["_n"] + self.where[tb.tb_lineno]
 
 
 def _namespace():
@@ -260,7 +274,8 @@ def translate(cpu, start: int) -> Block | None:
     instruction is not wholly inside storage (the interpreter reports it)."""
     mem = cpu.mem
     size = cpu.size
-    lines = []
+    lines: list[str] = []
+    owner: list[int] = []           # index of the instruction each line belongs to
     addrs, lens, handlers = [], [], {}
     loops = False
     a = start
@@ -275,7 +290,7 @@ def translate(cpu, start: int) -> Block | None:
         nxt = a + length
         addrs.append(a)
         lens.append(length)
-        body = ["_k = %d" % k] if k else []
+        body = []
         sh = shape_of(ins) if ins is not None else None
         if sh is not None and cpu.handlers[code[0]] is not HANDLERS[code[0]]:
             sh = None       # this CPU overrides the table's handler: call it
@@ -302,6 +317,7 @@ def translate(cpu, start: int) -> Block | None:
             ends, stores = sh.ends, sh.stores
         ia_set = "cpu.ia = %d" % nxt in body
         lines += body
+        owner += [k] * len(body)
         a = nxt
         if ends:
             # a branch that may go back to the block's start: loop inside it
@@ -315,31 +331,34 @@ def translate(cpu, start: int) -> Block | None:
             cond = f"{start - GUARD} < {target} < {{END}} and " if target else ""
             lines += [f"if {cond}m[{start}:{{END}}] != _CODE:",
                       f"    cpu.ia = {nxt}", f"    return _n + {k + 1}"]
+            owner += [k] * 3
     if not addrs:
         return None
     end = a
     n = len(addrs)
     if not ia_set:
         lines.append(f"cpu.ia = {end}")
-    head = ["def block(cpu, m, budget):", "    R = cpu.gpr", "    _k = _n = 0",
+        owner.append(n - 1)
+    head = ["def block(cpu, m, budget):", "    R = cpu.gpr", "    _n = 0",
             "    " + ", ".join("_" + h for h in HOISTED) + " = "
-            + ", ".join("cpu." + h for h in HOISTED), "    try:"]
+            + ", ".join("cpu." + h for h in HOISTED)]
     if loops:
-        body = ["        while True:", "            _k = 0"] + ["            " + ln for ln in lines] + [
-            f"            _n += {n}",
-            f"            if cpu.ia != {start} or _n + {n} > budget:",
-            "                break"]
+        head.append("    while True:")
+        body = ["        " + ln for ln in lines] + [
+            f"        _n += {n}",
+            f"        if cpu.ia != {start} or _n + {n} > budget:",
+            "            break"]
     else:
-        body = ["        " + ln for ln in lines] + [f"        _n = {n}"]
-    tail = ["    except BaseException:", "        cpu.blk_k = _n + _k", "        raise",
-            "    return _n"]
-    src = "\n".join(head + body + tail).replace("{END}", str(end))
+        body = ["    " + ln for ln in lines] + [f"    _n = {n}"]
+    first = len(head) + 1                   # line number of the first body line
+    where = {first + i: k for i, k in enumerate(owner)}
+    src = "\n".join(head + body + ["    return _n"]).replace("{END}", str(end))
     code = bytes(mem[start:end])
     ns = dict(_NS)
     ns.update(handlers)
     ns["_CODE"] = code
     exec(compile(src, f"<block {start:06X}>", "exec"), ns)
-    return Block(ns["block"], start, end, code, tuple(addrs), tuple(lens))
+    return Block(ns["block"], start, end, code, tuple(addrs), tuple(lens), where)
 
 
 def table_is_translatable() -> list[str]:

@@ -95,7 +95,6 @@ class CPU:
         self.tlb: dict[int, int] = {}
         self.use_blocks = True      # real-mode bursts run translated blocks
         self.block_cache: dict = {}
-        self.blk_k = 0              # index in its block of the instruction that raised
         self.reset_cr()
 
     # ------------------------------------------------------------------ PSW
@@ -403,11 +402,11 @@ class CPU:
                     break
                 try:
                     done += b.fn(self, mem, n - done)
-                except StateChange:
-                    done += self.blk_k + 1
+                except StateChange as e:
+                    done += b.index(e) + 1
                     raise
                 except ProgramInterrupt as e:
-                    k = self.blk_k
+                    k = b.index(e)
                     done += k + 1
                     k %= b.n        # a looping block counts its earlier passes too
                     a = b.addrs[k]
@@ -416,8 +415,8 @@ class CPU:
                     done = 0
                     self._program_exception(e, a, b.lens[k])
                     return
-                except BaseException:
-                    done += self.blk_k
+                except BaseException as e:
+                    done += b.index(e)
                     raise
         finally:
             self.count += done
