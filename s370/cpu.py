@@ -388,20 +388,22 @@ class CPU:
         semantics as ``_run_real``, one call per basic block."""
         mem = self.mem
         cache = self.block_cache
+        get = cache.get
         done = 0
         try:
             while done < n:
                 ia = self.ia
-                b = cache.get(ia)
-                if b is None or mem[b.start:b.end] != b.code:
+                b = get(ia)
+                if b is None or mem[ia:b.end] != b.code:
                     b = _blocks.translate(self, ia)
                     if b is None:
                         break
                     cache[ia] = b
-                if b.n > n - done:
+                left = n - done
+                if b.n > left:
                     break
                 try:
-                    done += b.fn(self, mem, n - done)
+                    done += b.fn(self, mem, left)
                 except StateChange as e:
                     done += b.index(e) + 1
                     raise
