@@ -33,8 +33,7 @@ import ast
 import copy
 from dataclasses import dataclass
 
-from .isa import GROUP_HANDLERS, HANDLERS, LENGTH, TABLE, lookup
-from .isa import _helpers_of as HELPERS_OF  # noqa: N812  (per-instruction helper namespaces)
+from .isa import GROUP_HANDLERS, HANDLERS, HELPERS_OF, LENGTH, lookup
 from .isa import build, support
 
 MAX_BLOCK = 24          # instructions per block at most
@@ -359,8 +358,3 @@ def translate(cpu, start: int) -> Block | None:
     ns["_CODE"] = code
     exec(compile(src, f"<block {start:06X}>", "exec"), ns)
     return Block(ns["block"], start, end, code, tuple(addrs), tuple(lens), where)
-
-
-def table_is_translatable() -> list[str]:
-    """Mnemonics whose bodies the translator inlines (for tests and docs)."""
-    return [ins.mnemonic for ins in TABLE if shape_of(ins).inline]

@@ -13,7 +13,7 @@ import struct
 
 from . import dat as _dat
 from . import psw as pswmod
-from .errors import (CheckStop, PGM_ADDRESSING, PGM_PRIVILEGED, PGM_PROTECTION,
+from .errors import (PGM_ADDRESSING, PGM_PRIVILEGED, PGM_PROTECTION,
                      PGM_SPECIFICATION, ProgramInterrupt, StateChange)
 from .isa import HANDLERS, LENGTH
 from .storage import Storage
@@ -613,9 +613,6 @@ class CPU:
             self.mem[0x88:0x8C] = bytes((0, (ilc & 3) << 1, 0, number & 0xFF))
         self.swap_psw(SVC_OLD, SVC_NEW, number & 0xFF, ilc)
         raise StateChange
-
-    def external_enabled(self) -> bool:
-        return bool(self.sysmask & 0x01)
 
     def io_enabled(self, channel: int) -> bool:
         """I/O mask for a channel: BC mode system-mask bits 0-5 (channels 0-5) and

@@ -56,8 +56,3 @@ class StateChange(Exception):
     """Raised after an instruction completed when the run loop must look again at the
     PSW: masks opened, wait state entered, DAT switched, timers reset, I/O started.
     The instruction has fully completed when this is raised."""
-
-
-class CheckStop(Exception):
-    """The CPU entered the check-stop state (e.g. a program interruption whose new PSW
-    is itself invalid in a loop); the machine stops."""

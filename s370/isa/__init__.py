@@ -17,7 +17,8 @@ from .table import EXTENDED_BRANCHES, Instr, extended_mnemonics, instr  # noqa: 
 FAMILIES = ("general", "decimal", "hfp", "control", "io")
 
 TABLE: list[Instr] = []
-_helpers_of: dict[str, dict] = {}
+#: mnemonic -> the helper namespace of its family (handlers and blocks use it)
+HELPERS_OF: dict[str, dict] = {}
 for _name in FAMILIES:
     try:
         _mod = import_module(f"{__name__}.{_name}")
@@ -27,7 +28,7 @@ for _name in FAMILIES:
         continue
     for _ins in _mod.INSTRUCTIONS:
         TABLE.append(_ins)
-        _helpers_of[_ins.mnemonic] = getattr(_mod, "HELPERS", {})
+        HELPERS_OF[_ins.mnemonic] = getattr(_mod, "HELPERS", {})
 
 BY_MNEMONIC: dict[str, Instr] = {}
 BY_OPCODE: dict[int, Instr] = {}
@@ -58,7 +59,7 @@ def _build():
     handlers = [operation_exception] * 256
     groups = {g: [operation_exception] * 256 for g in GROUPS}
     for ins in TABLE:
-        fn = compile_handler(ins, _helpers_of[ins.mnemonic])
+        fn = compile_handler(ins, HELPERS_OF[ins.mnemonic])
         if ins.extended:
             groups[ins.opcode >> 8][ins.opcode & 0xFF] = fn
         else:
