@@ -30,7 +30,7 @@ interruption pending at once. Expanded VMA works only with VMA (CR6 bit 0).
 from __future__ import annotations
 
 from . import costs
-from .registry import CR6_ECPS, CR6_VMA, CR6_VPROB, CR6_VTIMER
+from .micblok import CR6_ECPS, CR6_VMA, CR6_VPROB, CR6_VTIMER
 from .vma import CountingAssist, VirtualMachineAssist, operand_address
 
 #: CR0 external subclass masks: clock comparator (bit 20), CPU timer (bit 21).

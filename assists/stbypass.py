@@ -31,7 +31,7 @@ from s370 import dat
 from s370.errors import StateChange
 from s370.storage import Storage
 
-from .registry import SLOT, CPArea
+from .micblok import SLOT, CPArea
 from .vma import CountingAssist, run_handler
 
 MASK24 = 0xFFFFFF

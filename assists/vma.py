@@ -40,7 +40,7 @@ from s370.interp import Assist
 from s370.isa import HANDLERS
 from s370.isa.control import set_system_mask
 
-from .registry import (CR6_ISKINHIB, CR6_S360, CR6_STVINHIB, CR6_SVCINHIB, CR6_VMA, CR6_VPROB,
+from .micblok import (CR6_ISKINHIB, CR6_S360, CR6_STVINHIB, CR6_SVCINHIB, CR6_VMA, CR6_VPROB,
                        ECBLOK, MICVIP, MICVPSW, external_pending,
                        io_pending)
 

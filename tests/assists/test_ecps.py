@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from assists import costs
-from assists.registry import CR6_ECPS, CR6_VTIMER
+from assists.micblok import CR6_ECPS, CR6_VTIMER
 from tests.assists.support import EXT_DATA, bare, image, under_cp, visible, with_external
 
 

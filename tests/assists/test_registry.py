@@ -5,8 +5,9 @@ import pytest
 
 from s370.errors import MachineError
 
-from assists.registry import (CR6_MICBLOK, CR6_VMA, ECBLOK, MICACF, MICACF_EVMA, MICACF_STB,
-                              MICCREG, MICVIP, MICVPSW, VPSW, from_config, label, parse)
+from assists.micblok import (CR6_MICBLOK, CR6_VMA, ECBLOK, MICACF, MICACF_EVMA, MICACF_STB, MICCREG,
+                             MICVIP, MICVPSW, VPSW)
+from assists.registry import from_config, label, parse
 from cp import System, SystemConfig
 from tests.assists.support import image, under_cp
 
@@ -87,7 +88,7 @@ LOOP     SVC   1
 def test_micblok_slot_returns_to_cp_storage_at_logoff():
     import gc
     system = System(SystemConfig(assists=("VMA",)))
-    from assists.registry import system_area
+    from assists.micblok import system_area
     first = system.logon("A", storage=1 << 20).assist.micblok
     assert first not in system_area(system).free
     system.logoff("A")

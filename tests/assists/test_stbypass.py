@@ -8,7 +8,7 @@ import pytest
 
 from s370.errors import MachineError
 
-from assists.registry import ECBLOK, MICCREG
+from assists.micblok import ECBLOK, MICCREG
 from tests.assists.support import DAT_DATA, bare, image, under_cp, visible
 
 EXTENT = 1 << 20

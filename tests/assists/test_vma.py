@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from assists.registry import (CR6_ISKINHIB, CR6_S360, CR6_STVINHIB, CR6_SVCINHIB, CR6_VMA,
-                              CR6_VPROB)
+from assists.micblok import (CR6_ISKINHIB, CR6_S360, CR6_STVINHIB, CR6_SVCINHIB, CR6_VMA,
+                             CR6_VPROB)
 
 from tests.assists.support import (DAT_DATA, EXT_DATA, bare, image, under_cp, visible,
                                    with_external)
