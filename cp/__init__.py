@@ -2,8 +2,9 @@
 
 Core modules: system.py (System: users, dispatcher, spool, command hook),
 vm.py (VirtualMachine), intercepts.py (guest exits -> handlers), dispatcher.py,
-shadow.py (shadow translation tables), diagnose.py, vio.py (virtual I/O),
-backends/s370.py (what depends on the architecture). The machine side is
+shadow.py (shadow translation tables), spoolport.py (the spool hand-off),
+backends/ (what depends on the architecture: s370.py with s370_vio.py, virtual
+I/O, and s370_diagnose.py, DIAGNOSE). The machine side is
 s370/interp.py (interpretive execution).
 
 Python API (stable; the CP user layer, the CLI and the benchmarks use it):
@@ -33,7 +34,7 @@ Python API (stable; the CP user layer, the CLI and the benchmarks use it):
     vm.counters (intercepts, simulated, reflected, shadow_builds, shadow_invalidations,
                  cp_cycles), vm.report() -> dict (with machine cycles)
 
-  Spool hand-off (cp/vio.py SpoolPort): next_card(userid, addr), has_file(userid, addr),
+  Spool hand-off (cp/spoolport.py SpoolPort): next_card(userid, addr), has_file(userid, addr),
     punch(userid, addr, card), print_line(userid, addr, line, command). The default
     MemorySpool has add_reader_file(userid, cards) and .punched / .printed.
   DIAGNOSE X'08' calls system.command_hook(vm, text) -> (lines, rc) when set.

@@ -20,7 +20,7 @@ from s370.errors import MachineError, ProgramInterrupt, StateChange
 from s370.interp import (IC_EXTERNAL, IC_INSTRUCTION, IC_IO, IC_NAMES, IC_PROGRAM, IC_SLICE,
                          IC_VALIDITY, IC_WAIT, Intercept)
 
-from . import diagnose
+from .backends import s370_diagnose as diagnose
 from .backends import s370 as backend
 
 MASK24 = 0xFFFFFF

@@ -8,7 +8,7 @@ from typing import Callable
 from s370.errors import MachineError
 
 from .dispatcher import SLICE, Dispatcher
-from .vio import MemorySpool, SpoolPort
+from .spoolport import MemorySpool, SpoolPort
 from .vm import VirtualMachine
 
 

@@ -22,7 +22,8 @@ from s370.errors import MachineError
 from s370.machine import TimerWait
 from s370.storage import Storage
 
-from . import intercepts, vio
+from . import intercepts
+from .backends import s370_vio as vio
 from .backends import s370 as backend
 from .shadow import ShadowTables
 

@@ -19,7 +19,7 @@ KIND_OF_QUEUE = {"RDR": "READER", "PUN": "PUNCH", "PRT": "PRINTER"}
 
 
 class HostSpoolPort:
-    """cp.vio's SpoolPort, served by the host's spool and the users' devices."""
+    """cp.spoolport's SpoolPort, served by the host's spool and the users' devices."""
 
     def __init__(self, host):
         self.host = host

@@ -9,7 +9,7 @@ from s370.asm import assemble
 from s370.machine import Machine
 
 from cp import System
-from cp.vio import VirtualConsole
+from cp.backends.s370_vio import VirtualConsole
 
 SIZE = 256 * 1024
 

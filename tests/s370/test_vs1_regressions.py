@@ -1,7 +1,7 @@
 """Regressions found running OS/VS1 Release 6.0 (docs/os-vs1.md), each a small
 exact test of the behaviour that was wrong.
 
-1. CP's minidisk IPL (cp/vio.py ``Minidisk``, read IPL X'02'): the IPL of a
+1. CP's minidisk IPL (cp/backends/s370_vio.py ``Minidisk``, read IPL X'02'): the IPL of a
    minidisk must read record 1 of the minidisk's cylinder 0 head 0, as the read
    IPL command does on the real drive (GA22-7000, "Initial Program Loading": the
    IPL reads 24 bytes with command chaining and SLI from record 1, then the chained

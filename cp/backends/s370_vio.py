@@ -1,7 +1,7 @@
-"""Virtual I/O: each virtual machine's channel subsystem and virtual devices.
+"""Virtual I/O of an S/370 virtual machine: its channel subsystem and virtual devices.
 
 A VM's I/O instructions are simulated by CP with the bare machine's own handlers
-(cp/intercepts.py); the handlers call ``cpu.channel``, which for a VM is a
+(cp/intercepts.py, through the S/370 backend); the handlers call ``cpu.channel``, which for a VM is a
 ``s370.channel.ChannelSubsystem`` built over the VM's *own* storage. So guest
 channel programs are run by the real channel code: CCW addresses and data areas
 are guest-real addresses, checked against the guest's storage size and storage
@@ -16,8 +16,8 @@ The devices on a VM's channels are virtual ones (``s370.devices.base.Device``):
   the CP user layer connects to the user's terminal), reads take lines from
   ``vm.console_input``.
 * ``SpoolReader`` / ``SpoolPunch`` / ``SpoolPrinter``: 80-byte cards and print
-  lines handed to a ``SpoolPort`` (cp/spool.py can implement it; ``MemorySpool``
-  is the in-memory default).
+  lines handed to a ``SpoolPort`` (cp/spoolport.py; cp/spool.py can implement it,
+  ``MemorySpool`` is the in-memory default).
 * ``Minidisk``: a cylinder range of a real CKD volume (s370/devices/dasd.py);
   cylinder numbers are relocated in seeks, search arguments and count fields;
   a seek outside the minidisk gets unit check / command reject, as a seek to a
@@ -28,7 +28,7 @@ The devices on a VM's channels are virtual ones (``s370.devices.base.Device``):
 from __future__ import annotations
 
 from collections import deque
-from typing import Callable, Protocol
+from typing import Callable
 
 from s370.channel import ChannelSubsystem
 from s370.devices.base import (CE_DE, SENSE_COMMAND_REJECT, SENSE_INTERVENTION_REQUIRED,
@@ -36,64 +36,7 @@ from s370.devices.base import (CE_DE, SENSE_COMMAND_REJECT, SENSE_INTERVENTION_R
                                is_write)
 from s370.ebcdic import to_ascii, to_ebcdic
 
-
-class SpoolPort(Protocol):
-    """What virtual unit-record devices need from the spooling system."""
-
-    def next_card(self, userid: str, address: int) -> bytes | None:
-        """The next 80-byte card of the reader's open file; None at end of file."""
-
-    def has_file(self, userid: str, address: int) -> bool:
-        """Whether a reader file is open or waiting for the reader."""
-
-    def punch(self, userid: str, address: int, card: bytes) -> None:
-        """One card punched."""
-
-    def print_line(self, userid: str, address: int, line: bytes, command: int) -> None:
-        """One line printed (``command`` is the write CCW: carriage control)."""
-
-
-class MemorySpool:
-    """In-memory spool (the default): reader decks queued per user, punched cards
-    and printed lines collected per user and device address."""
-
-    def __init__(self) -> None:
-        self.reader: dict[str, deque[list[bytes]]] = {}
-        self._open: dict[tuple[str, int], deque[bytes]] = {}
-        self.punched: dict[tuple[str, int], list[bytes]] = {}
-        self.printed: dict[tuple[str, int], list[bytes]] = {}
-
-    def add_reader_file(self, userid: str, cards: list[bytes]) -> None:
-        self.reader.setdefault(userid.upper(), deque()).append(
-            [bytes(c[:80]).ljust(80, b"\x40") for c in cards])
-
-    def _file(self, userid: str, address: int) -> deque[bytes] | None:
-        key = (userid, address)
-        f = self._open.get(key)
-        if f is None:
-            q = self.reader.get(userid)
-            if not q:
-                return None
-            f = self._open[key] = deque(q.popleft())
-        return f
-
-    def has_file(self, userid: str, address: int) -> bool:
-        return self._file(userid, address) is not None
-
-    def next_card(self, userid: str, address: int) -> bytes | None:
-        f = self._file(userid, address)
-        if f is None:
-            return None
-        if not f:
-            del self._open[(userid, address)]
-            return None
-        return f.popleft()
-
-    def punch(self, userid: str, address: int, card: bytes) -> None:
-        self.punched.setdefault((userid, address), []).append(card)
-
-    def print_line(self, userid: str, address: int, line: bytes, command: int) -> None:
-        self.printed.setdefault((userid, address), []).append(line)
+from ..spoolport import SpoolPort
 
 
 # ------------------------------------------------------------------ devices
