@@ -13,6 +13,7 @@ from __future__ import annotations
 from s370 import psw as pswmod
 from s370.ebcdic import to_ascii
 
+from .messages import parse_hex
 from .registry import Context, command
 
 HEX = set("0123456789ABCDEF")
@@ -20,10 +21,6 @@ HEX = set("0123456789ABCDEF")
 STATUS_PSW, STATUS_FPR, STATUS_GPR, STATUS_CR = 0x100, 0x160, 0x180, 0x1C0
 
 
-def _hex(text: str) -> int:
-    if not text or any(c not in HEX for c in text.upper()):
-        raise ValueError(text)
-    return int(text, 16)
 
 
 def _printable(data: bytes) -> str:
@@ -40,15 +37,15 @@ def _range(ctx: Context, spec: str, default_len: int, limit: int) -> tuple[int, 
     for sep in ("-", ":"):
         if sep in tok:
             a, b = tok.split(sep, 1)
-            first = _hex(a) if a else 0
-            last = limit - 1 if b in ("", "END") else _hex(b)
+            first = parse_hex(a) if a else 0
+            last = limit - 1 if b in ("", "END") else parse_hex(b)
             return first, last
     if "." in tok:
         a, b = tok.split(".", 1)
-        first = _hex(a) if a else 0
-        n = limit if b == "END" else _hex(b)
+        first = parse_hex(a) if a else 0
+        n = limit if b == "END" else parse_hex(b)
         return first, first + max(n, 1) - 1
-    first = _hex(tok) & ~3              # a single location: its fullword
+    first = parse_hex(tok) & ~3              # a single location: its fullword
     return first, first + default_len - 1
 
 
@@ -109,7 +106,7 @@ def _reg_range(spec: str) -> tuple[int, int]:
     if "." in t:
         a, b = t.split(".", 1)
         first = regnum(a) if a else 0
-        return first, first + max(int(b, 16), 1) - 1
+        return first, first + max(parse_hex(b), 1) - 1
     r = regnum(t)
     return r, r
 
@@ -174,7 +171,7 @@ def _hexwords(ctx: Context, toks: list[str]) -> list[int]:
     words = []
     for t in toks:
         try:
-            v = _hex(t)
+            v = parse_hex(t)
         except ValueError:
             raise ctx.error(4, t.upper()) from None
         if len(t) > 16:
@@ -240,7 +237,7 @@ def cmd_store(ctx: Context, args: list[str]) -> list[str]:
         return []
     if t[0] == "S":
         try:
-            loc = _hex(t[1:])
+            loc = parse_hex(t[1:])
         except ValueError:
             raise ctx.error(5, t) from None
         data = "".join(rest).upper()
@@ -256,7 +253,7 @@ def cmd_store(ctx: Context, args: list[str]) -> list[str]:
         return []
     spec = t[1:] if t[0] == "L" else t
     try:
-        loc = _hex(spec) & ~3
+        loc = parse_hex(spec) & ~3
     except ValueError:
         raise ctx.error(5, t) from None
     words = _hexwords(ctx, rest)

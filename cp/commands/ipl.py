@@ -6,7 +6,7 @@ from s370 import psw as pswmod
 
 from ..directory import parse_vaddr
 from .guest import STOP_ADSTOP, STOP_CHECK, STOP_DISABLED
-from .messages import CPError
+from .messages import CPError, parse_hex
 from .registry import Context, abbrev, command
 
 
@@ -84,7 +84,7 @@ def cmd_begin(ctx: Context, args: list[str]) -> list[str]:
         raise ctx.error(2, args[1].upper())
     if args:
         try:
-            loc = int(args[0], 16)
+            loc = parse_hex(args[0])
         except ValueError:
             raise ctx.error(5, args[0].upper()) from None
         if loc >= s.guest.size or loc > 0xFFFFFF:

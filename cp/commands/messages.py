@@ -105,3 +105,19 @@ def cputime(seconds: float) -> str:
 
 def account_line(connect: float, virt: float, total: float) -> str:
     return f"CONNECT= {hms(connect)} VIRTCPU= {cputime(virt)} TOTCPU= {cputime(total)}"
+
+
+_HEXDIGITS = frozenset("0123456789ABCDEFabcdef")
+
+
+def parse_hex(text: str) -> int:
+    """A hexadecimal operand as VM/370 reads one: digits 0-9 and A-F only.
+
+    Python's ``int(text, 16)`` also takes ``-1``, ``+1``, ``0x10`` and ``1_0``,
+    which CP must reject (``B -1`` once reached the PSW encoder as a negative
+    address). Raises ``ValueError`` like ``int``.
+    """
+    if not text or not _HEXDIGITS.issuperset(text):
+        raise ValueError(text)
+    return int(text, 16)
+

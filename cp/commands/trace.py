@@ -20,6 +20,7 @@ from s370 import psw as pswmod
 from s370.isa import lookup
 
 from .guest import STOP_ADSTOP, STOP_TRACE
+from .messages import parse_hex
 from .registry import Context, abbrev, command
 
 #: (keyword, minimum length, event names it selects)
@@ -169,7 +170,7 @@ def cmd_adstop(ctx: Context, args: list[str]) -> list[str]:
         s.adstop = None
     else:
         try:
-            loc = int(a, 16)
+            loc = parse_hex(a)
         except ValueError:
             raise ctx.error(5, a) from None
         if loc >= s.guest.size or loc & 1:

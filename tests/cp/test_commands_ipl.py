@@ -162,3 +162,12 @@ def test_monitor_run_by_name_uses_query_and_order():
     assert t[i + 2:i + 5] == ["HELLO FROM A PROGRAM RUN BY THE MONITOR",
                               "THE SUM OF 1 TO 10 IS RETURNED IN R15", "RC = 37"]
     assert t[-2] == "?MON: NO FILE IN THE READER"
+
+
+def test_begin_rejects_signed_and_prefixed_hex_locations():
+    """``B -1`` once reached the PSW encoder as a negative address (found by the
+    random command-line property); VM/370 hexlocs are plain hex digits."""
+    out = lines(f"{LOGON}\nBEGIN -1\nBEGIN +1\nBEGIN 0X10\nBEGIN 1_0\nADSTOP -2")[2:]
+    assert out == ["DMKCFC005E INVALID HEXLOC - -1", "DMKCFC005E INVALID HEXLOC - +1",
+                   "DMKCFC005E INVALID HEXLOC - 0X10", "DMKCFC005E INVALID HEXLOC - 1_0",
+                   "DMKCFD005E INVALID HEXLOC - -2"]
