@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from typing import Callable
 
-from .commands.registry import execute
+from .commands.processor import execute
 
 MAX_LINE = 255
 LINEND = "#"

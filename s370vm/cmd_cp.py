@@ -1,7 +1,7 @@
 """``s370vm cp``: the ready VM/370-style system.
 
     s370vm cp [--directory FILE] [--config FILE] [--port N] [--script FILE] [--data DIR]
-              [--engine auto|core|bare] [--max-instructions N]
+              [--max-instructions N]
 
 Without options it starts the built-in system (cp/defaults): the operator console
 on this terminal and a telnet server on 127.0.0.1:3270 where every connection is
@@ -40,44 +40,25 @@ def add_parser(sub) -> argparse.ArgumentParser:
     p.add_argument("--reader", action="append", default=[], metavar="USER=FILE",
                    help="put FILE into USER's reader at startup (an .asm source is assembled: "
                         "at X'2000' or above for the monitor's RUN, else as an IPL deck)")
-    p.add_argument("--engine", choices=("auto", "bare", "core"), default="auto",
-                   help="guest machines: 'core' (the CP core's interpretive execution, with the "
-                        "assists), 'bare' (a plain CPU, CP simulating its I/O); 'auto' (default) "
-                        "takes the core when it is installed")
     p.add_argument("--max-instructions", type=int, default=5_000_000,
                    help="guest instructions run after each script line (default 5000000)")
     return p
 
 
-def build_host(directory: str | None = None, data: str | None = None, config: str | None = None,
-               engine: str = "auto"):
+def build_host(directory: str | None = None, data: str | None = None, config: str | None = None):
     """The CP host: directory, spool (persistent under ``data``), named systems;
-    ``engine`` chooses the guest machines (see cp/commands/coreguest.py)."""
+    the guests run on the CP core (cp/commands/host.py)."""
     from cp import defaults
-    from cp.commands.context import Host
+    from cp.commands.host import Host
     from cp.directory import load_directory
     from cp.spool import Spool
     d = load_directory(directory) if directory else defaults.default_directory()
     host = Host(d, Spool(data), named_systems=defaults.named_systems())
     if config:
         _read_config(host, config)
-    if engine == "auto":
-        engine = "core" if core_available() else "bare"
-    if engine == "core":
-        from cp.commands.coreguest import core_factory
-        host.guest_factory = core_factory(host)
     if directory is None:
         host.logon_hook = lambda userid: defaults.seed_reader(host, userid)
     return host
-
-
-def core_available() -> bool:
-    """Whether the CP core (cp.System: interpretive execution) is installed."""
-    try:
-        import cp
-    except ImportError:
-        return False
-    return hasattr(cp, "System")
 
 
 #: Hercules device type -> the device class QUERY and ATTACH name.
@@ -186,7 +167,7 @@ def run(args) -> int:
     if data is None and not args.script:
         from s370.config import data_dir
         data = str(data_dir() / "cp")
-    host = build_host(args.directory, data, args.config, args.engine)
+    host = build_host(args.directory, data, args.config)
     load_readers(host, args.reader)
     if args.script:
         try:

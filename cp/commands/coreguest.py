@@ -1,11 +1,11 @@
 """The command layer's guest machine on the CP core (cp.System / cp.VirtualMachine:
 interpretive execution, intercepts, shadow tables).
 
-``CoreGuest`` offers the same methods as ``BareGuest`` (see guest.py) on top of a
+``CoreGuest`` offers the methods of guest.py's ``GuestMachine`` on top of a
 ``cp.VirtualMachine``; ``HostSpoolPort`` hands the core's virtual reader, punch and
 printer to the persistent spool (cp/spool.py) through the session's
 ``VirtualUnitRecord`` blocks; DIAGNOSE X'08' reaches the command processor
-through ``System.command_hook``. Selected with ``s370vm cp --engine core``.
+through ``System.command_hook`` (wired by host.py's ``core_factory``).
 """
 from __future__ import annotations
 
@@ -49,17 +49,6 @@ class HostSpoolPort:
         u = self._unit(userid, address)
         if u is not None:
             u.write_record(line)
-
-
-def core_factory(host):
-    """A guest factory for ``Host``: one cp.System shared by all sessions."""
-    from cp import System, SystemConfig
-
-    from .registry import execute_for_guest
-    system = System(SystemConfig(assists=tuple(host.installed_assists), volumes=host.volumes),
-                    spool=HostSpoolPort(host))
-    system.command_hook = lambda vm, text: execute_for_guest(host.sessions[vm.userid], text)
-    return lambda session: CoreGuest(session, system)
 
 
 class CoreGuest:

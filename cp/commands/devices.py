@@ -7,8 +7,10 @@ read), M (write unless another writer), MR (M, else read), MW (write regardless)
 """
 from __future__ import annotations
 
-from ..directory import DASD_TYPES, LINK_MODES, check_mdisk_password, parse_storage, parse_vaddr
+from ..directory import (DASD_TYPES, LINK_MODES, Minidisk, check_mdisk_password, parse_storage,
+                         parse_vaddr)
 from ..spool import VirtualUnitRecord
+from . import trace
 from .context import VDev
 from .messages import CPError
 from .registry import Context, abbrev, command
@@ -185,7 +187,6 @@ def cmd_define(ctx: Context, args: list[str]) -> list[str]:
         s.guest.set_storage(size)
         s.running = False
         s.ipled = False
-        from . import trace
         trace.update(s)
         return [f"STORAGE = {size // 1024:05d}K"]
     for name, kind, devtype, n in DEFINE_KINDS:
@@ -211,7 +212,6 @@ def cmd_define(ctx: Context, args: list[str]) -> list[str]:
             raise ctx.error(24)
         if vaddr in s.devices:
             raise ctx.error(43, f"{vaddr:03X}")
-        from ..directory import Minidisk
         md = Minidisk(vaddr, w[1:], 0, int(rest[0]), "(TEMP)", "W")
         dev = s.devices[vaddr] = VDev(vaddr, "DASD", w[1:], mdisk=md, owner=s.userid, access="W")
         s.device_added(dev)

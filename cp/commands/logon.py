@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from .context import Session
+from .devices import register_own, release
+from .ipl import do_ipl
 from .messages import CPError, account_line, stamp
 from .registry import Context, abbrev, command
 
@@ -55,7 +57,6 @@ def complete_logon(host, terminal, userid: str, password: str, noipl: bool) -> l
     host.sessions[user.userid] = s
     terminal.session = s
     host.operator(f"{terminal.name} LOGON  AS {user.userid:<8} USERS = {host.users_count():03d}")
-    from .devices import register_own
     out = [f"LOGMSG - {ln}" for ln in host.logmsg]
     out += register_own(s)
     out.append(f"LOGON AT {stamp(host.clock())}")
@@ -65,7 +66,6 @@ def complete_logon(host, terminal, userid: str, password: str, noipl: bool) -> l
     if files:
         out.append(files)
     if user.ipl and not noipl:
-        from .ipl import do_ipl
         try:
             out += do_ipl(s, user.ipl, [] if user.ipl_parm is None else ["PARM", user.ipl_parm], "CFG")
         except CPError as err:
@@ -89,7 +89,6 @@ def end_session(session: Session, forced: bool = False) -> list[str]:
     for d in session.devices.values():
         if d.unit is not None:
             d.unit.close(host.spool)
-    from .devices import release
     release(session)
     session.running = False
     now = host.clock()

@@ -1,4 +1,4 @@
-"""The CP command table and the command scanner (VM/370's DMKCFC).
+"""The CP command table (VM/370's DMKCFC COMND table) and what a handler gets.
 
 The table is in VM/370 Release 6's search order: a typed word matches an entry
 when it is at least the minimum abbreviation and a leading part of the full name;
@@ -7,15 +7,15 @@ answered exactly like an unknown one (``DMKCFC001E ?CP: word``), as VM/370 did.
 Class "" is VM/370's "any": usable before logon.
 
 Handlers live in the family modules (logon, ipl, query, display, trace, set,
-spoolcmd, msg, devices, system); each registers itself with ``@command``.
+spoolcmd, msg, devices, system); each registers itself with ``@command``. The
+scanner that runs a command line is processor.py, above all of them.
 """
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from typing import Callable
 
-from .messages import CPError, unknown
+from .messages import CPError
 
 
 @dataclass(frozen=True)
@@ -117,52 +117,3 @@ class Context:
 
     def error(self, number: int, *args) -> CPError:
         return CPError(self.entry.module, number, *args)
-
-
-def _load_families() -> None:
-    if HANDLERS:
-        return
-    from . import devices, display, ipl, logon, msg, query, setcmd, spoolcmd, system, trace  # noqa: F401
-
-
-def execute(host, terminal, session, line: str, from_guest: bool = False) -> tuple[list[str], int]:
-    """Run one CP command line. Returns (response lines, error number or 0).
-    Error lines are already formatted for the user's SET EMSG."""
-    _load_families()
-    t0 = time.perf_counter()
-    words = line.split()
-    if not words or words[0].startswith("*"):
-        return [], 0                # empty, or a comment (`*` first, blank or not)
-    word = words[0]
-    classes = session.user.classes if session is not None else None
-    entry = find(word, classes)
-    try:
-        if entry is None:
-            raise unknown(word)
-        if entry.classes == "" and session is None and entry.name not in ("LOGON", "LOGIN", "CP"):
-            raise unknown(word)
-        ctx = Context(host, terminal, session, entry, word.upper(), from_guest)
-        out = HANDLERS[entry.name](ctx, words[1:]) or []
-        return out, 0
-    except CPError as err:
-        emsg = session.settings["EMSG"] if session is not None else "ON"
-        text = err.line(emsg)
-        return ([text] if text else []), err.number
-    except Exception:   # a defect in CP must not take the terminal down
-        import traceback
-        host.errors.append(traceback.format_exc())
-        return [f"DMKCFC001E ?CP: {word.upper()} (INTERNAL ERROR LOGGED)"], 1
-    finally:
-        if session is not None:
-            session.cp_seconds += time.perf_counter() - t0
-
-
-def execute_for_guest(session, text: str) -> tuple[list[str], int]:
-    """A command a guest gave through DIAGNOSE X'08'."""
-    return execute(session.host, session.terminal, session, text, from_guest=True)
-
-
-def guest_stopped(session, reason: str) -> None:
-    """A guest stopped for a reason CP must tell the user about."""
-    from .ipl import report_stop
-    report_stop(session, reason)

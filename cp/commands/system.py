@@ -1,8 +1,9 @@
-"""SHUTDOWN and the ``CP`` prefix (VM/370 DMKCPR, DMKCFC). A ``*`` comment is
-handled by the scanner itself (registry.execute)."""
+"""SHUTDOWN (VM/370 DMKCPR). The ``CP`` prefix and a ``*`` comment are the
+scanner's own (processor.py)."""
 from __future__ import annotations
 
-from .registry import Context, command, execute
+from .logon import end_session, hang_up, log_off
+from .registry import Context, command
 
 
 @command("SHUTDOWN")
@@ -11,7 +12,6 @@ def cmd_shutdown(ctx: Context, args: list[str]) -> list[str]:
     stop CP."""
     if args:
         raise ctx.error(2, args[0].upper())
-    from .logon import end_session, hang_up, log_off
     host = ctx.host
     me = ctx.session
     for s in list(host.sessions.values()):
@@ -25,12 +25,3 @@ def cmd_shutdown(ctx: Context, args: list[str]) -> list[str]:
     host.shutdown = True
     hang_up(term, lines)
     return []
-
-
-@command("CP")
-def cmd_cp(ctx: Context, args: list[str]) -> list[str]:
-    """``CP command``: the rest of the line is a CP command."""
-    if not args:
-        return []
-    out, _ = execute(ctx.host, ctx.terminal, ctx.session, " ".join(args), ctx.from_guest)
-    return out

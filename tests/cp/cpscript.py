@@ -2,11 +2,7 @@
 --script`` format) on the built-in system and pick out one terminal's lines."""
 from __future__ import annotations
 
-import os
-import sys
 import textwrap
-
-import pytest
 
 from s370vm.cmd_cp import ScriptRunner, build_host
 
@@ -14,7 +10,7 @@ from s370vm.cmd_cp import ScriptRunner, build_host
 def run(script: str, data=None, directory=None, host=None):
     """Run ``script``; returns (host, {terminal: [output lines]}) where input
     echoes are left out."""
-    host = host or build_host(directory=directory, data=data, engine=ENGINE)
+    host = host or build_host(directory=directory, data=data)
     pairs = ScriptRunner(host, 2_000_000).run(textwrap.dedent(script).strip().splitlines())
     out: dict[str, list[str]] = {}
     for term, line in pairs:
@@ -29,21 +25,3 @@ def lines(script: str, term: str = "T1", **kw) -> list[str]:
 
 
 LOGON = "LOGON GUEST1 GUEST"
-#: Which guest machines the scripted sessions use: set per test by ``engine``.
-ENGINE = os.environ.get("S370VM_CP_ENGINE", "bare")
-
-
-def engine_params() -> list[str]:
-    """Both engines when the CP core is installed (S370VM_CP_ENGINE picks one)."""
-    from s370vm.cmd_cp import core_available
-    if "S370VM_CP_ENGINE" in os.environ:
-        return [os.environ["S370VM_CP_ENGINE"]]
-    return ["bare", "core"] if core_available() else ["bare"]
-
-
-@pytest.fixture(autouse=True, params=engine_params())
-def engine(request, monkeypatch):
-    """Every command test runs once per guest engine (import this fixture into
-    the test module)."""
-    monkeypatch.setattr(sys.modules[__name__], "ENGINE", request.param)
-    return request.param

@@ -1,5 +1,5 @@
 """DEFINE, ATTACH, DETACH and LINK."""
-from tests.cp.cpscript import LOGON, engine, lines, run  # noqa: F401 (engine: fixture)
+from tests.cp.cpscript import LOGON, lines, run
 from s370vm.cmd_cp import build_host
 
 
@@ -131,7 +131,7 @@ def test_minidisks_and_attached_dasd_reach_the_cp_core(tmp_path):
     (tmp_path / "d.direct").write_text(
         "USER T PW 1M 1M G\n CONSOLE 009 3215\n MDISK 191 3330 000 002 S370U0 W\n"
         " MDISK 192 3330 003 009 S370U0 W\nUSER OPERATOR OP 1M 1M ABG\n CONSOLE 009 3215\n")
-    host = build_host(directory=str(tmp_path / "d.direct"), config=str(tmp_path / "sys.cfg"), engine="core")
+    host = build_host(directory=str(tmp_path / "d.direct"), config=str(tmp_path / "sys.cfg"))
     assert set(host.volumes) == {"S370U0", "PACK01"}
     host, out = run("LOGON T PW\nT2: LOGON OPERATOR OP\nT2: ATTACH 250 TO T AS 350 R/O", host=host)
     vm = host.sessions["T"].guest.vm
@@ -140,7 +140,7 @@ def test_minidisks_and_attached_dasd_reach_the_cp_core(tmp_path):
     assert vm.channel.device(0x192) is None                 # cylinders 3-11 are not on the volume
     full = vm.channel.device(0x350)
     assert (full.start, full.cylinders, full.readonly) == (0, 3, True)
-    from cp.commands.registry import execute
+    from cp.commands.processor import execute
     s = host.sessions["T"]
     assert execute(host, s.terminal, s, "DET 350") == (["DASD 350 DETACHED"], 0)
     assert vm.channel.device(0x350) is None

@@ -1,6 +1,6 @@
 """DISPLAY and STORE (VM/370 HELP syntax: L/T/K prefixes, ranges, G/X/Y
 registers, PSW, CAW, CSW; STORE L/S forms, registers, PSW, STATUS)."""
-from tests.cp.cpscript import LOGON, engine, lines  # noqa: F401 (engine: fixture)
+from tests.cp.cpscript import LOGON, lines
 
 
 def q(*cmds):
@@ -90,7 +90,7 @@ from hypothesis import given, strategies as st  # noqa: E402
        st.lists(st.integers(0, 0xFFFFFFFF), min_size=1, max_size=8))
 def test_store_then_display_property(addr, words):
     """STORE of fullwords, then DISPLAY of the same range shows them, 4 a line."""
-    from cp.commands.registry import execute
+    from cp.commands.processor import execute
     host, _ = _session()
     s = host.sessions["GUEST1"]
     out, rc = execute(host, s.terminal, s, f"ST {addr:X} " + " ".join(f"{w:X}" for w in words))
@@ -106,6 +106,6 @@ _CACHE: dict = {}
 
 def _session():
     from tests.cp import cpscript
-    if cpscript.ENGINE not in _CACHE:
-        _CACHE[cpscript.ENGINE] = cpscript.run(LOGON)
-    return _CACHE[cpscript.ENGINE]
+    if "session" not in _CACHE:
+        _CACHE["session"] = cpscript.run(LOGON)
+    return _CACHE["session"]

@@ -3,7 +3,7 @@ I/O, DIAGNOSE X'08' and X'0C', RUN from the reader, its PSW."""
 import re
 
 from tests.cp import cpscript
-from tests.cp.cpscript import LOGON, engine, lines, run  # noqa: F401 (engine: fixture)
+from tests.cp.cpscript import LOGON, lines, run
 
 
 def test_ipl_reader_starts_the_monitor_and_talks():
@@ -107,15 +107,15 @@ def test_logon_runs_directory_ipl(tmp_path):
 
 
 def test_monitor_session_on_the_cp_core():
-    """The same session with the CP core's interpretive execution underneath
-    (s370vm cp --engine core): console I/O, DIAGNOSE, RUN through the spool port."""
+    """A session with the CP core's interpretive execution underneath: console
+    I/O, DIAGNOSE, RUN through the spool port."""
     import pytest
 
     from s370vm.cmd_cp import build_host
     cp = pytest.importorskip("cp")
     if not hasattr(cp, "System"):
         pytest.skip("the CP core (cp.System) is not in this tree")
-    host = build_host(engine="core")
+    host = build_host()
     host, out = run(f"{LOGON}\nIPL 00C\nECHO core\nCP Q USERS\nRUN\nQUIT", host=host)
     t = out["T1"][2:]
     assert t[0] == "S370VM MONITOR READY. TYPE HELP FOR COMMANDS." and "core" in t
@@ -147,7 +147,7 @@ def test_monitor_run_by_name_uses_query_and_order():
     """RUN name: the monitor asks CP (QUERY RDR ALL through DIAGNOSE X'08' with a
     response buffer), finds the file's spool id and puts it first (ORDER RDR)."""
     from s370vm.cmd_cp import build_host
-    host = build_host(engine=cpscript.ENGINE)
+    host = build_host()
     five = bytes.fromhex("41F0000507FE").ljust(80, b"\x00")       # LA 15,5 / BR 14
     seed = host.logon_hook
 

@@ -3,7 +3,7 @@
 import re
 
 from cp.commands.registry import find
-from tests.cp.cpscript import LOGON, engine, lines, run  # noqa: F401 (engine: fixture)
+from tests.cp.cpscript import LOGON, lines, run
 
 STAMP = r"\d\d:\d\d:\d\d [A-Z]{3} [A-Z]+DAY \d\d/\d\d/\d\d"
 

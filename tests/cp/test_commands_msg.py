@@ -1,5 +1,5 @@
 """MSG / MESSAGE, MSGNOH, WARNING / WNG, and SHUTDOWN."""
-from tests.cp.cpscript import LOGON, engine, run  # noqa: F401 (engine: fixture)
+from tests.cp.cpscript import LOGON, run
 
 
 def test_msg_between_users_and_to_self():

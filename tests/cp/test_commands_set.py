@@ -1,6 +1,6 @@
 """SET: user switches, the assist switches (stored per user and system-wide),
 classes, errors."""
-from tests.cp.cpscript import LOGON, engine, lines, run  # noqa: F401 (engine: fixture)
+from tests.cp.cpscript import LOGON, lines, run
 
 
 def q(*cmds, logon=LOGON):
@@ -47,7 +47,7 @@ def test_guest_is_told_about_assists():
             calls.append(kw)
     host, _ = run(LOGON)
     host.sessions["GUEST1"].guest.configure_assists = Probe().configure_assists
-    from cp.commands.registry import execute
+    from cp.commands.processor import execute
     s = host.sessions["GUEST1"]
     execute(host, s.terminal, s, "SET ASSIST OFF SVC")
     assert calls[-1]["assist"] is False and calls[-1]["svc"] is True and calls[-1]["sassist"] is True
@@ -73,7 +73,7 @@ def test_assist_switches_reach_the_assists_layer_on_the_cp_core(tmp_path):
         pytest.skip("the CP core (cp.System) is not in this tree")
     cfg = tmp_path / "sys.cfg"
     cfg.write_text("ASSIST VMA ECPS STBYPASS\n")
-    host = build_host(config=str(cfg), engine="core")
+    host = build_host(config=str(cfg))
     host, out = run(f"{LOGON}\nQ ASSIST\nSET ASSIST OFF\nQ ASSIST\nSET STBYPASS VR\nQ SET", host=host)
     t = out["T1"][2:]
     assert any(ln.startswith("ASSISTS IN EFFECT: VMA+ECPS") for ln in t)

@@ -2,7 +2,7 @@
 reader from a guest; spool files surviving a restart of CP."""
 import re
 
-from tests.cp.cpscript import LOGON, engine, lines, run  # noqa: F401 (engine: fixture)
+from tests.cp.cpscript import LOGON, lines, run
 
 # A guest program that punches one card on 00D and stops.
 PUNCH_PROGRAM = """
@@ -126,7 +126,7 @@ def test_spool_survives_restart(tmp_path):
 
 def test_defined_punch_works_after_define_storage():
     """A punch added with DEFINE (and the directory's devices after DEFINE
-    STORAGE) punch into the spool on either engine."""
+    STORAGE) punch into the spool."""
     host, out = run(f"""
         {LOGON}
         DEF STOR 2M

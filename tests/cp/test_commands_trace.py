@@ -1,5 +1,5 @@
 """TRACE (SVC, PROGRAM, PRIV, I/O, BRANCH, INSTRUCT, ALL, END; RUN/NORUN) and ADSTOP."""
-from tests.cp.cpscript import LOGON, engine, lines  # noqa: F401 (engine: fixture)
+from tests.cp.cpscript import LOGON, lines
 
 # A small program at X'800': LA 1,3 / BCT 1,X'804' / SVC 5; SVC new PSW is a
 # disabled wait at X'B00', program new PSW a disabled wait at X'E00'.

@@ -79,8 +79,7 @@ def test_hangup_disconnects_without_logoff():
 
 def test_cp_defect_does_not_reach_the_user():
     host, t, out = make()
-    from cp.commands import registry
-    registry._load_families()
+    from cp.commands import processor, registry  # noqa: F401 (processor registers the families)
     saved = registry.HANDLERS["QUERY"]
     registry.HANDLERS["QUERY"] = lambda ctx, args: 1 / 0
     try:
