@@ -1,15 +1,19 @@
 # The README's two commands: `make run` (the main job) and `make test`.
-PY ?= python3
-VENV := .venv
+# PYTHON=pypy3 makes a second environment (.venv-pypy3) for the PyPy runtime;
+# plotting (matplotlib) is left out there.
+PYTHON ?= $(or $(PY),python3)
+VENV := $(if $(filter python3,$(PYTHON)),.venv,.venv-$(notdir $(PYTHON)))
+COMMA := ,
+EXTRAS := test$(if $(findstring pypy,$(PYTHON)),,$(COMMA)plot)
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 .PHONY: run test bench clean
 
 $(STAMP): pyproject.toml
-	test -d $(VENV) || $(PY) -m venv $(VENV)
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[test]'
+	$(BIN)/pip install -q -e '.[$(EXTRAS)]'
 	touch $(STAMP)
 
 run: $(STAMP)

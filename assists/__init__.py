@@ -6,3 +6,4 @@ cost; docs/cost-model.md gives each number's source. The assists themselves
 (issue 7) implement ``s370.interp.Assist`` and are handed to interpretive
 execution in the state description's ``assists`` list.
 """
+from __future__ import annotations

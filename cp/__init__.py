@@ -39,6 +39,7 @@ Python API (stable; the CP user layer, the CLI and the benchmarks use it):
     MemorySpool has add_reader_file(userid, cards) and .punched / .printed.
   DIAGNOSE X'08' calls system.command_hook(vm, text) -> (lines, rc) when set.
 """
+from __future__ import annotations
 from .system import System, SystemConfig
 from .vm import VirtualMachine
 

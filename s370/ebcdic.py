@@ -1,4 +1,5 @@
 """EBCDIC <-> ASCII (code page 037, the US EBCDIC of S/370 consoles and printers)."""
+from __future__ import annotations
 
 _CP = "cp037"
 

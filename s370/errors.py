@@ -4,6 +4,7 @@ Handlers never deliver interruptions themselves: they raise, and the CPU's run l
 turns the exception into the interruption the Principles of Operation (GA22-7000,
 chapter 6, "Interruptions") defines, with the right old PSW, ILC and code.
 """
+from __future__ import annotations
 
 # Program-interruption codes (GA22-7000, "Program Interruption").
 PGM_OPERATION = 0x01

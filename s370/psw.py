@@ -9,6 +9,7 @@ EC mode: 1 PER, 5 DAT, 6 I/O, 7 external, 8-11 key, 12 EC=1, 13 M, 14 W, 15 P,
 18-19 CC, 20-23 program mask, 40-63 instruction address; bits 0, 2-4, 16-17 and
 24-39 must be zero (specification exception otherwise).
 """
+from __future__ import annotations
 from typing import NamedTuple
 
 EC_INVALID_BITS = (1 << 63) | (7 << 59) | (3 << 46) | (0xFFFF << 24)

@@ -17,6 +17,7 @@ DIAGNOSE is model-dependent. The bare machine has no diagnose functions and give
 a specification exception; under VM the guest runs in problem state, so the
 privileged-operation trap reaches CP first and CP provides the DIAGNOSE interface.
 """
+from __future__ import annotations
 from .. import dat
 from ..errors import PGM_ADDRESSING, PGM_MONITOR, PGM_SPECIFICATION, ProgramInterrupt
 from ..timers import Timers

@@ -7,6 +7,7 @@ the condition code it returns; without a channel subsystem nothing is operationa
 SIO, SIOF, HIO, HDV and CLRIO can make status pending, so they end with StateChange:
 the run loop then looks for an enabled I/O interruption before the next instruction.
 """
+from __future__ import annotations
 from .table import instr
 
 HELPERS = {}

@@ -3,6 +3,7 @@
 Family modules add their own helpers through their ``HELPERS`` dict; what is here
 is what several families share.
 """
+from __future__ import annotations
 from .. import errors
 from ..errors import ProgramInterrupt, StateChange
 

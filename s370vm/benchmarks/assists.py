@@ -29,6 +29,8 @@ from pathlib import Path
 
 from s370.errors import MachineError
 
+from ._plot import plotting
+
 describe = "VMA, ECPS and shadow-table bypass: cycles and wall time per workload"
 
 BENCH = Path(__file__).resolve().parents[2] / "guests" / "s370" / "bench"
@@ -221,8 +223,7 @@ def table(rows: list) -> list[str]:
 
 def chart(rows: list, path: str) -> None:
     """Grouped bars: wall time relative to bare, per workload, per assist set."""
-    import matplotlib
-    matplotlib.use("Agg")
+    matplotlib = plotting()
     import matplotlib.pyplot as plt
     workloads = list(dict.fromkeys(r["workload"] for r in rows))
     sets = [a for a in dict.fromkeys(r["assists"] for r in rows) if a != "bare"]
