@@ -1,0 +1,181 @@
+"""One TN3270 connection as a CP terminal: records in, screens out.
+
+The connection's ``Terminal3270`` is a ``cp.terminal.Terminal`` (so LOGON,
+CP READ / VM READ / RUNNING and #CP behave exactly as on a line-mode
+terminal) whose output lines go to a ``VMScreen``. Keys, as VM/370 gives them:
+
+* ENTER (and the PF keys): the input area is one line for CP or the guest; it is
+  echoed into the output area (a password is not). ENTER with nothing typed
+  during MORE... holds the screen. A line for a running guest that has not yet
+  taken the previous one is refused with NOT ACCEPTED and stays in the input area.
+* PA1: attention, as #CP alone: a running machine stops and CP READs.
+* PA2: the waiting lines are shown now (MORE... and HOLDING end).
+* CLEAR: the screen is cleared; CP redraws it, waiting lines first.
+
+Input is checked before it reaches CP: a record that is not a valid inbound
+data stream is ignored (the keyboard is unlocked again), the input field is
+decoded from EBCDIC and sanitised as telnet lines are. A failure inside the
+session is logged in ``host.errors`` and ends only this connection.
+"""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+import traceback
+
+from s370.ebcdic import to_ascii
+
+from ..terminal import Terminal, sanitise
+from . import datastream as ds
+from .negotiation import TelnetParser, record
+from .vmscreen import VMScreen
+
+#: Seconds between looks at the terminal state (status area, MORE... timer).
+TICK = 0.1
+
+
+class Terminal3270(Terminal):
+    """A CP terminal whose lines go to a 3270 screen."""
+
+    def __init__(self, host, name: str, conn: "Session3270"):
+        super().__init__(host, name, conn.line)
+        self.conn = conn
+
+    def logged_off(self) -> None:
+        """Back to the logo screen (VM/370 shows it again after LOGOFF)."""
+        self.pending_logon = self.pending_prompt = None
+        self.conn.screen.logo()
+
+
+class Session3270:
+    """The screen, the terminal and the two loops (reader, writer) of one connection."""
+
+    def __init__(self, host, sock, parser: TelnetParser, rows: int, cols: int,
+                 more_wait: float, clock=time.monotonic):
+        self.host = host
+        self.sock = sock
+        self.parser = parser
+        self.clock = clock
+        self.screen = VMScreen(rows, cols, more_wait)
+        self.screen.logo()
+        self.term = Terminal3270(host, host.next_terminal_name(), self)
+        self.wake = asyncio.Event()
+        self.closed = False
+
+    # ------------------------------------------------------------ output
+    def line(self, text: str) -> None:
+        self.screen.add_line(text, self.clock())
+        self.wake.set()
+
+    def _sync_state(self) -> None:
+        """The terminal's state into the status area and the input field."""
+        state = self.term.state
+        self.screen.base_status = "CP READ" if state == "ONLINE" else state
+        self.screen.password = self.term.wants_password
+        self.screen.tick(self.clock())
+
+    async def _send(self, data: bytes) -> None:
+        await asyncio.get_running_loop().sock_sendall(self.sock, record(data))
+
+    async def writer(self, first: bytes) -> None:
+        """Sends the first screen, then whatever changed, as it changes."""
+        await self._send(first)
+        while not self.closed:
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(self.wake.wait(), TICK)
+            self.wake.clear()
+            self._sync_state()
+            rec = self.screen.update()
+            if rec is not None:
+                await self._send(rec)
+
+    # ------------------------------------------------------------- input
+    def handle(self, data: bytes) -> bytes | None:
+        """One inbound record. Returns a whole screen to send (after CLEAR), else None."""
+        try:
+            inbound = ds.parse_inbound(data)
+        except ds.DataStreamError:
+            self.wake.set()                 # unlock the keyboard, change nothing
+            return None
+        aid = inbound.aid
+        self.screen.not_accepted = False
+        now = self.clock()
+        if aid == ds.AID_CLEAR:
+            self.screen.clear(now)
+            self._sync_state()
+            return self.screen.full()
+        if aid == ds.AID_PA1:
+            self.term.attention()
+        elif aid == ds.AID_PA2:
+            if self.screen.waiting or self.screen.holding:
+                self.screen.scroll(now)
+        elif aid == ds.AID_ENTER or aid in ds.AID_PF:
+            self._enter(self._input_text(inbound), now)
+        self.wake.set()
+        return None
+
+    def _input_text(self, inbound: ds.Inbound) -> str:
+        start = self.screen.input_start
+        for addr, data in inbound.fields:
+            if addr == start or addr is None:
+                return sanitise(to_ascii(data.replace(b"\x00", b"")))[:self.screen.input_length]
+        return ""
+
+    def _enter(self, text: str, now: float) -> None:
+        if not text.strip() and self.screen.hold():
+            return
+        if self._guest_busy():
+            self.screen.not_accepted = True
+            return
+        password = self.term.wants_password
+        self.screen.reset_input()
+        if text.strip() and not password:
+            self.screen.add_line(text, now)
+        self.term.handle_line(text)
+
+    def _guest_busy(self) -> bool:
+        """A running guest has not yet read the line typed before (VM/370 keeps one)."""
+        s = self.term.session
+        if s is None or not s.running:
+            return False
+        vm = getattr(s.guest, "vm", None)
+        queue = getattr(vm, "console_input", None)
+        return bool(queue) and not getattr(s.guest, "waiting_for_console", False)
+
+    async def reader(self) -> None:
+        loop = asyncio.get_running_loop()
+        while not self.closed:
+            data = await loop.sock_recv(self.sock, 4096)
+            if not data:
+                return
+            for ev in self.parser.feed(data):
+                if ev[0] == "record":
+                    screen = self.handle(ev[1])
+                    if screen is not None:
+                        await self._send(screen)
+                elif ev[0] == "cmd" and ev[1] in (244, 243):    # IAC IP, IAC BRK: attention
+                    self.term.attention()
+                    self.wake.set()
+
+    async def run(self) -> None:
+        """Serve the connection until it drops or CP shuts down."""
+        self._sync_state()
+        tasks = [asyncio.ensure_future(self.reader()),
+                 asyncio.ensure_future(self.writer(self.screen.full()))]
+        try:
+            await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+            for t in tasks:
+                if t.done() and not t.cancelled() and t.exception() is not None \
+                        and not isinstance(t.exception(), OSError):
+                    exc = t.exception()
+                    self.host.errors.append("".join(traceback.format_exception(
+                        type(exc), exc, exc.__traceback__)))
+        finally:
+            self.closed = True
+            for t in tasks:
+                t.cancel()
+            for t in tasks:
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await t
+            self.term.hangup()
