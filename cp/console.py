@@ -37,7 +37,7 @@ def intro(host, port: int) -> list[str]:
     return lines
 
 
-async def console_main(host, port: int, write=None) -> int:
+async def console_main(host, port: int, write=None, tn3270_port: int = 0) -> int:
     """``write`` receives output lines (default: print above the prompt)."""
     write = write or (lambda line: print(line, flush=True))
     term = Terminal(host, "GRAF 0C0", write)
@@ -52,6 +52,9 @@ async def console_main(host, port: int, write=None) -> int:
                 write(f"TELNET SERVER NOT STARTED ON PORT {port}: {task.exception()}")
         t.add_done_callback(telnet_ended)
         tasks.append(t)
+    if tn3270_port:                     # 3270 terminals (cp/tn3270)
+        from .tn3270.server import serve_beside
+        tasks.append(asyncio.ensure_future(serve_beside(host, tn3270_port, write)))
     session: PromptSession = PromptSession(
         history=InMemoryHistory(),
         completer=WordCompleter(COMMAND_WORDS, ignore_case=True, sentence=True),
@@ -82,10 +85,10 @@ async def console_main(host, port: int, write=None) -> int:
     return 0
 
 
-def run_console(host, port: int = 3270) -> int:
+def run_console(host, port: int = 3270, tn3270_port: int = 0) -> int:
     """Run the operator console (and telnet server) until Ctrl-D or SHUTDOWN."""
     try:
-        return asyncio.run(console_main(host, port))
+        return asyncio.run(console_main(host, port, tn3270_port=tn3270_port))
     except OSError as exc:
         from s370.errors import MachineError
         raise MachineError(f"cannot start the telnet server on port {port}: {exc.strerror}") from None

@@ -33,6 +33,9 @@ def add_parser(sub) -> argparse.ArgumentParser:
     p.add_argument("--directory", help="user directory file (VM/370 USER/MDISK/... statements)")
     p.add_argument("--config", help="system configuration file (Hercules-style device statements)")
     p.add_argument("--port", type=int, default=3270, help="telnet port on 127.0.0.1 (0 = none; default 3270)")
+    p.add_argument("--tn3270-port", type=int, default=3278,
+                   help="TN3270 port on 127.0.0.1 for 3270 terminals: x3270, c3270 (0 = none; "
+                        "default 3278; docs/3270.md)")
     p.add_argument("--script", help="run CP commands from FILE and print the responses")
     p.add_argument("--data", help="directory for persistent data (spool files); default for the "
                                   "interactive system: $S370VM_DATA/cp or ~/.s370vm/cp; scripts keep "
@@ -182,5 +185,5 @@ def run(args) -> int:
         defaults.monitor_deck()         # assemble the sample guests now, not at the first logon
         defaults.hello_cards()
     from cp.console import run_console
-    return run_console(host, port=args.port)
+    return run_console(host, port=args.port, tn3270_port=args.tn3270_port)
 

@@ -5,9 +5,8 @@ A TN3270 client is a telnet client that, asked for its terminal type, names a
 3270 (``IBM-3278-2``, ``IBM-3279-5-E``, ...) and agrees to BINARY and EOR in
 both directions; from then on every 3270 record is sent with IAC doubled and
 ends with IAC EOR. ``TelnetParser`` splits received bytes into telnet commands,
-subnegotiations, data and (in 3270 mode) records; ``negotiate`` runs the
-dialogue on a socket and says whether the client is a 3270 (and which) or must
-be served in line mode. TN3270E (RFC 2355) is never offered and a client's
+subnegotiations, data and (in 3270 mode) records; ``ask_terminal_type`` and
+``agree_3270`` run the dialogue on a ``Link`` (a connection's asyncio streams). TN3270E (RFC 2355) is never offered and a client's
 offer of it is declined (DONT), so TN3270E clients carry on with RFC 1576.
 """
 from __future__ import annotations
@@ -136,81 +135,82 @@ class TelnetParser:
         self._buf.append(b)
 
 
-class Outcome(NamedTuple):
-    """``terminal`` is None for line mode; ``leftover`` is what the client
-    sent that the negotiation did not consume."""
-    terminal: Terminal3270 | None
-    leftover: bytes
+class Link:
+    """The two ends of a connection (asyncio streams) and its telnet parser;
+    ``pending`` holds parsed events not consumed yet."""
 
+    def __init__(self, reader, writer, parser: TelnetParser | None = None):
+        self.reader = reader
+        self.writer = writer
+        self.parser = parser or TelnetParser()
+        self.pending: list[tuple] = []
 
-async def negotiate(sock, parser: TelnetParser) -> Outcome:
-    """The RFC 1576 dialogue on a non-blocking socket: DO TERMINAL-TYPE, SEND
-    it, then DO/WILL EOR and BINARY. Anything else the client says (WONT, a
-    terminal that is not a 3270, data, silence) means line mode."""
-    loop = asyncio.get_running_loop()
-    await loop.sock_sendall(sock, command(DO, TTYPE))
-    pending: list[tuple] = []
-    leftover = bytearray()
+    async def send(self, data: bytes) -> None:
+        self.writer.write(data)
+        await self.writer.drain()
 
-    async def next_event(wait: float) -> tuple | None:
-        while not pending:
+    async def event(self, wait: float | None) -> tuple | None:
+        """The next telnet event; None when ``wait`` seconds pass first.
+        ConnectionResetError when the client has gone."""
+        while not self.pending:
             try:
-                data = await asyncio.wait_for(loop.sock_recv(sock, 4096), wait)
+                data = await asyncio.wait_for(self.reader.read(4096), wait)
             except asyncio.TimeoutError:
                 return None
             if not data:
-                raise ConnectionResetError("client closed during negotiation")
-            pending.extend(parser.feed(data))
-        return pending.pop(0)
+                raise ConnectionResetError("client closed the connection")
+            self.pending.extend(self.parser.feed(data))
+        return self.pending.pop(0)
 
-    async def answer(want: set, wait: float) -> bool:
-        """Wait for the (verb, option) pairs in ``want``; False on a refusal."""
-        while want:
-            ev = await next_event(wait)
-            if ev is None:
-                return False
-            if ev[0] == "cmd" and ev[2] is not None:
-                verb, opt = ev[1], ev[2]
-                if (verb, opt) in want:
-                    want.discard((verb, opt))
-                    continue
-                if opt == TN3270E and verb == WILL:
-                    await loop.sock_sendall(sock, command(DONT, TN3270E))
-                    continue
-                if opt == TN3270E and verb == DO:
-                    await loop.sock_sendall(sock, command(WONT, TN3270E))
-                    continue
-                if any(o == opt for _, o in want) and verb in (WONT, DONT):
-                    return False
-                continue                  # other options: not ours to answer here
-            if ev[0] == "data":
-                leftover.extend(ev[1])
-                return False
+
+async def _decline_tn3270e(link: Link, ev: tuple) -> bool:
+    """RFC 2355 is not offered; a client offering it is declined. True if ``ev`` was such an offer."""
+    if ev[0] == "cmd" and ev[2] == TN3270E and ev[1] in (WILL, DO):
+        await link.send(command(DONT if ev[1] == WILL else WONT, TN3270E))
         return True
+    return False
 
-    if not await answer({(WILL, TTYPE)}, SILENT_WAIT):
-        return Outcome(None, bytes(leftover))
-    await loop.sock_sendall(sock, bytes((IAC, SB, TTYPE, TTYPE_SEND, IAC, SE)))
-    name = None
-    while name is None:
-        ev = await next_event(STEP_WAIT)
-        if ev is None:
-            return Outcome(None, bytes(leftover))
-        if ev[0] == "sb" and ev[1] == TTYPE and ev[2][:1] == bytes((TTYPE_IS,)):
-            name = ev[2][1:].decode("ascii", "replace")
-        elif ev[0] == "data":
-            leftover.extend(ev[1])
-            return Outcome(None, bytes(leftover))
-        elif ev[0] == "cmd" and ev[2] == TN3270E and ev[1] in (WILL, DO):
-            await loop.sock_sendall(sock, command(DONT if ev[1] == WILL else WONT, TN3270E))
-    term = terminal_type(name)
-    if term is None:
-        return Outcome(None, bytes(leftover))
-    await loop.sock_sendall(sock, command(DO, EOR) + command(WILL, EOR)
-                            + command(DO, BINARY) + command(WILL, BINARY))
-    if not await answer({(WILL, EOR), (DO, EOR), (WILL, BINARY), (DO, BINARY)}, STEP_WAIT):
-        await loop.sock_sendall(sock, command(DONT, BINARY) + command(WONT, BINARY)
-                                + command(DONT, EOR) + command(WONT, EOR))
-        return Outcome(None, bytes(leftover))
-    parser.records = True
-    return Outcome(term, bytes(leftover))
+
+async def ask_terminal_type(link: Link) -> str | None:
+    """DO TERMINAL-TYPE, then SEND (RFC 1091): the name the client gives, or
+    None when it refuses, types data instead, or stays silent."""
+    await link.send(command(DO, TTYPE))
+    asked = False
+    while True:
+        ev = await link.event(STEP_WAIT if asked else SILENT_WAIT)
+        if ev is None or ev[0] == "data":
+            return None
+        if await _decline_tn3270e(link, ev):
+            continue
+        if ev[0] == "cmd" and ev[2] == TTYPE:
+            if ev[1] == WONT:
+                return None
+            if ev[1] == WILL and not asked:
+                asked = True
+                await link.send(bytes((IAC, SB, TTYPE, TTYPE_SEND, IAC, SE)))
+        elif ev[0] == "sb" and ev[1] == TTYPE and ev[2][:1] == bytes((TTYPE_IS,)):
+            return ev[2][1:41].decode("ascii", "replace")
+
+
+async def agree_3270(link: Link) -> bool:
+    """DO/WILL END-OF-RECORD and BINARY (RFC 1576); True when the client agrees
+    to all four, after which the parser splits records. A refusal is answered
+    by turning the options off again: the client stays an NVT (line mode)."""
+    await link.send(command(DO, EOR) + command(WILL, EOR) + command(DO, BINARY) + command(WILL, BINARY))
+    want = {(WILL, EOR), (DO, EOR), (WILL, BINARY), (DO, BINARY)}
+    while want:
+        ev = await link.event(STEP_WAIT)
+        if ev is None or ev[0] == "data":
+            break
+        if await _decline_tn3270e(link, ev) or ev[0] != "cmd":
+            continue
+        if (ev[1], ev[2]) in want:
+            want.discard((ev[1], ev[2]))
+        elif ev[2] in (EOR, BINARY) and ev[1] in (WONT, DONT):
+            break
+    if want:
+        await link.send(command(DONT, BINARY) + command(WONT, BINARY) + command(DONT, EOR)
+                        + command(WONT, EOR))
+        return False
+    link.parser.records = True
+    return True

@@ -28,7 +28,7 @@ from s370.ebcdic import to_ascii
 
 from ..terminal import Terminal, sanitise
 from . import datastream as ds
-from .negotiation import TelnetParser, record
+from .negotiation import Link, record
 from .vmscreen import VMScreen
 
 #: Seconds between looks at the terminal state (status area, MORE... timer).
@@ -51,11 +51,10 @@ class Terminal3270(Terminal):
 class Session3270:
     """The screen, the terminal and the two loops (reader, writer) of one connection."""
 
-    def __init__(self, host, sock, parser: TelnetParser, rows: int, cols: int,
-                 more_wait: float, clock=time.monotonic):
+    def __init__(self, host, link: Link, rows: int, cols: int, more_wait: float,
+                 clock=time.monotonic):
         self.host = host
-        self.sock = sock
-        self.parser = parser
+        self.link = link
         self.clock = clock
         self.screen = VMScreen(rows, cols, more_wait)
         self.screen.logo()
@@ -76,7 +75,7 @@ class Session3270:
         self.screen.tick(self.clock())
 
     async def _send(self, data: bytes) -> None:
-        await asyncio.get_running_loop().sock_sendall(self.sock, record(data))
+        await self.link.send(record(data))
 
     async def writer(self, first: bytes) -> None:
         """Sends the first screen, then whatever changed, as it changes."""
@@ -144,19 +143,15 @@ class Session3270:
         return bool(queue) and not getattr(s.guest, "waiting_for_console", False)
 
     async def reader(self) -> None:
-        loop = asyncio.get_running_loop()
         while not self.closed:
-            data = await loop.sock_recv(self.sock, 4096)
-            if not data:
-                return
-            for ev in self.parser.feed(data):
-                if ev[0] == "record":
-                    screen = self.handle(ev[1])
-                    if screen is not None:
-                        await self._send(screen)
-                elif ev[0] == "cmd" and ev[1] in (244, 243):    # IAC IP, IAC BRK: attention
-                    self.term.attention()
-                    self.wake.set()
+            ev = await self.link.event(None)
+            if ev[0] == "record":
+                screen = self.handle(ev[1])
+                if screen is not None:
+                    await self._send(screen)
+            elif ev[0] == "cmd" and ev[1] in (244, 243):    # IAC IP, IAC BRK: attention
+                self.term.attention()
+                self.wake.set()
 
     async def run(self) -> None:
         """Serve the connection until it drops or CP shuts down."""
