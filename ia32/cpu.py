@@ -1,0 +1,788 @@
+"""The 80386 processor: registers, segment caches, memory access, the run loop.
+
+What the other parts of ``ia32`` call (the contract):
+
+State
+    ``regs``        EAX ECX EDX EBX ESP EBP ESI EDI as a list of 8 ints (32 bits;
+                    AL..BH and AX..DI are slices of these, see ``get_reg``)
+    ``eip``         offset of the next instruction in CS. Inside a handler it already
+                    points past the instruction; branches assign it.
+    ``eflags``      EFLAGS except the six arithmetic flags, which are lazy (see
+                    ``ia32.flags``): read them with ``get_eflags()``, write them
+                    with ``set_eflags(value, mask)``.
+    ``sregs``       six :class:`Segment` caches, index ES CS SS DS FS GS = 0..5
+    ``gdtr_base/gdtr_limit``, ``idtr_base/idtr_limit``, ``ldtr``, ``tr``
+                    (``ldtr``/``tr`` are :class:`Segment` caches too)
+    ``cr``          CR0..CR7 (write through ``write_cr``), ``dr`` DR0..DR7
+    ``cpl``         the current privilege level (a property: setting it switches
+                    the TLB between the supervisor and user sets)
+    ``halted``      after HLT until an interrupt; ``shutdown`` after a triple fault
+    ``msrs``        model-specific registers (dict; ia32sys's RDMSR/WRMSR read it)
+
+Wiring (set by the machine)
+    ``memory``      an ``ia32.memory.Memory``
+    ``io``          ``read(port, size) -> int``/``write(port, size, value)``, size
+                    in bytes (ia32pc's ``ia32.iobus``); a null bus until set
+    ``intr``        the INTR line (True while the PIC requests); set it freely
+    ``int_ack``     a callable returning the vector of the interrupt being taken
+    ``raise_nmi()`` latch an NMI; ``request_stop(reason)`` end ``run`` after the
+                    current instruction with that stop reason (the exit port)
+
+Memory access (sizes in bytes: 1, 2, 4)
+    ``read_u8/u16/u32(sreg, offset)``, ``write_u8/u16/u32(sreg, offset, value)``:
+    segmented, with the segment's limit and rights (#GP(0), or #SS(0) for SS) and
+    paging (#PF). ``read_linear(lin, size, system=False)``,
+    ``write_linear(lin, size, value, system=False)``: linear, paged;
+    ``system=True`` is an implicit supervisor access (descriptor tables, TSS: PRM
+    6.4.1.1). ``push(value, size)``/``pop(size)`` on SS:ESP or SS:SP per SS.B.
+
+Where ia32sys plugs in (called here only in protected or V86 mode; real mode is
+handled in this module)
+    ``ia32.segments.load_sreg(cpu, sreg, selector)``: a protected-mode load with
+        every check; it ends with ``cpu.set_segment(sreg, selector, base, limit,
+        rights)``.
+    ``ia32.segments.far_jump(cpu, selector, offset, osize)``,
+    ``far_call(cpu, selector, offset, osize)``, ``far_return(cpu, osize, release)``
+    and ``ia32.interrupts.iret(cpu, osize)``, ``ia32.interrupts.deliver(cpu,
+        vector, error_code, soft)``: far transfers and interrupt delivery.
+    ``ia32.paging.walk(...)``: the page walk behind the TLB (see ``translate``).
+    ``ia32.tasks.io_permitted(cpu, port, size) -> bool``: the TSS I/O bitmap.
+    The CPU calls them through ``cpu.load_sreg``, ``cpu.far_jump``, ``cpu.deliver``
+    and so on, which is also what instruction handlers call.
+
+The run loop (``run``) executes decoded instructions from a decode cache keyed by
+linear address, checks INTR/NMI/TF/stop requests only when ``events`` is set, and
+turns a :class:`CPUFault` into an exception delivered to the guest (double fault,
+then shutdown, per PRM 9.8.8).
+"""
+from __future__ import annotations
+
+import struct
+from typing import Callable
+
+from . import flags as F
+from .decode import decode
+from .errors import CPUFault, DB, DF, GP, NMI, PF, SS as SS_FAULT, CONTRIBUTORY
+from .isa import handler_for
+from .memory import Memory
+from .state import (CR0_ET, CR0_PE, CR0_PG, CR0_WP, CR4_PSE, CPU_SIGNATURE, CS, ESP, EDX,
+                    RIGHTS_DB, RIGHTS_REAL, RIGHTS_V86, SS, Segment)
+
+try:    # ia32sys's protected-mode modules
+    from . import interrupts, paging, segments, tasks
+except ImportError:     # not landed yet: protected-mode operations raise NotImplementedError
+    class _NotYet:
+        def __getattr__(self, name):
+            raise NotImplementedError(f"protected-mode {name}: ia32sys's module is not there yet")
+    interrupts = paging = segments = tasks = _NotYet()
+
+_U16 = struct.Struct("<H")
+_U32 = struct.Struct("<I")
+
+class NullIO:
+    """The I/O bus before the machine attaches one: reads float high, writes vanish."""
+
+    def read(self, port: int, size: int) -> int:
+        return (1 << (8 * size)) - 1
+
+    def write(self, port: int, size: int, value: int) -> None:
+        return None
+
+
+class CPU:
+    """An 80386 (with the 486/Pentium additions the issue lists); see the module doc."""
+
+    def __init__(self, memory: Memory | None = None):
+        self.memory = memory if memory is not None else Memory()
+        self.ram = self.memory.ram
+        self.io = NullIO()
+        self.int_ack: Callable[[], int] = lambda: 0
+        self.msrs: dict[int, int] = {}
+        # TLBs: linear page -> physical page base, plain pages only (ia32.memory)
+        self._tlb_sup_r: dict[int, int] = {}
+        self._tlb_sup_w: dict[int, int] = {}
+        self._tlb_user_r: dict[int, int] = {}
+        self._tlb_user_w: dict[int, int] = {}
+        # decode caches per code size: linear address -> (handler, instruction, length)
+        self.dcaches: dict[int, dict] = {16: {}, 32: {}}
+        #: physical page -> (marks, keys): which bytes hold decoded instructions and
+        #: the cache keys decoded from the page
+        self._code_pages: dict[int, tuple[bytearray, list]] = {}
+        self.instructions = 0
+        self.reset()
+
+    # -- reset ----------------------------------------------------------------
+    def reset(self) -> None:
+        """The state after RESET: 80386 PRM section 10.1, Table 10-1, and SDM Vol. 3
+        9.1.1 (CS F000 with base FFFF0000, EIP FFF0, EFLAGS 2, EDX the signature,
+        CR0 with only ET set, IDTR base 0 limit FFFF, DR6 FFFF0FF0, DR7 400)."""
+        self.regs = [0] * 8
+        self.regs[EDX] = CPU_SIGNATURE
+        self.eip = 0xFFF0
+        self.eflags = F.FIXED_ONE
+        self.lres = 0
+        self.lcv = 0
+        self.lbits = 0
+        self.sregs = [Segment() for _ in range(6)]
+        self.sregs[CS].set(0xF000, 0xFFFF0000, 0xFFFF, RIGHTS_REAL)
+        self.gdtr_base, self.gdtr_limit = 0, 0xFFFF
+        self.idtr_base, self.idtr_limit = 0, 0xFFFF
+        self.ldtr = Segment(0, 0, 0xFFFF, 0x8200)
+        self.tr = Segment(0, 0, 0xFFFF, 0x8B00)
+        self.cr = [CR0_ET, 0, 0, 0, 0, 0, 0, 0]
+        self.dr = [0, 0, 0, 0, 0, 0, 0xFFFF0FF0, 0x400]
+        self._cpl = 0
+        self.rtlb = self._tlb_sup_r
+        self.wtlb = self._tlb_sup_w
+        self.halted = False
+        self.shutdown = False
+        self._intr = False
+        self.nmi_pending = False
+        self.in_nmi = False
+        self.shadow = False
+        self.stop_reason: str | None = None
+        self.events = False
+        self.tsc = 0
+        self.flush_tlb()
+        self.flush_code()
+
+    # -- mode -----------------------------------------------------------------
+    @property
+    def protected(self) -> bool:
+        """CR0.PE set and not in virtual-8086 mode."""
+        return bool(self.cr[0] & CR0_PE) and not self.eflags & F.VM
+
+    @property
+    def v86(self) -> bool:
+        return bool(self.eflags & F.VM)
+
+    @property
+    def cpl(self) -> int:
+        return self._cpl
+
+    @cpl.setter
+    def cpl(self, value: int) -> None:
+        self._cpl = value
+        if value == 3:
+            self.rtlb, self.wtlb = self._tlb_user_r, self._tlb_user_w
+        else:
+            self.rtlb, self.wtlb = self._tlb_sup_r, self._tlb_sup_w
+
+    @property
+    def code_bits(self) -> int:
+        """The default operand and address size of the code segment (16 or 32)."""
+        return 32 if self.sregs[CS].big and self.protected else 16
+
+    # -- interrupt lines --------------------------------------------------------
+    @property
+    def intr(self) -> bool:
+        return self._intr
+
+    @intr.setter
+    def intr(self, level: bool) -> None:
+        self._intr = level
+        if level:
+            self.events = True
+
+    def raise_nmi(self) -> None:
+        self.nmi_pending = True
+        self.events = True
+
+    def request_stop(self, reason: str) -> None:
+        """End ``run`` after the current instruction, returning ``reason``."""
+        self.stop_reason = reason
+        self.events = True
+
+    # -- registers --------------------------------------------------------------
+    def get_reg(self, n: int, bits: int) -> int:
+        """Register ``n`` of size ``bits``: 8 -> AL CL DL BL AH CH DH BH, 16 -> AX..DI."""
+        if bits == 32:
+            return self.regs[n]
+        if bits == 16:
+            return self.regs[n] & 0xFFFF
+        if n < 4:
+            return self.regs[n] & 0xFF
+        return (self.regs[n - 4] >> 8) & 0xFF
+
+    def set_reg(self, n: int, bits: int, value: int) -> None:
+        R = self.regs
+        if bits == 32:
+            R[n] = value & 0xFFFFFFFF
+        elif bits == 16:
+            R[n] = (R[n] & 0xFFFF0000) | (value & 0xFFFF)
+        elif n < 4:
+            R[n] = (R[n] & 0xFFFFFF00) | (value & 0xFF)
+        else:
+            R[n - 4] = (R[n - 4] & 0xFFFF00FF) | ((value & 0xFF) << 8)
+
+    def get_eflags(self) -> int:
+        """EFLAGS with the arithmetic flags computed from the lazy state."""
+        if self.lbits:
+            return (self.eflags & ~F.ARITH) | F.arith(self.lres, self.lcv, self.lbits)
+        return self.eflags
+
+    def materialize(self) -> None:
+        """Fold the lazy arithmetic flags into ``eflags`` (``lbits`` becomes 0)."""
+        if self.lbits:
+            self.eflags = (self.eflags & ~F.ARITH) | F.arith(self.lres, self.lcv, self.lbits)
+            self.lbits = 0
+
+    def set_eflags(self, value: int, mask: int) -> None:
+        """Write the EFLAGS bits in ``mask`` (the caller applies the IOPL/CPL/VM rules
+        of POPF, IRET and task switches by choosing the mask). Bit 1 stays 1, the
+        reserved bits 0. Changing IF, TF or VM makes the run loop look again."""
+        self.materialize()
+        mask &= F.IMPLEMENTED
+        old = self.eflags
+        new = ((old & ~mask) | (value & mask)) | F.FIXED_ONE
+        self.eflags = new
+        if (old ^ new) & (F.IF | F.TF | F.VM):
+            self.events = True
+            if (old ^ new) & F.VM:
+                self.mode_changed()
+
+    def cf(self) -> int:
+        """CF (0 or 1) from the lazy state."""
+        return (self.lcv >> self.lbits) & 1 if self.lbits else self.eflags & 1
+
+    def mode_changed(self) -> None:
+        """CR0.PE or EFLAGS.VM changed: V86 runs at CPL 3, and the code size follows CS."""
+        if self.eflags & F.VM:
+            self.cpl = 3
+        elif not self.cr[0] & CR0_PE:
+            self.cpl = 0
+        self.events = True
+
+    # -- control registers ----------------------------------------------------
+    def write_cr(self, n: int, value: int) -> None:
+        """Load CRn (MOV CRn, LMSW, CLTS, task switches): the TLB and decode cache are
+        flushed when the translation can change (CR0.PG/PE/WP, CR3, CR4)."""
+        value &= 0xFFFFFFFF
+        old = self.cr[n]
+        if n == 0:
+            value |= CR0_ET
+        self.cr[n] = value
+        if n == 3 or n == 4 or (n == 0 and (old ^ value) & (CR0_PG | CR0_PE | CR0_WP)):
+            self.flush_tlb()
+            self.flush_code()
+        if n == 0 and (old ^ value) & CR0_PE:
+            self.mode_changed()
+
+    # -- segments ---------------------------------------------------------------
+    def set_segment(self, sreg: int, selector: int, base: int, limit: int,
+                    rights: int) -> None:
+        """Fill a segment register's cache (after the checks of a protected-mode load)."""
+        seg = self.sregs[sreg]
+        if sreg == CS and (seg.big != (1 if rights & RIGHTS_DB else 0)):
+            self.events = True
+        seg.set(selector, base, limit, rights)
+
+    def load_sreg(self, sreg: int, selector: int) -> None:
+        """MOV/POP Sreg, LDS..LGS: real and V86 mode set the base to selector*16
+        (keeping the cached limit in real mode, PRM 14.1); protected mode is
+        ``ia32.segments.load_sreg``."""
+        selector &= 0xFFFF
+        if self.cr[0] & CR0_PE and not self.eflags & F.VM:
+            segments.load_sreg(self, sreg, selector)
+            return
+        seg = self.sregs[sreg]
+        if self.eflags & F.VM:
+            seg.set(selector, selector << 4, 0xFFFF, RIGHTS_V86)
+        else:
+            seg.selector = selector
+            seg.base = selector << 4
+
+    def far_jump(self, selector: int, offset: int, osize: int) -> None:
+        if self.cr[0] & CR0_PE and not self.eflags & F.VM:
+            segments.far_jump(self, selector, offset, osize)
+            return
+        self.load_sreg(CS, selector)
+        self.eip = offset & (0xFFFFFFFF if osize == 32 else 0xFFFF)
+        self.events = True
+
+    def far_call(self, selector: int, offset: int, osize: int) -> None:
+        if self.cr[0] & CR0_PE and not self.eflags & F.VM:
+            segments.far_call(self, selector, offset, osize)
+            return
+        size = osize // 8
+        self.push(self.sregs[CS].selector, size)
+        self.push(self.eip, size)
+        self.load_sreg(CS, selector)
+        self.eip = offset & (0xFFFFFFFF if osize == 32 else 0xFFFF)
+        self.events = True
+
+    def far_return(self, osize: int, release: int) -> None:
+        if self.cr[0] & CR0_PE and not self.eflags & F.VM:
+            segments.far_return(self, osize, release)
+            return
+        size = osize // 8
+        eip = self.read_stack(0, size)
+        cs = self.read_stack(size, size) & 0xFFFF
+        self.adjust_sp(2 * size + release)
+        self.load_sreg(CS, cs)
+        self.eip = eip
+        self.events = True
+
+    def iret(self, osize: int) -> None:
+        """IRET: real mode pops IP, CS, FLAGS (PRM 17 IRET "real-address mode");
+        protected and V86 mode are ``ia32.interrupts.iret``. Ends NMI blocking."""
+        self.in_nmi = False
+        if self.cr[0] & CR0_PE:
+            interrupts.iret(self, osize)
+            return
+        size = osize // 8
+        eip = self.read_stack(0, size)
+        cs = self.read_stack(size, size) & 0xFFFF
+        fl = self.read_stack(2 * size, size)
+        self.adjust_sp(3 * size)
+        self.load_sreg(CS, cs)
+        self.eip = eip
+        mask = 0xFFFF if size == 2 else 0x257FD5 & ~(F.VM | F.RF)
+        self.set_eflags(fl, mask & F.IMPLEMENTED & ~(F.VM))
+        self.events = True
+
+    # -- interrupts -------------------------------------------------------------
+    def deliver(self, vector: int, error_code: int | None, soft: bool) -> None:
+        """Enter the handler of ``vector``. Real mode: push FLAGS, CS, IP and load
+        CS:IP from the IVT at IDTR.base (PRM 14.1.4 "Interrupts and Exceptions");
+        protected and V86 mode: ``ia32.interrupts.deliver``. ``soft`` for INT n,
+        INT3 and INTO (the gate DPL check and V86 IOPL rule apply)."""
+        self.halted = False
+        if self.cr[0] & CR0_PE:
+            interrupts.deliver(self, vector, error_code, soft)
+            return
+        if vector * 4 + 3 > self.idtr_limit:
+            raise CPUFault(GP, vector * 8 + 2)
+        entry = self.read_linear(self.idtr_base + vector * 4, 4, system=True)
+        self.push(self.get_eflags() & 0xFFFF, 2)
+        self.push(self.sregs[CS].selector, 2)
+        self.push(self.eip & 0xFFFF, 2)
+        self.eflags &= ~(F.IF | F.TF | F.AC | F.RF)
+        self.load_sreg(CS, entry >> 16)
+        self.eip = entry & 0xFFFF
+        self.events = True
+
+    def exception(self, fault: CPUFault) -> None:
+        """Deliver a fault raised by an instruction (EIP already at its start), with
+        the double-fault and shutdown rules of PRM 9.8.8 (Table 9-3)."""
+        first = fault.vector
+        try:
+            self.deliver(first, fault.error_code, False)
+            return
+        except CPUFault as second:
+            if first == DF:
+                self._shutdown()
+                return
+            benign = not ((first in CONTRIBUTORY and second.vector in CONTRIBUTORY) or
+                          (first == PF and (second.vector in CONTRIBUTORY
+                                            or second.vector == PF)))
+            nxt = second if benign else CPUFault(DF, 0)
+        try:
+            self.deliver(nxt.vector, nxt.error_code, False)
+        except CPUFault:
+            self._shutdown()
+
+    def _shutdown(self) -> None:
+        self.shutdown = True
+        self.events = True
+
+    def io_permitted(self, port: int, size: int) -> bool:
+        """Whether IN/OUT/INS/OUTS may touch ``port`` .. ``port+size-1``: always in
+        real mode and at CPL <= IOPL; otherwise (and always in V86 mode) as the TSS
+        I/O bitmap says (``ia32.tasks.io_permitted``; PRM 8.3.1, 8.3.2)."""
+        if not self.cr[0] & CR0_PE:
+            return True
+        if not self.eflags & F.VM and self._cpl <= (self.eflags & F.IOPL) >> 12:
+            return True
+        return tasks.io_permitted(self, port, size)
+
+    # -- linear memory and the TLB --------------------------------------------
+    def flush_tlb(self) -> None:
+        """Forget every translation (CR3 load, paging on/off, task switch)."""
+        for t in (self._tlb_sup_r, self._tlb_sup_w, self._tlb_user_r, self._tlb_user_w):
+            t.clear()
+
+    def invlpg(self, linear: int) -> None:
+        """Forget the translations of the page holding ``linear`` (INVLPG)."""
+        page = (linear & 0xFFFFFFFF) >> 12
+        for t in (self._tlb_sup_r, self._tlb_sup_w, self._tlb_user_r, self._tlb_user_w):
+            t.pop(page, None)
+        self.flush_code()
+
+    def translate(self, linear: int, write: bool, user: bool) -> int:
+        """The physical address of ``linear`` for this access; raises #PF (with CR2
+        set) through ``ia32.paging.walk`` when paging is on. Fills the TLB."""
+        linear &= 0xFFFFFFFF
+        page = linear >> 12
+        cr0 = self.cr[0]
+        if cr0 & CR0_PG:
+            try:
+                entry = paging.walk(self.memory.read_u32, self.memory.write_u32, self.cr[3],
+                                    linear, write, user, bool(cr0 & CR0_WP),
+                                    bool(self.cr[4] & CR4_PSE))
+            except CPUFault as f:
+                if f.vector == PF:
+                    self.cr[2] = linear
+                raise
+            frame = entry & 0xFFFFF000
+            mem = self.memory
+            if mem.plain_read(frame >> 12):
+                (self._tlb_user_r if user else self._tlb_sup_r)[page] = frame
+            if paging.tlb_allows(entry, True, user, bool(cr0 & CR0_WP)) and \
+                    mem.plain_write(frame >> 12):
+                (self._tlb_user_w if user else self._tlb_sup_w)[page] = frame
+            return frame | (linear & 0xFFF)
+        frame = linear & 0xFFFFF000
+        mem = self.memory
+        if mem.plain_read(page):
+            self._tlb_sup_r[page] = frame
+            self._tlb_user_r[page] = frame
+        if mem.plain_write(page):
+            self._tlb_sup_w[page] = frame
+            self._tlb_user_w[page] = frame
+        return linear
+
+    def read_linear(self, linear: int, size: int, system: bool = False) -> int:
+        """Read ``size`` bytes at a linear address (paged; ``system``: as supervisor)."""
+        linear &= 0xFFFFFFFF
+        user = self._cpl == 3 and not system
+        if (linear & 0xFFF) + size > 0x1000:
+            lo = 0x1000 - (linear & 0xFFF)
+            a = self.read_linear(linear, lo, system) if lo != 3 else (
+                self.read_linear(linear, 1, system)
+                | self.read_linear(linear + 1, 2, system) << 8)
+            rest = size - lo
+            b = self.read_linear(linear + lo, rest, system) if rest != 3 else (
+                self.read_linear(linear + lo, 1, system)
+                | self.read_linear(linear + lo + 1, 2, system) << 8)
+            return a | (b << (8 * lo))
+        return self.memory.read(self.translate(linear, False, user), size)
+
+    def write_linear(self, linear: int, size: int, value: int, system: bool = False) -> None:
+        """Write ``size`` bytes at a linear address (paged; ``system``: as supervisor).
+        A write that crosses a page is checked on both pages before either is stored."""
+        linear &= 0xFFFFFFFF
+        user = self._cpl == 3 and not system
+        if (linear & 0xFFF) + size > 0x1000:
+            pas = [self.translate(linear + i, True, user) for i in range(size)]
+            for i, pa in enumerate(pas):
+                self.memory.write(pa, 1, value >> (8 * i))
+            return
+        self.memory.write(self.translate(linear, True, user), size, value)
+
+    # -- segmented memory ---------------------------------------------------------
+    def _seg_fault(self, sreg: int) -> CPUFault:
+        return CPUFault(SS_FAULT if sreg == SS else GP, 0)
+
+    def read_u8(self, sreg: int, off: int) -> int:
+        seg = self.sregs[sreg]
+        if off < seg.rlo or off > seg.rhi:
+            raise self._seg_fault(sreg)
+        lin = (seg.base + off) & 0xFFFFFFFF
+        pb = self.rtlb.get(lin >> 12)
+        if pb is not None:
+            return self.ram[pb | (lin & 0xFFF)]
+        return self.read_linear(lin, 1)
+
+    def read_u16(self, sreg: int, off: int) -> int:
+        seg = self.sregs[sreg]
+        if off < seg.rlo or off + 1 > seg.rhi:
+            raise self._seg_fault(sreg)
+        lin = (seg.base + off) & 0xFFFFFFFF
+        if lin & 0xFFF != 0xFFF:
+            pb = self.rtlb.get(lin >> 12)
+            if pb is not None:
+                return _U16.unpack_from(self.ram, pb | (lin & 0xFFF))[0]
+        return self.read_linear(lin, 2)
+
+    def read_u32(self, sreg: int, off: int) -> int:
+        seg = self.sregs[sreg]
+        if off < seg.rlo or off + 3 > seg.rhi:
+            raise self._seg_fault(sreg)
+        lin = (seg.base + off) & 0xFFFFFFFF
+        if lin & 0xFFF < 0xFFD:
+            pb = self.rtlb.get(lin >> 12)
+            if pb is not None:
+                return _U32.unpack_from(self.ram, pb | (lin & 0xFFF))[0]
+        return self.read_linear(lin, 4)
+
+    def write_u8(self, sreg: int, off: int, value: int) -> None:
+        seg = self.sregs[sreg]
+        if off < seg.wlo or off > seg.whi:
+            raise self._seg_fault(sreg)
+        lin = (seg.base + off) & 0xFFFFFFFF
+        pb = self.wtlb.get(lin >> 12)
+        if pb is not None:
+            self.ram[pb | (lin & 0xFFF)] = value & 0xFF
+            return
+        self.write_linear(lin, 1, value)
+
+    def write_u16(self, sreg: int, off: int, value: int) -> None:
+        seg = self.sregs[sreg]
+        if off < seg.wlo or off + 1 > seg.whi:
+            raise self._seg_fault(sreg)
+        lin = (seg.base + off) & 0xFFFFFFFF
+        if lin & 0xFFF != 0xFFF:
+            pb = self.wtlb.get(lin >> 12)
+            if pb is not None:
+                _U16.pack_into(self.ram, pb | (lin & 0xFFF), value & 0xFFFF)
+                return
+        self.write_linear(lin, 2, value)
+
+    def write_u32(self, sreg: int, off: int, value: int) -> None:
+        seg = self.sregs[sreg]
+        if off < seg.wlo or off + 3 > seg.whi:
+            raise self._seg_fault(sreg)
+        lin = (seg.base + off) & 0xFFFFFFFF
+        if lin & 0xFFF < 0xFFD:
+            pb = self.wtlb.get(lin >> 12)
+            if pb is not None:
+                _U32.pack_into(self.ram, pb | (lin & 0xFFF), value & 0xFFFFFFFF)
+                return
+        self.write_linear(lin, 4, value)
+
+    def read(self, sreg: int, off: int, size: int) -> int:
+        """Segmented read of ``size`` bytes (1, 2, 4)."""
+        if size == 4:
+            return self.read_u32(sreg, off)
+        if size == 2:
+            return self.read_u16(sreg, off)
+        return self.read_u8(sreg, off)
+
+    def write(self, sreg: int, off: int, size: int, value: int) -> None:
+        """Segmented write of ``size`` bytes (1, 2, 4)."""
+        if size == 4:
+            self.write_u32(sreg, off, value)
+        elif size == 2:
+            self.write_u16(sreg, off, value)
+        else:
+            self.write_u8(sreg, off, value)
+
+    def check_write(self, sreg: int, off: int, size: int) -> None:
+        """Fault now (#GP/#SS/#PF) if a later write of ``size`` bytes would fault,
+        for instructions that must not change anything when they fault."""
+        seg = self.sregs[sreg]
+        if off < seg.wlo or off + size - 1 > seg.whi:
+            raise self._seg_fault(sreg)
+        lin = (seg.base + off) & 0xFFFFFFFF
+        user = self._cpl == 3
+        self.translate(lin, True, user)
+        if (lin & 0xFFF) + size > 0x1000:
+            self.translate(lin + size - 1, True, user)
+
+    # -- stack --------------------------------------------------------------------
+    def push(self, value: int, size: int) -> None:
+        """Push ``size`` bytes on SS:ESP (SS.B=1) or SS:SP; ESP changes only if the
+        store succeeds."""
+        R = self.regs
+        if self.sregs[SS].big:
+            sp = (R[ESP] - size) & 0xFFFFFFFF
+            self.write(SS, sp, size, value)
+            R[ESP] = sp
+        else:
+            sp = (R[ESP] - size) & 0xFFFF
+            self.write(SS, sp, size, value)
+            R[ESP] = (R[ESP] & 0xFFFF0000) | sp
+
+    def pop(self, size: int) -> int:
+        """Pop ``size`` bytes from the stack."""
+        R = self.regs
+        if self.sregs[SS].big:
+            value = self.read(SS, R[ESP], size)
+            R[ESP] = (R[ESP] + size) & 0xFFFFFFFF
+        else:
+            sp = R[ESP] & 0xFFFF
+            value = self.read(SS, sp, size)
+            R[ESP] = (R[ESP] & 0xFFFF0000) | ((sp + size) & 0xFFFF)
+        return value
+
+    def read_stack(self, offset: int, size: int) -> int:
+        """Read ``size`` bytes at stack top + ``offset`` without popping."""
+        sp = self.regs[ESP]
+        if self.sregs[SS].big:
+            return self.read(SS, (sp + offset) & 0xFFFFFFFF, size)
+        return self.read(SS, (sp + offset) & 0xFFFF, size)
+
+    def adjust_sp(self, delta: int) -> None:
+        """Add ``delta`` to ESP (SS.B=1) or SP."""
+        R = self.regs
+        if self.sregs[SS].big:
+            R[ESP] = (R[ESP] + delta) & 0xFFFFFFFF
+        else:
+            R[ESP] = (R[ESP] & 0xFFFF0000) | ((R[ESP] + delta) & 0xFFFF)
+
+    # -- decode cache -------------------------------------------------------------
+    def flush_code(self) -> None:
+        """Forget every decoded instruction (translation changed)."""
+        for c in self.dcaches.values():
+            c.clear()
+        for page in self._code_pages:
+            self.memory.unwatch(page)
+        self._code_pages.clear()
+
+    def _code_written(self, addr: int, size: int) -> None:
+        """A write hit a page holding decoded instructions: if it overlapped one,
+        drop every instruction decoded from the page (self-modifying code)."""
+        page = addr >> 12
+        entry = self._code_pages.get(page)
+        if entry is None:
+            return
+        marks, keys = entry
+        off = addr & 0xFFF
+        if not any(marks[off:off + size]):
+            return
+        for cache, key in keys:
+            cache.pop(key, None)
+        del self._code_pages[page]
+        self.memory.unwatch(page)
+
+    def _note_code(self, pages: list, cache: dict, key: int) -> None:
+        """Record that the instruction cached at ``key`` came from bytes ``pages``
+        (physical address, length) so writes there invalidate it."""
+        for pa, n in pages:
+            page = pa >> 12
+            entry = self._code_pages.get(page)
+            if entry is None:
+                entry = (bytearray(4096), [])
+                self._code_pages[page] = entry
+                self.memory.watch(page, self._code_written)
+                base = page << 12
+                for t in (self._tlb_sup_w, self._tlb_user_w):
+                    for lp in [lp for lp, pb in t.items() if pb == base]:
+                        del t[lp]
+            marks, keys = entry
+            off = pa & 0xFFF
+            marks[off:off + n] = b"\x01" * n
+            keys.append((cache, key))
+
+    def _fetch_entry(self, eip: int):
+        """Decode the instruction at CS:eip and cache it (handler, instruction, length)."""
+        bits = self.code_bits
+        cs = self.sregs[CS]
+        base = cs.base
+        limit = cs.limit
+        user = self._cpl == 3
+        pages: list = []
+
+        def fetch(i: int) -> int:
+            off = eip + i
+            if bits == 16:
+                off &= 0xFFFF
+            if off > limit:
+                raise CPUFault(GP, 0)
+            lin = (base + off) & 0xFFFFFFFF
+            pa = self.translate(lin, False, user)
+            if pages and pages[-1][0] + pages[-1][1] == pa and (pa & 0xFFF):
+                pages[-1] = (pages[-1][0], pages[-1][1] + 1)
+            else:
+                pages.append((pa, 1))
+            return self.memory.read(pa, 1)
+
+        ins = decode(fetch, eip, bits)
+        entry = (handler_for(ins), ins, ins.length)
+        cache = self.dcaches[bits]
+        key = (base + eip) & 0xFFFFFFFF
+        cache[key] = entry
+        self._note_code(pages, cache, key)
+        return entry
+
+    # -- the run loop -------------------------------------------------------------
+    def run(self, budget: int) -> str:
+        """Execute up to ``budget`` instructions; the stop reason:
+
+        ``"limit"``     the budget ran out
+        ``"hlt"``       the processor is halted (HLT) and no interrupt woke it; the
+                        machine advances its devices and calls ``run`` again, or stops
+                        for good if IF=0
+        ``"shutdown"``  a fault while delivering a double fault (PRM 9.8.8)
+        reason          whatever ``request_stop(reason)`` asked for (``"exit"``)
+
+        ``instructions`` counts the instructions executed (a faulting one too).
+        """
+        done = 0
+        while done < budget:
+            if self.events:
+                reason = self._service()
+                if reason is not None:
+                    self.instructions += done
+                    return reason
+                if self.events:
+                    done += self._step()
+                    continue
+            done += self._burst(budget - done)
+        self.instructions += done
+        return "limit"
+
+    def _burst(self, k: int) -> int:
+        """The hot loop: up to ``k`` instructions, leaving early when ``events`` is set."""
+        i = -1
+        cache = self.dcaches[self.code_bits]
+        for i in range(k):
+            eip = self.eip
+            try:
+                e = cache.get((self.sregs[CS].base + eip) & 0xFFFFFFFF)
+                if e is None:
+                    e = self._fetch_entry(eip)
+                self.eip = eip + e[2]
+                e[0](self, e[1])
+            except CPUFault as f:
+                self.eip = eip
+                self.exception(f)
+            if self.events:
+                break
+        return i + 1
+
+    def _step(self) -> int:
+        """One instruction outside the hot loop (single-step trap, interrupt shadow)."""
+        tf = self.eflags & F.TF
+        eip = self.eip
+        try:
+            e = self.dcaches[self.code_bits].get((self.sregs[CS].base + eip) & 0xFFFFFFFF)
+            if e is None:
+                e = self._fetch_entry(eip)
+            self.eip = eip + e[2]
+            e[0](self, e[1])
+        except CPUFault as f:
+            self.eip = eip
+            self.exception(f)
+            return 1
+        if tf:
+            self.dr[6] |= 0x4000
+            self.exception(CPUFault(DB))
+        return 1
+
+    def _service(self) -> str | None:
+        """Handle what set ``events``; a stop reason, or None to go on. Leaves
+        ``events`` set when the next instruction must run through ``_step``."""
+        self.events = False
+        if self.shutdown:
+            return "shutdown"
+        if self.stop_reason is not None:
+            reason, self.stop_reason = self.stop_reason, None
+            return reason
+        if self.shadow:
+            self.shadow = False
+            self.events = True
+            self._step()
+            return None
+        if self.nmi_pending and not self.in_nmi:
+            self.nmi_pending = False
+            self.in_nmi = True
+            self.halted = False
+            self.exception(CPUFault(NMI))
+        elif self._intr and self.eflags & F.IF:
+            self.halted = False
+            self._intr = False   # the PIC raises the line again if more is pending
+            vector = self.int_ack()
+            try:
+                self.deliver(vector, None, False)
+            except CPUFault as f:
+                self.exception(f)
+        if self.shutdown:
+            return "shutdown"
+        if self.halted:
+            self.events = True
+            return "hlt"
+        if self.eflags & F.TF:
+            self.events = True
+        return None

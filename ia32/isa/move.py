@@ -1,0 +1,213 @@
+"""Data movement: MOV, MOV Sreg, MOVZX/MOVSX, LEA, XCHG, XLAT, BSWAP, CMPXCHG, XADD,
+LDS/LES/LSS/LFS/LGS, CBW/CWDE, CWD/CDQ (80386 PRM chapter 17; CMPXCHG, XADD and
+BSWAP from the 486, SDM Vol. 2). None of them changes a flag except CMPXCHG and
+XADD (the flags of the CMP and ADD they perform).
+"""
+from __future__ import annotations
+
+from ..errors import CPUFault, UD
+from .alu import opbits
+from .gen import MASKS, maker, rm_read, shape
+from ..state import CS, SS
+
+
+def _mov(ins):
+    bits = opbits(ins)
+    dst, src, d, s = shape(ins, bits, ins.form.operands[0], ins.form.operands[1])
+    return maker("mov", bits, dst, src, ["r = b"], read_dst=False)(d, s, ins.seg, ins.ea)
+
+
+def mov_from_sreg(cpu, ins) -> None:
+    """MOV r/m16, Sreg: a register destination takes the selector zero-extended with
+    a 32-bit operand size (as the 486 and later; the 386 left bits 31..16 undefined)."""
+    if ins.reg > 5:
+        raise CPUFault(UD)
+    sel = cpu.sregs[ins.reg].selector
+    if ins.mod == 3:
+        cpu.set_reg(ins.rm, ins.osize, sel)
+    else:
+        cpu.write_u16(ins.seg, ins.ea(cpu.regs), sel)
+
+
+def mov_to_sreg(cpu, ins) -> None:
+    """MOV Sreg, r/m16: CS is not a destination (#UD); loading SS inhibits
+    interrupts until after the next instruction (PRM 17 MOV, 9.x "Interrupt Shadow")."""
+    if ins.reg > 5 or ins.reg == CS:
+        raise CPUFault(UD)
+    cpu.load_sreg(ins.reg, rm_read(cpu, ins, 16))
+    if ins.reg == SS:
+        cpu.shadow = True
+        cpu.events = True
+
+
+def movzx(cpu, ins) -> None:
+    src = 8 if ins.form.operands[1] == "r/m8" else 16
+    cpu.set_reg(ins.reg, ins.osize, rm_read(cpu, ins, src))
+
+
+def movsx(cpu, ins) -> None:
+    src = 8 if ins.form.operands[1] == "r/m8" else 16
+    v = rm_read(cpu, ins, src)
+    if v >> (src - 1):
+        v -= 1 << src
+    cpu.set_reg(ins.reg, ins.osize, v)
+
+
+def _movzx(ins):
+    src = 8 if ins.form.operands[1] == "r/m8" else 16
+    if ins.mod != 3 or ins.osize != 32:
+        return None
+    d, s = ins.reg, ins.rm
+    if src == 16:
+        def h(cpu, ins):
+            R = cpu.regs
+            R[d] = R[s] & 0xFFFF
+    elif s < 4:
+        def h(cpu, ins):
+            R = cpu.regs
+            R[d] = R[s] & 0xFF
+    else:
+        return None
+    return h
+
+
+def _lea(ins):
+    d, ea = ins.reg, ins.ea
+    if ins.osize == 32:
+        def h(cpu, ins):
+            R = cpu.regs
+            R[d] = ea(R)
+    else:
+        def h(cpu, ins):
+            R = cpu.regs
+            R[d] = (R[d] & 0xFFFF0000) | (ea(R) & 0xFFFF)
+    return h
+
+
+def lea(cpu, ins) -> None:
+    cpu.set_reg(ins.reg, ins.osize, ins.ea(cpu.regs))
+
+
+def xchg(cpu, ins) -> None:
+    """XCHG (a memory operand is always locked; that changes nothing here)."""
+    bits = opbits(ins)
+    if ins.form.operands[0] in ("AX", "EAX"):
+        a = cpu.get_reg(0, bits)
+        cpu.set_reg(0, bits, cpu.get_reg(ins.reg, bits))
+        cpu.set_reg(ins.reg, bits, a)
+        return
+    if ins.mod == 3:
+        a = cpu.get_reg(ins.rm, bits)
+        cpu.set_reg(ins.rm, bits, cpu.get_reg(ins.reg, bits))
+        cpu.set_reg(ins.reg, bits, a)
+        return
+    off = ins.ea(cpu.regs)
+    a = cpu.read(ins.seg, off, bits >> 3)
+    cpu.write(ins.seg, off, bits >> 3, cpu.get_reg(ins.reg, bits))
+    cpu.set_reg(ins.reg, bits, a)
+
+
+def xlat(cpu, ins) -> None:
+    """XLATB: AL = [seg:(E)BX + AL], DS unless overridden."""
+    R = cpu.regs
+    mask = MASKS[ins.asize]
+    off = (R[3] + (R[0] & 0xFF)) & mask
+    cpu.set_reg(0, 8, cpu.read_u8(ins.seg, off))
+
+
+def bswap(cpu, ins) -> None:
+    v = cpu.regs[ins.reg]
+    cpu.regs[ins.reg] = int.from_bytes(v.to_bytes(4, "little"), "big")
+
+
+def cmpxchg(cpu, ins) -> None:
+    """CMPXCHG r/m, r: compare the accumulator with r/m; equal: r/m = r (ZF=1),
+    else accumulator = r/m (ZF=0). The destination is written either way on a
+    real processor (SDM: "the destination receives a write cycle"), so a read-only
+    destination faults even when unequal. Flags as CMP accumulator, r/m."""
+    bits = opbits(ins)
+    acc = cpu.get_reg(0, bits)
+    if ins.mod == 3:
+        dest = cpu.get_reg(ins.rm, bits)
+    else:
+        off = ins.ea(cpu.regs)
+        dest = cpu.read(ins.seg, off, bits >> 3)
+    a, b = acc, dest
+    r = a - b
+    cpu.lcv = a ^ b ^ r
+    cpu.lres = r & MASKS[bits]
+    cpu.lbits = bits
+    new = cpu.get_reg(ins.reg, bits) if acc == dest else dest
+    if ins.mod == 3:
+        cpu.set_reg(ins.rm, bits, new)
+    else:
+        cpu.write(ins.seg, off, bits >> 3, new)
+    if acc != dest:
+        cpu.set_reg(0, bits, dest)
+
+
+def xadd(cpu, ins) -> None:
+    """XADD r/m, r: r = old r/m, r/m = sum; flags of the ADD."""
+    bits = opbits(ins)
+    if ins.mod == 3:
+        a = cpu.get_reg(ins.rm, bits)
+    else:
+        off = ins.ea(cpu.regs)
+        a = cpu.read(ins.seg, off, bits >> 3)
+    b = cpu.get_reg(ins.reg, bits)
+    r = a + b
+    cpu.lcv = a ^ b ^ r
+    cpu.lres = r & MASKS[bits]
+    cpu.lbits = bits
+    if ins.mod == 3:
+        cpu.set_reg(ins.reg, bits, a)
+        cpu.set_reg(ins.rm, bits, r)
+    else:
+        cpu.write(ins.seg, off, bits >> 3, r)
+        cpu.set_reg(ins.reg, bits, a)
+
+
+def _load_far(sreg: int):
+    def load_far(cpu, ins) -> None:
+        """Lxx r, m16:16/m16:32: offset first, then the selector; the segment
+        register is loaded before the general register (a fault leaves both)."""
+        off = ins.ea(cpu.regs)
+        size = ins.osize >> 3
+        offset = cpu.read(ins.seg, off, size)
+        sel = cpu.read_u16(ins.seg, (off + size) & MASKS[ins.asize])
+        cpu.load_sreg(sreg, sel)
+        cpu.set_reg(ins.reg, ins.osize, offset)
+        if sreg == SS:
+            cpu.shadow = True
+            cpu.events = True
+    return load_far
+
+
+def cbw(cpu, ins) -> None:
+    """CBW: AX = sign-extended AL; CWDE: EAX = sign-extended AX."""
+    R = cpu.regs
+    if ins.osize == 16:
+        al = R[0] & 0xFF
+        cpu.set_reg(0, 16, al | (0xFF00 if al & 0x80 else 0))
+    else:
+        ax = R[0] & 0xFFFF
+        R[0] = ax | (0xFFFF0000 if ax & 0x8000 else 0)
+
+
+def cwd(cpu, ins) -> None:
+    """CWD: DX = sign of AX; CDQ: EDX = sign of EAX."""
+    R = cpu.regs
+    if ins.osize == 16:
+        cpu.set_reg(2, 16, 0xFFFF if R[0] & 0x8000 else 0)
+    else:
+        R[2] = 0xFFFFFFFF if R[0] & 0x80000000 else 0
+
+
+SEMANTICS = {
+    "mov_from_sreg": mov_from_sreg, "mov_to_sreg": mov_to_sreg, "movzx": movzx,
+    "movsx": movsx, "lea": lea, "xchg": xchg, "xlat": xlat, "bswap": bswap,
+    "cmpxchg": cmpxchg, "xadd": xadd, "cbw": cbw, "cwd": cwd,
+    "lds": _load_far(3), "les": _load_far(0), "lss": _load_far(SS), "lfs": _load_far(4),
+    "lgs": _load_far(5),
+}
+SPECIALIZE = {"mov": _mov, "movzx": _movzx, "lea": _lea}

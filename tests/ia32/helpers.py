@@ -1,0 +1,56 @@
+"""Shared set-up for the IA-32 CPU tests: a CPU with code loaded, run to HLT."""
+from __future__ import annotations
+
+from ia32.cpu import CPU
+from ia32.memory import Memory
+from ia32.state import CS, DS, ES, SS
+
+CODE = 0x1000
+STACK = 0x8000
+
+
+def real_cpu(code: bytes, at: int = CODE, memory: int = 1 << 20) -> CPU:
+    """A CPU in real mode with CS=DS=ES=SS=0, ``code`` at ``at``, SP=STACK."""
+    cpu = CPU(Memory(memory))
+    cpu.memory.load(at, code)
+    for s in (CS, DS, ES, SS):
+        cpu.load_sreg(s, 0)
+    cpu.eip = at
+    cpu.regs[4] = STACK
+    return cpu
+
+
+def run_real(code: str | bytes, **regs: int) -> CPU:
+    """Run ``code`` (hex string or bytes, ending in HLT) in real mode from CS:1000."""
+    data = bytes.fromhex(code) if isinstance(code, str) else code
+    cpu = real_cpu(data)
+    for name, value in regs.items():
+        cpu.regs[("eax", "ecx", "edx", "ebx", "esp", "ebp", "esi", "edi").index(name)] = value
+    stop = cpu.run(10_000)
+    assert stop == "hlt", stop
+    return cpu
+
+
+def flat32_cpu(code: bytes, at: int = CODE, memory: int = 1 << 20) -> CPU:
+    """A CPU in 32-bit protected mode with flat 4G code and data segments at CPL 0
+    (set directly in the caches, as after a GDT load and far jump), code at ``at``."""
+    cpu = CPU(Memory(memory))
+    cpu.memory.load(at, code)
+    cpu.write_cr(0, cpu.cr[0] | 1)
+    cpu.set_segment(CS, 0x08, 0, 0xFFFFFFFF, 0xCF9B00)
+    for s in (DS, ES, SS, 4, 5):
+        cpu.set_segment(s, 0x10, 0, 0xFFFFFFFF, 0xCF9300)
+    cpu.eip = at
+    cpu.regs[4] = STACK
+    return cpu
+
+
+def run32(code: str | bytes, **regs: int) -> CPU:
+    """Run ``code`` (ending in HLT) in flat 32-bit protected mode."""
+    data = bytes.fromhex(code) if isinstance(code, str) else code
+    cpu = flat32_cpu(data)
+    for name, value in regs.items():
+        cpu.regs[("eax", "ecx", "edx", "ebx", "esp", "ebp", "esi", "edi").index(name)] = value
+    stop = cpu.run(10_000)
+    assert stop == "hlt", stop
+    return cpu
