@@ -51,7 +51,7 @@ build="$cache/build"
 mkdir -p "$build"
 make -s -C "$src" O="$build" ARCH=i386 tinyconfig >/dev/null
 { cat "$here/config.fragment"; echo "CONFIG_INITRAMFS_SOURCE=\"$cache/initramfs.list\""; } > "$build/fragment.config"
-(cd "$src" && ARCH=i386 scripts/kconfig/merge_config.sh -m -O "$build" "$build/.config" "$build/fragment.config" >/dev/null)
+(cd "$src" && ARCH=i386 scripts/kconfig/merge_config.sh -m -O "$build" "$build/.config" "$build/fragment.config" >"$build/merge.log" 2>&1)
 make -s -C "$src" O="$build" ARCH=i386 olddefconfig >/dev/null
 # Every option of the fragment must have survived the merge (a dependency
 # missing would silently drop one).
