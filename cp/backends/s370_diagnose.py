@@ -10,7 +10,8 @@ never an access outside it.
 
 Codes: X'00' extended identification, X'08' CP command (the ``System.command``
 hook), X'0C' pseudo timer, X'10' release pages, X'18' standard DASD I/O, X'20'
-general I/O, X'24' device type, X'58' console (3215-style line I/O).
+general I/O, X'24' device type, X'58' 3270 console (display lines, full-screen
+write and read).
 """
 from __future__ import annotations
 
@@ -219,21 +220,88 @@ def diag_24(vm, rx: int, ry: int) -> None:
     cpu.cc = 0
 
 
+#: DIAGNOSE X'58' CCW command codes: display lines, full-screen write and read.
+DISPLAY_LINES, FULL_WRITE, FULL_READ = 0x19, 0x29, 0x2A
+#: at most this many CCWs in one DIAGNOSE X'58' chain
+MAX_DIAG58_CCWS = 256
+
+
 def diag_58(vm, rx: int, ry: int) -> None:
-    """Console interface: a CCW at Rx to the virtual console (Ry = its address):
-    write commands display the line, no interruption."""
+    """3270 virtual console interface (VM/370 R6 *System Programmer's Guide*,
+    "DIAGNOSE Code X'58'"; the full-screen codes as VM/SP's guide gives them):
+    a chain of CCWs at Rx (command-chained with X'40'), Ry the console address.
+
+    * X'19' display: the data (EBCDIC, at most 1760 bytes) from output line
+      ``ctl`` (the CCW's byte 5, bits 2-7); ctl bit 0 erases the output area
+      first; X'FF' clears the output area; X'FE' erases the screen and rewrites
+      CP's format (and ends full-screen mode).
+    * X'29' full-screen write: the data is a WCC, orders and text; ctl X'80'
+      makes it an Erase/Write. The screen belongs to the guest until CP
+      writes to it again (a console line, PA1, CP READ), then CP redraws its own.
+    * X'2A' full-screen read: ctl X'80' Read Modified (the AID key the user
+      pressed, cursor and modified fields), else Read Buffer, into the data
+      area; the CSW at X'40' gets CE+DE and the residual count.
+
+    The user's AID key during full-screen mode is an attention interruption
+    from the console (the guest answers it with X'2A'). On a line-mode terminal
+    X'19' types its data as a line and X'29'/X'2A' end with CC 1 (I/O error);
+    CC 1 too for a write the 3270 would reject. The terminal side is the
+    object ``vm.display()`` returns (cp/tn3270/fullscreen.py), None for a line
+    terminal. Other write commands (X'01', X'09') type a line, as on a 3215."""
     cpu = vm.cpu
     R = cpu.gpr
     addr = R[rx] & 0xFFFFFF
-    if addr & 7:
-        _spec()
-    _range(vm, addr, 8)
-    ccw = bytes(vm.storage.mem[addr:addr + 8])
-    data, count = int.from_bytes(ccw[1:4], "big"), int.from_bytes(ccw[6:8], "big")
-    _range(vm, data, count)
-    if ccw[0] & 3 == 1:
-        vm.console_output(to_ascii(bytes(vm.storage.mem[data:data + count])))
+    finder = getattr(vm, "display", None)
+    port = finder() if finder is not None else None
     cpu.cc = 0
+    for _ in range(MAX_DIAG58_CCWS):
+        if addr & 7:
+            _spec()
+        _range(vm, addr, 8)
+        ccw = bytes(vm.storage.mem[addr:addr + 8])
+        cmd, ctl = ccw[0], ccw[5]
+        data, count = int.from_bytes(ccw[1:4], "big"), int.from_bytes(ccw[6:8], "big")
+        _range(vm, data, count)
+        if not _diag58_ccw(vm, port, cmd, ctl, data, count, R[ry] & 0xFFFF):
+            cpu.cc = 1
+            return
+        if not ccw[4] & 0x40:
+            return
+        addr += 8
+
+
+def _diag58_ccw(vm, port, cmd: int, ctl: int, data: int, count: int, device: int) -> bool:
+    """One DIAGNOSE X'58' CCW; False for an I/O error."""
+    mem = vm.storage.mem
+    text = bytes(mem[data:data + count])
+    if cmd == DISPLAY_LINES and port is not None:
+        if ctl == 0xFF:
+            port.clear_output()
+        elif ctl == 0xFE:
+            port.restore()
+        else:
+            port.display(ctl & 0x3F, text[:1760], bool(ctl & 0x80))
+        return True
+    if cmd == FULL_WRITE:
+        dev = vm.channel.device(device)
+        if port is None or dev is None:
+            return False
+
+        def attention(dev=dev) -> None:     # the user pressed an AID key
+            dev.attention = True
+            vm.cpu.attn = True
+        return port.write(bool(ctl & 0x80), text, attention)
+    if cmd == FULL_READ:
+        if port is None:
+            return False
+        got = port.read(bool(ctl & 0x80))[:count]
+        mem[data:data + len(got)] = got
+        residual = count - len(got)
+        mem[CSW_ADDR:CSW_ADDR + 8] = bytes((0, 0, 0, 0, CE_DE, 0, residual >> 8, residual & 0xFF))
+        return True
+    if cmd & 3 == 1:
+        vm.console_output(to_ascii(text))
+    return True
 
 
 CODES = {0x00: diag_00, 0x08: diag_08, 0x0C: diag_0c, 0x10: diag_10, 0x18: diag_18,

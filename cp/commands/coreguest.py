@@ -67,6 +67,8 @@ class CoreGuest:
         self.console = u.console.vaddr if u.console is not None else 0x009
         self.vm = self.system.logon(u.userid, size, privclass=u.classes, output=self._console_line,
                                     console=self.console, reader=None, punch=None, printer=None)
+        # DIAGNOSE X'58' full-screen I/O reaches the user's 3270, whichever terminal that is now
+        self.vm.display = lambda: getattr(self.session.terminal, "display", None)
         for dev in list(self.session.devices.values()):     # again after DEFINE STORAGE
             self.device_added(dev)
         fn = getattr(self.vm, "configure_assists", None)

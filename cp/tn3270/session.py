@@ -28,6 +28,7 @@ from s370.ebcdic import to_ascii
 
 from ..terminal import Terminal, sanitise
 from . import datastream as ds
+from .fullscreen import FullScreen
 from .negotiation import Link, record
 from .vmscreen import VMScreen
 
@@ -41,6 +42,8 @@ class Terminal3270(Terminal):
     def __init__(self, host, name: str, conn: "Session3270"):
         super().__init__(host, name, conn.line)
         self.conn = conn
+        #: DIAGNOSE X'58' reaches the screen through this (cp/tn3270/fullscreen.py)
+        self.display = conn.full
 
     def logged_off(self) -> None:
         """Back to the logo screen (VM/370 shows it again after LOGOFF)."""
@@ -58,18 +61,36 @@ class Session3270:
         self.clock = clock
         self.screen = VMScreen(rows, cols, more_wait)
         self.screen.logo()
+        self.full = FullScreen(self)
         self.term = Terminal3270(host, host.next_terminal_name(), self)
         self.wake = asyncio.Event()
         self.closed = False
+        self.outbox: list[bytes] = []         # records to send before any screen update
+        self._redraw = False
 
     # ------------------------------------------------------------ output
     def line(self, text: str) -> None:
+        self.full.leave()
         self.screen.add_line(text, self.clock())
+        self.wake.set()
+
+    def redraw(self) -> None:
+        """Send CP's whole screen next (after full-screen mode, CLEAR)."""
+        self._redraw = True
+        self.outbox.clear()
+        self.wake.set()
+
+    def send_record(self, data: bytes) -> None:
+        """A record of the guest's (full-screen write) for the writer to send."""
+        self._redraw = False
+        self.outbox.append(data)
         self.wake.set()
 
     def _sync_state(self) -> None:
         """The terminal's state into the status area and the input field."""
         state = self.term.state
+        if state in ("CP READ", "ONLINE"):
+            self.full.leave()               # CP has the screen again
         self.screen.base_status = "CP READ" if state == "ONLINE" else state
         self.screen.password = self.term.wants_password
         self.screen.tick(self.clock())
@@ -85,6 +106,14 @@ class Session3270:
                 await asyncio.wait_for(self.wake.wait(), TICK)
             self.wake.clear()
             self._sync_state()
+            while self.outbox:
+                await self._send(self.outbox.pop(0))
+            if self.full.active:
+                continue
+            if self._redraw:
+                self._redraw = False
+                await self._send(self.screen.full())
+                continue
             rec = self.screen.update()
             if rec is not None:
                 await self._send(rec)
@@ -98,6 +127,9 @@ class Session3270:
             self.wake.set()                 # unlock the keyboard, change nothing
             return None
         aid = inbound.aid
+        if self.full.active and aid != ds.AID_PA1:
+            self.full.key(data, inbound)
+            return None
         self.screen.not_accepted = False
         now = self.clock()
         if aid == ds.AID_CLEAR:

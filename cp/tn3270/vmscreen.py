@@ -137,6 +137,26 @@ class VMScreen:
         if self.more_since is None and not self.holding:
             self.more_since = now
 
+    def place(self, line: int, data: bytes, erase: bool) -> None:
+        """DIAGNOSE X'58' X'19': EBCDIC data shown from output row ``line``
+        (after erasing the output area when ``erase``). A start-field order
+        and its attribute show as one blank; other controls as blanks."""
+        text = bytearray()
+        i = 0
+        while i < len(data):
+            b = data[i]
+            i += 2 if b == ds.SF else 1
+            text.append(b if b >= 0x40 else 0x40)
+        if erase:
+            self.output = []
+        rows = [bytes(text[k:k + self.cols]) for k in range(0, len(text), self.cols)]
+        line = min(line, self.out_rows - 1)
+        rows = rows[:self.out_rows - line]
+        while len(self.output) < line + len(rows):
+            self.output.append(b"")
+        self.output[line:line + len(rows)] = rows
+        self._dirty_rows.update(range(self.out_rows))
+
     def hold(self) -> bool:
         """ENTER with empty input: a MORE... screen becomes HOLDING. True if it did."""
         if self.more_since is not None:
