@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import signal
 
 from prompt_toolkit import PromptSession
 from prompt_toolkit.completion import WordCompleter
@@ -19,8 +20,9 @@ from prompt_toolkit.history import InMemoryHistory
 from prompt_toolkit.patch_stdout import patch_stdout
 
 from .commands.registry import TABLE
+from .service import intro, on_shutdown_signals, port_error
 from .telnet import TelnetCP, run_guests
-from .terminal import BANNER, Terminal
+from .terminal import Terminal
 
 COMMAND_WORDS = sorted({e.name for e in TABLE if e.name.isalpha()}
                        | {"RDR", "PRT", "PUN", "VIRTUAL", "STORAGE", "TIME", "USERS", "NAMES",
@@ -28,30 +30,19 @@ COMMAND_WORDS = sorted({e.name for e in TABLE if e.name.isalpha()}
                           "STBYPASS", "PSW", "CAW", "CSW", "STATUS", "CLEAR", "RESET", "END"})
 
 
-def intro(host, port: int) -> list[str]:
-    lines = [BANNER, f"s370vm CP: {len(host.directory.users)} users in the directory."]
-    if "GUEST1" in host.directory:
-        lines.append("Try: LOGON GUEST1 (password GUEST), then IPL 00C to start the monitor guest.")
-    if port:
-        lines.append(f"Other terminals: telnet 127.0.0.1 {port}")
-    return lines
-
-
 async def console_main(host, port: int, write=None, tn3270_port: int = 0) -> int:
-    """``write`` receives output lines (default: print above the prompt)."""
+    """``write`` receives output lines (default: print above the prompt).
+    The telnet server starts first: a port in use is an error (OSError), not a
+    console without its terminals."""
     write = write or (lambda line: print(line, flush=True))
     term = Terminal(host, "GRAF 0C0", write)
     stop = asyncio.Event()
-    tasks = [asyncio.ensure_future(run_guests(host, stop))]
+    telnet = None
     if port:
         telnet = TelnetCP(host, port)
-        t = asyncio.ensure_future(telnet.serve(stop=stop))
-
-        def telnet_ended(task) -> None:
-            if not task.cancelled() and task.exception() is not None:
-                write(f"TELNET SERVER NOT STARTED ON PORT {port}: {task.exception()}")
-        t.add_done_callback(telnet_ended)
-        tasks.append(t)
+        await telnet.start()
+    runner = asyncio.ensure_future(telnet.run(stop) if telnet else run_guests(host, stop))
+    tasks = [runner]
     if tn3270_port:                     # 3270 terminals (cp/tn3270)
         from .tn3270.server import serve_beside
         tasks.append(asyncio.ensure_future(serve_beside(host, tn3270_port, write)))
@@ -61,6 +52,11 @@ async def console_main(host, port: int, write=None, tn3270_port: int = 0) -> int
         is_password=Condition(lambda: term.wants_password),
         bottom_toolbar=lambda: f" {term.name}   {term.state}",
     )
+
+    def end_prompt() -> None:
+        if session.app.is_running:
+            session.app.exit(exception=EOFError())
+    on_shutdown_signals(host, (signal.SIGTERM, signal.SIGHUP), end_prompt)
     with patch_stdout():
         for ln in intro(host, port):
             write(ln)
@@ -77,7 +73,7 @@ async def console_main(host, port: int, write=None, tn3270_port: int = 0) -> int
         finally:
             term.hangup()
             stop.set()
-            for t in tasks:
+            for t in tasks[1:]:
                 t.cancel()
             for t in tasks:
                 with contextlib.suppress(asyncio.CancelledError, Exception):
@@ -86,9 +82,8 @@ async def console_main(host, port: int, write=None, tn3270_port: int = 0) -> int
 
 
 def run_console(host, port: int = 3270, tn3270_port: int = 0) -> int:
-    """Run the operator console (and telnet server) until Ctrl-D or SHUTDOWN."""
+    """Run the operator console (and telnet server) until Ctrl-D, SHUTDOWN or SIGTERM."""
     try:
         return asyncio.run(console_main(host, port, tn3270_port=tn3270_port))
     except OSError as exc:
-        from s370.errors import MachineError
-        raise MachineError(f"cannot start the telnet server on port {port}: {exc.strerror}") from None
+        raise port_error(port, exc) from None

@@ -12,23 +12,55 @@ Rules, as on VM/370:
   runs the rest as a CP command without stopping the machine, and ``#CP`` alone
   stops it and enters CP READ (the 3270 PA1 key does the same: ``attention``).
 
-Input is sanitised first: control characters are dropped and lines are cut at
-``MAX_LINE`` characters, so garbage from a client cannot upset CP.
+Input is sanitised first: control characters are dropped, and a line over
+``MAX_LINE`` characters is refused with a message (cp/terminal_input.py does the
+same for the bytes of a telnet connection), so garbage from a client cannot upset
+CP. Passwords are never echoed or logged: ``masked`` hides those typed on a
+LOGON or LINK line wherever a line is shown again (console spool, script echo).
 """
 from __future__ import annotations
 
 from typing import Callable
 
 from .commands.processor import execute
+from .terminal_input import MAX_LINE, too_long_message
 
-MAX_LINE = 255
 LINEND = "#"
 BANNER = "VM/370 ONLINE"
 
 
 def sanitise(line: str) -> str:
-    """Printable characters only, at most MAX_LINE of them."""
-    return "".join(c for c in line if c.isprintable())[:MAX_LINE]
+    """Printable characters only."""
+    return "".join(c for c in line if c.isprintable())
+
+
+def _password_from(words: list[str]) -> int | None:
+    """Where the password operands of a command line start (None: it has none):
+    ``LOGON userid password [Mask] [Noipl]``, ``LINK userid vaddr vaddr mode password``."""
+    verb = words[0].upper()
+    if "LOGON".startswith(verb) or (len(verb) >= 4 and "LOGIN".startswith(verb)):
+        return 2
+    if len(verb) >= 4 and "LINK".startswith(verb):
+        return 5
+    return None
+
+
+def masked(line: str) -> str:
+    """``line`` with the passwords of LOGON and LINK commands replaced by
+    asterisks, for every place a line is shown again (console spool, script
+    echo); the command itself gets the real line."""
+    out = []
+    for part in line.split(LINEND):
+        words = part.split()
+        start = _password_from(words) if words else None
+        if start is not None and len(words) > start:
+            for i in range(start, len(words)):
+                w = words[i].upper()
+                if not (w and ("NOIPL".startswith(w) or "MASK".startswith(w))):
+                    words[i] = "********"
+            part = " ".join(words)
+        out.append(part)
+    return LINEND.join(out)
 
 
 class Terminal:
@@ -42,6 +74,10 @@ class Terminal:
         self.pending_logon: tuple[str, bool] | None = None
         #: a command waiting for a password (LINK): called with the next line
         self.pending_prompt: Callable[[str], list[str]] | None = None
+        #: where the terminal is (a peer's IP address): logon protection counts by it
+        self.address = "LOCAL"
+        #: time.monotonic() before which the next line waits (after wrong passwords)
+        self.hold_until = 0.0
 
     def write(self, line: str) -> None:
         self.sink(line)
@@ -60,11 +96,21 @@ class Terminal:
     def logged_off(self) -> None:
         """The session ended (LOGOFF, DISCONN, FORCE, SHUTDOWN): back to the logo."""
         self.pending_logon = self.pending_prompt = None
-        self.write(BANNER)
+        if not self.host.shutdown:          # after SHUTDOWN COMPLETE nothing more
+            self.write(BANNER)
+
+    def reject_long_line(self, length: int) -> None:
+        """A line over the terminal's limit arrived: refused, not cut (a password
+        prompt waiting for it is given up: LOGON or LINK must be typed again)."""
+        self.pending_logon = self.pending_prompt = None
+        self.write(too_long_message(length))
 
     def handle_line(self, raw: str) -> None:
         """One line typed by the user."""
         line = sanitise(raw)
+        if len(line) > MAX_LINE:
+            self.reject_long_line(len(line))
+            return
         if self.pending_prompt is not None:
             answer, self.pending_prompt = self.pending_prompt, None
             for out in answer(line.strip()):
@@ -79,7 +125,7 @@ class Terminal:
             return
         s = self.session
         if s is not None and s.console_spool is not None:
-            s.console_spool.append(line)        # the console log has both sides
+            s.console_spool.append(masked(line))    # the console log has both sides
         if s is not None and s.running:
             if line[:3].upper() == "#CP":
                 rest = line[3:].strip()

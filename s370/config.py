@@ -185,10 +185,24 @@ def load(path: str | Path) -> Config:
     """Read and parse a configuration file."""
     p = Path(path)
     try:
-        text = p.read_text()
+        data = p.read_bytes()
     except OSError as exc:
         raise MachineError(f"cannot read configuration {path}: {exc.strerror}") from None
-    return parse(text, p.resolve().parent, str(path))
+    return parse(decode_lines(data, str(path)), p.resolve().parent, str(path))
+
+
+def decode_lines(data: bytes, source: str) -> str:
+    """A configuration file's text. A byte that is not UTF-8 in a statement is an
+    error naming the file, line and column; in a comment it is replaced (as the
+    directory parser reads its files), so a Latin-1 remark does not stop a run."""
+    for lineno, raw in enumerate(data.splitlines(), 1):
+        try:
+            raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            if raw.strip()[:1] not in (b"#", b"*"):
+                raise MachineError(f"{source} line {lineno} column {exc.start + 1}: byte "
+                                   f"X'{raw[exc.start]:02X}' is not UTF-8") from None
+    return data.decode("utf-8", errors="replace")
 
 
 def data_dir() -> Path:

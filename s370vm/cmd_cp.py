@@ -1,11 +1,16 @@
 """``s370vm cp``: the ready VM/370-style system.
 
     s370vm cp [--directory FILE] [--config FILE] [--port N] [--script FILE] [--data DIR]
+              [--no-console] [--reader USER=FILE]... [--tn3270-port N]
               [--max-instructions N]
 
 Without options it starts the built-in system (cp/defaults): the operator console
 on this terminal and a telnet server on 127.0.0.1:3270 where every connection is
 a terminal that can LOGON. ``--port 0`` turns the telnet server off.
+``--no-console`` (and any start whose standard input is not a terminal: a
+service manager, ``nohup ... </dev/null``, a container) serves the telnet
+terminals only, until SHUTDOWN or SIGTERM/SIGINT (cp/service.py). The data
+folder is locked: a second CP on it refuses to start (cp/datalock.py).
 
 ``--script FILE`` runs commands from a file instead and prints the responses
 (what the tests use). Script format, one line each:
@@ -23,6 +28,7 @@ The first terminal is called T1. Every input line is echoed as ``name> line``
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from s370.errors import MachineError
@@ -43,9 +49,23 @@ def add_parser(sub) -> argparse.ArgumentParser:
     p.add_argument("--reader", action="append", default=[], metavar="USER=FILE",
                    help="put FILE into USER's reader at startup (an .asm source is assembled: "
                         "at X'2000' or above for the monitor's RUN, else as an IPL deck)")
-    p.add_argument("--max-instructions", type=int, default=5_000_000,
+    p.add_argument("--no-console", action="store_true",
+                   help="no operator console: serve telnet terminals until SHUTDOWN or SIGTERM "
+                        "(the default when standard input is not a terminal; see docs/service.md)")
+    p.add_argument("--max-instructions", type=positive_int, default=5_000_000, metavar="N",
                    help="guest instructions run after each script line (default 5000000)")
     return p
+
+
+def positive_int(text: str) -> int:
+    """An argparse type: a whole number above zero."""
+    try:
+        value = int(text, 10)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"{text} must be greater than 0")
+    return value
 
 
 def build_host(directory: str | None = None, data: str | None = None, config: str | None = None):
@@ -170,6 +190,18 @@ def run(args) -> int:
     if data is None and not args.script:
         from s370.config import data_dir
         data = str(data_dir() / "cp")
+    lock = None
+    if data is not None:
+        from cp.datalock import DataLock
+        lock = DataLock(data).acquire()     # held until this process ends
+    try:
+        return _run(args, data)
+    finally:
+        if lock is not None:
+            lock.release()
+
+
+def _run(args, data: str | None) -> int:
     host = build_host(args.directory, data, args.config)
     load_readers(host, args.reader)
     if args.script:
@@ -184,6 +216,12 @@ def run(args) -> int:
         from cp import defaults
         defaults.monitor_deck()         # assemble the sample guests now, not at the first logon
         defaults.hello_cards()
+    if args.no_console or not sys.stdin.isatty():
+        if not args.no_console:
+            print("s370vm cp: standard input is not a terminal: serving telnet terminals only "
+                  "(--no-console)", flush=True)
+        from cp.service import run_service
+        return run_service(host, args.port, args.tn3270_port)
     from cp.console import run_console
     return run_console(host, port=args.port, tn3270_port=args.tn3270_port)
 

@@ -48,6 +48,8 @@ class Host:
         self.installed_assists: list[str] = []
         self.logmsg: list[str] = []
         self.oplog: list[str] = []
+        #: also receives every operator message (a CP without a console logs them)
+        self.operator_echo: Callable[[str], None] | None = None
         self.errors: list[str] = []     # tracebacks of CP defects (never shown to users)
         self.shutdown = False
         self.guest_factory = guest_factory
@@ -76,6 +78,8 @@ class Host:
         """A message to the system operator's console (and the host log)."""
         line = f"{time.strftime('%H:%M:%S', time.localtime(self.clock()))} {text}"
         self.oplog.append(line)
+        if self.operator_echo is not None:
+            self.operator_echo(line)
         op = self.sessions.get("OPERATOR")
         if op is not None:
             op.out(line)

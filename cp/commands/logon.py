@@ -82,9 +82,12 @@ def files_line(host, userid: str) -> str | None:
     return "FILES: " + ",  ".join(parts)
 
 
-def end_session(session: Session, forced: bool = False) -> list[str]:
+def end_session(session: Session, forced: bool = False, by_system: bool | None = None) -> list[str]:
     """Log a user off: close open spool files, drop the session, tell the operator.
-    Returns the lines for the user's terminal."""
+    Returns the lines for the user's terminal. ``forced`` (FORCE, SHUTDOWN of the
+    others, the disconnect timeout) adds FORCED on the operator's line;
+    ``by_system`` (default: ``forced``) adds BY SYSTEM on the user's, which the
+    operator's own SHUTDOWN also gets."""
     host = session.host
     for d in session.devices.values():
         if d.unit is not None:
@@ -95,7 +98,8 @@ def end_session(session: Session, forced: bool = False) -> list[str]:
     connect = now - session.logon_time
     virt = session.guest.virt_seconds
     lines = [account_line(connect, virt, virt + session.cp_seconds),
-             f"LOGOFF AT {stamp(now)}" + (" BY SYSTEM" if forced else "")]
+             f"LOGOFF AT {stamp(now)}" + (" BY SYSTEM" if (forced if by_system is None else by_system)
+                                          else "")]
     host.sessions.pop(session.userid, None)
     close = getattr(session.guest, "close", None)
     if close is not None:

@@ -5,6 +5,24 @@ from __future__ import annotations
 from .logon import end_session, hang_up, log_off
 from .registry import Context, command
 
+CHECKPOINT = ["DMKCKP960I SYSTEM WARM START DATA SAVED", "DMKCKP961W SYSTEM SHUTDOWN COMPLETE"]
+
+
+def shut_down(host, by=None) -> None:
+    """What SHUTDOWN does, also for a service manager's SIGTERM (``by`` None):
+    every user is logged off BY SYSTEM (their open spool files closed, so
+    nothing is lost), the checkpoint lines go to the operator, CP stops. The
+    terminals show no logo afterwards: the system is down."""
+    host.shutdown = True
+    for s in list(host.sessions.values()):
+        if s is not by:
+            log_off(s, forced=True)
+    if by is not None:
+        term = by.terminal
+        hang_up(term, end_session(by, by_system=True) + CHECKPOINT)
+    for line in CHECKPOINT:
+        host.operator(line)
+
 
 @command("SHUTDOWN")
 def cmd_shutdown(ctx: Context, args: list[str]) -> list[str]:
@@ -12,16 +30,5 @@ def cmd_shutdown(ctx: Context, args: list[str]) -> list[str]:
     stop CP."""
     if args:
         raise ctx.error(2, args[0].upper())
-    host = ctx.host
-    me = ctx.session
-    for s in list(host.sessions.values()):
-        if s is me:
-            continue
-        log_off(s, forced=True)
-    term = me.terminal
-    lines = end_session(me)
-    lines += ["DMKCKP960I SYSTEM WARM START DATA SAVED", "DMKCKP961W SYSTEM SHUTDOWN COMPLETE"]
-    host.oplog += lines[-2:]
-    host.shutdown = True
-    hang_up(term, lines)
+    shut_down(ctx.host, ctx.session)
     return []

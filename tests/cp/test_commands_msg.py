@@ -55,7 +55,10 @@ def test_shutdown_logs_everyone_off_and_stops(tmp_path):
         T1: Q USERS
         """, data=str(tmp_path))
     assert "DMKCPR002E INVALID OPERAND - NOW" in out["T2"]
-    assert out["T2"][-3:] == ["DMKCKP960I SYSTEM WARM START DATA SAVED",
-                              "DMKCKP961W SYSTEM SHUTDOWN COMPLETE", "VM/370 ONLINE"]
-    assert out["T1"][-2].endswith("BY SYSTEM") and out["T1"][-1] == "VM/370 ONLINE"
+    # issue 16: the operator's own logoff line says BY SYSTEM, and no logo
+    # follows SHUTDOWN COMPLETE on any terminal (the system is down)
+    assert out["T2"][-3].startswith("LOGOFF AT") and out["T2"][-3].endswith("BY SYSTEM")
+    assert out["T2"][-2:] == ["DMKCKP960I SYSTEM WARM START DATA SAVED",
+                              "DMKCKP961W SYSTEM SHUTDOWN COMPLETE"]
+    assert out["T1"][-1].startswith("LOGOFF AT") and out["T1"][-1].endswith("BY SYSTEM")
     assert host.shutdown and not host.sessions

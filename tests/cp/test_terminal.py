@@ -57,8 +57,9 @@ def test_linend_splits_commands_and_stops_at_password_prompt():
 
 def test_garbage_is_sanitised():
     assert sanitise("Q\x00 US\x1b[2JERS\x7f\r\n") == "Q US[2JERS"
-    assert len(sanitise("X" * 5000)) == MAX_LINE
     host, t, out = make()
+    t.handle_line("X" * 5000)            # refused with a message, not cut (issue 16)
+    assert out == [f"INPUT LINE OF 5000 CHARACTERS IGNORED; THE LIMIT IS {MAX_LINE}"]
     t.handle_line("\x00\x01\x02\xff\ufffd\udcff")
     t.handle_line("LOGON GUEST1 GUEST")
     assert out[-2].startswith("LOGON AT")
@@ -151,34 +152,22 @@ def test_cli_script_run(tmp_path, capsys):
     assert "cannot read script" in err and "bad.direct:2: MDISK needs" in err
 
 
-def test_console_says_when_the_telnet_port_is_taken():
-    import asyncio
+def test_console_refuses_to_start_when_the_telnet_port_is_taken():
+    """Issue 16: a port in use is an error (status 2 from s370vm), not a console
+    that carries on without its terminals."""
     import socket
 
-    from prompt_toolkit.application import create_app_session
-    from prompt_toolkit.input import create_pipe_input
-    from prompt_toolkit.output import DummyOutput
+    import pytest
 
-    from cp.console import console_main
+    from cp.console import run_console
+    from s370.errors import MachineError
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))
         busy.listen(1)
         port = busy.getsockname()[1]
-        host = build_host()
-        lines: list[str] = []
-
-        async def go():
-            task = asyncio.ensure_future(console_main(host, port, lines.append))
-            for _ in range(100):
-                await asyncio.sleep(0.02)
-                if any("TELNET SERVER NOT STARTED" in ln for ln in lines):
-                    break
-            inp.send_text("\x04")
-            return await asyncio.wait_for(task, 10)
-        with create_pipe_input() as inp:
-            with create_app_session(input=inp, output=DummyOutput()):
-                assert asyncio.run(go()) == 0
-    assert any(ln.startswith(f"TELNET SERVER NOT STARTED ON PORT {port}") for ln in lines)
+        with pytest.raises(MachineError, match=f"cannot start the telnet server on port {port}: "
+                                               "Address already in use"):
+            run_console(build_host(), port)
 
 
 def test_a_failing_guest_stops_alone():
