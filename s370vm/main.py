@@ -4,24 +4,17 @@ from __future__ import annotations
 
 import argparse
 import sys
-from importlib import import_module
+
+from .subcommands import add_commands
 
 #: Subcommand modules, in help order. A module not written yet is skipped.
-COMMANDS = ("run", "asm", "disasm", "ipl", "cp", "bench", "dasdinit")
+COMMANDS = ("run", "asm", "disasm", "ipl", "cp", "bench", "dasdinit", "ia32")
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="s370vm", description="A System/370 virtual machine facility")
     sub = parser.add_subparsers(dest="command", required=True)
-    for name in COMMANDS:
-        try:
-            mod = import_module(f"s370vm.cmd_{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"s370vm.cmd_{name}":
-                raise
-            continue
-        p = mod.add_parser(sub)
-        p.set_defaults(func=mod.run)
+    add_commands(sub, "cmd_", COMMANDS)
     return parser
 
 

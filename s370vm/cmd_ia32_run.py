@@ -1,0 +1,120 @@
+"""``s370vm ia32 run IMAGE``: boot an image on the IA-32 PC and run it to its end.
+
+``--bios`` maps IMAGE as the BIOS ROM and starts at the reset vector; ``--kernel``
+boots it as a Multiboot kernel; ``--load ADDR`` (the default, at 7C00) copies a
+flat binary to ADDR and enters it in real mode. The run ends at HLT with IF=0, a
+triple fault, a write to the exit port F4 or the instruction limit; the report
+gives the stop reason, registers, EFLAGS, segment registers with their cached
+bases, instruction count, MIPS, the console text and the POST codes (``--json``:
+one object). Bad images are a one-line error and exit status 2.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from ia32 import flags as F
+from ia32.loaders.flat import BOOT_SECTOR
+from ia32.state import REG_NAMES, SREG_NAMES
+
+FLAG_NAMES = ((F.CF, "CF"), (F.PF, "PF"), (F.AF, "AF"), (F.ZF, "ZF"), (F.SF, "SF"),
+              (F.TF, "TF"), (F.IF, "IF"), (F.DF, "DF"), (F.OF, "OF"), (F.NT, "NT"),
+              (F.RF, "RF"), (F.VM, "VM"), (F.AC, "AC"), (F.ID, "ID"))
+
+
+def _hex(text: str) -> int:
+    try:
+        return int(text, 16)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"bad address {text!r} (hex, e.g. 7C00)") from None
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"expected a positive number, not {text!r}")
+    return value
+
+
+def add_parser(sub) -> argparse.ArgumentParser:
+    p = sub.add_parser("run", help="boot an image on the IA-32 PC and run it")
+    p.add_argument("image")
+    how = p.add_mutually_exclusive_group()
+    how.add_argument("--bios", action="store_true",
+                     help="IMAGE is a BIOS ROM (ends at 1M and 4G); start at the reset vector")
+    how.add_argument("--kernel", action="store_true",
+                     help="IMAGE is a Multiboot kernel (ELF32 or a.out kludge)")
+    how.add_argument("--load", type=_hex, nargs="?", const=BOOT_SECTOR, default=None,
+                     metavar="ADDR", help="IMAGE is a flat binary entered in real mode at ADDR "
+                                          "(hex; the default, at 7C00)")
+    p.add_argument("--cmdline", default="", help="with --kernel: the kernel's command line")
+    p.add_argument("--memory", type=_positive, default=16, metavar="MB",
+                   help="RAM in megabytes (default 16)")
+    p.add_argument("--max-instructions", type=_positive, default=100_000_000, metavar="N")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    return p
+
+
+def run(args) -> int:
+    from ia32.errors import MachineError
+    try:
+        machine = boot(args)
+    except MachineError as exc:
+        print(f"s370vm: {exc}", file=sys.stderr)
+        return 2
+    result = machine.run(args.max_instructions)
+    report = machine.report(result)
+    if args.json:
+        print(json.dumps(report))
+    else:
+        print_report(machine, report, result.seconds)
+    return 0
+
+
+def boot(args):
+    """A machine with the image loaded as the options say."""
+    from ia32.errors import MachineError
+    from ia32.loaders.bios import boot_bios
+    from ia32.loaders.flat import boot_flat
+    from ia32.loaders.multiboot import boot_multiboot
+    from ia32.machine import Machine
+    if args.memory < 2 or args.memory > 3072:
+        raise MachineError(f"--memory {args.memory}: between 2 and 3072 megabytes")
+    machine = Machine(args.memory << 20)
+    if args.bios:
+        boot_bios(machine, args.image)
+    elif args.kernel:
+        boot_multiboot(machine, args.image, args.cmdline)
+    else:
+        boot_flat(machine, args.image, BOOT_SECTOR if args.load is None else args.load)
+    return machine
+
+
+def print_report(machine, report: dict, seconds: float) -> None:
+    cpu = machine.cpu
+    regs = report["regs"]
+    stop = report["stop"]
+    if report["exit_code"] is not None:
+        stop += f" (exit code {report['exit_code']})"
+    print(f"stop: {stop}   EIP={report['eip']}")
+    for row in (REG_NAMES[:4], REG_NAMES[4:]):
+        print("  ".join(f"{n}={regs[n]}" for n in row))
+    eflags = int(regs["EFLAGS"], 16)
+    flags = " ".join(name for bit, name in FLAG_NAMES if eflags & bit)
+    print(f"EFLAGS={regs['EFLAGS']} [{flags}] IOPL={(eflags >> 12) & 3}   CPL={cpu.cpl}")
+    for i, name in enumerate(SREG_NAMES):
+        seg = cpu.sregs[i]
+        print(f"{name}={seg.selector:04X} base={seg.base:08X} limit={seg.limit:08X} "
+              f"rights={seg.rights:06X}")
+    print("  ".join(f"CR{n}={regs[f'CR{n}']}" for n in (0, 2, 3, 4)))
+    n = report["instructions"]
+    mips = n / seconds / 1e6 if seconds > 0 else 0.0
+    print(f"instructions: {n}   seconds: {seconds:.3f}   MIPS: {mips:.2f}")
+    print("post: " + (" ".join(code[2:] for code in report["post"]) or "(none)"))
+    print("console:")
+    text = report["console"].replace("\r\n", "\n")
+    sys.stdout.write(text if not text or text.endswith("\n") else text + "\n")
