@@ -125,6 +125,7 @@ class PM:
         """Load ``code`` at ``at`` (the current CS is flat), run it, return the stop."""
         self.load(at, code)
         self.cpu.eip = at
+        self.cpu.halted = False
         return self.cpu.run(budget)
 
     def stack(self, n: int, size: int = 4, esp: int | None = None) -> list[int]:
