@@ -37,6 +37,9 @@ DEVICE_TYPES: dict[str, tuple[str, str | None, int]] = {
     "3330": ("dasd", None, 0x3330),
     "3350": ("dasd", None, 0x3350),
     "3420": ("tape", None, 0x3420),
+    "3270": ("d3270", "Display3270", 0x3278),
+    "3278": ("d3270", "Display3270", 0x3278),
+    "3277": ("d3270", "Display3270", 0x3277),
 }
 
 #: Hercules statements accepted for compatibility; they have no effect here.

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import time
 
+from s370.devices.d3270 import Display3270
 from s370.errors import MachineError
 
 from .guest import STOP_CHECK, STOP_CP, STOP_DISABLED, STOP_LIMIT, STOP_READ, STOP_WAIT
@@ -90,6 +91,9 @@ class CoreGuest:
             return
         if dev.unit is not None:
             self.vm.add_unit_record(KIND_OF_QUEUE[dev.kind], dev.vaddr)
+            return
+        if dev.kind == "GRAF":          # a local 3270 a terminal can DIAL (cp/tn3270/dialled.py)
+            self.vm.attach(Display3270(dev.vaddr))
             return
         if dev.kind != "DASD":
             return

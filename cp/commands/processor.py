@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import time
 
-from . import devices, display, ipl, logon, msg, query, setcmd, spoolcmd, system, trace  # noqa: F401
+from . import devices, dial, display, ipl, logon, msg, query, setcmd, spoolcmd, system, trace  # noqa: F401
 from .messages import CPError, unknown
-from .registry import HANDLERS, Context, command, find
+from .registry import BEFORE_LOGON_ONLY, HANDLERS, Context, command, find
 
 
 def execute(host, terminal, session, line: str, from_guest: bool = False) -> tuple[list[str], int]:
@@ -27,7 +27,7 @@ def execute(host, terminal, session, line: str, from_guest: bool = False) -> tup
     try:
         if entry is None:
             raise unknown(word)
-        if entry.classes == "" and session is None and entry.name not in ("LOGON", "LOGIN", "CP"):
+        if entry.classes == "" and session is None and entry.name not in BEFORE_LOGON_ONLY + ("CP",):
             raise unknown(word)
         ctx = Context(host, terminal, session, entry, word.upper(), from_guest)
         out = HANDLERS[entry.name](ctx, words[1:]) or []

@@ -39,6 +39,7 @@ TABLE: tuple[Entry, ...] = (
     _e("BEGIN", "B", "G", "CFC"),
     _e("CHANGE", "CH", "DG", "CSU"),
     _e("CLOSE", "C", "G", "CSQ"),
+    _e("DIAL", "D", "", "DIA"),
     _e("DISPLAY", "D", "G", "CDB"),
     _e("DEFINE", "DEF", "G", "DEF"),
     _e("DETACH", "DET", "BG", "VDD"),
@@ -66,6 +67,9 @@ TABLE: tuple[Entry, ...] = (
     _e("CP", "CP", "", "CFC"),
 )
 
+#: Commands that exist only before logon (VM/370 takes them "in place of LOGON").
+BEFORE_LOGON_ONLY = ("LOGON", "LOGIN", "DIAL")
+
 #: Handlers by full command name (filled by the family modules).
 HANDLERS: dict[str, Callable] = {}
 
@@ -84,8 +88,8 @@ def find(word: str, classes: str | None) -> Entry | None:
     logged on: only class-any entries)."""
     w = word.upper()
     for e in TABLE:
-        if classes is not None and e.name in ("LOGON", "LOGIN"):
-            continue             # LOGON exists only before logon: then LOG is LOGOFF
+        if classes is not None and e.name in BEFORE_LOGON_ONLY:
+            continue             # then LOG is LOGOFF and D is DISPLAY
         if len(w) >= e.min and e.name.startswith(w):
             if e.classes == "":
                 return e

@@ -209,23 +209,29 @@ class Buffer:
         return 0
 
     # ----------------------------------------------------------- keying
-    def type_into(self, addr: int, data: bytes) -> None:
-        """What a user typed (an inbound field): into the buffer, MDT on."""
+    def type_into(self, addr: int | None, data: bytes) -> None:
+        """What a user typed (an inbound field, nulls left out): the field
+        from ``addr`` gets ``data`` and nulls after it, and its MDT is set. An
+        unformatted screen (``addr`` None) gets the data from position 0."""
         if addr is None:
             addr = 0
         fa = None
-        for k in range(self.size):
-            a = (addr - 1 - k) % self.size
+        for k in range(1, self.size + 1):
+            a = (addr - k) % self.size
             if self.attr[a] is not None:
                 fa = a
                 break
-        for k, ch in enumerate(data):
+        for k in range(self.size):
             p = (addr + k) % self.size
             if self.attr[p] is not None:
                 break
-            self.chars[p] = ch
+            self.chars[p] = data[k] if k < len(data) else 0
         if fa is not None:
             self.attr[fa] |= ds.FA_MDT
+
+    def clear(self) -> None:
+        """The CLEAR key: default size, all nulls, unformatted, cursor at 0."""
+        self._size(*self.default)
 
     # ----------------------------------------------------------- reading
     def read_buffer(self, aid: int = ds.AID_NONE) -> bytes:

@@ -45,6 +45,11 @@ class Terminal3270(Terminal):
         #: DIAGNOSE X'58' reaches the screen through this (cp/tn3270/fullscreen.py)
         self.display = conn.full
 
+    def dial(self, userid: str, vaddr: int | None) -> list[str]:
+        """DIAL (cp/commands/dial.py): this terminal becomes the guest's 3270."""
+        from .dialled import dial
+        return dial(self, userid, vaddr)
+
     def logged_off(self) -> None:
         """Back to the logo screen (VM/370 shows it again after LOGOFF)."""
         self.pending_logon = self.pending_prompt = None
@@ -66,6 +71,8 @@ class Session3270:
         self.wake = asyncio.Event()
         self.closed = False
         self.outbox: list[bytes] = []         # records to send before any screen update
+        #: the guest's 3270 this terminal is dialled to (cp/tn3270/dialled.py)
+        self.dialled = None
         self._redraw = False
 
     # ------------------------------------------------------------ output
@@ -108,7 +115,7 @@ class Session3270:
             self._sync_state()
             while self.outbox:
                 await self._send(self.outbox.pop(0))
-            if self.full.active:
+            if self.full.active or self.dialled is not None:
                 continue
             if self._redraw:
                 self._redraw = False
@@ -127,8 +134,11 @@ class Session3270:
             self.wake.set()                 # unlock the keyboard, change nothing
             return None
         aid = inbound.aid
+        if self.dialled is not None:
+            self.dialled.key(inbound)
+            return None
         if self.full.active and aid != ds.AID_PA1:
-            self.full.key(data, inbound)
+            self.full.key(inbound)
             return None
         self.screen.not_accepted = False
         now = self.clock()
@@ -200,6 +210,8 @@ class Session3270:
                         type(exc), exc, exc.__traceback__)))
         finally:
             self.closed = True
+            if self.dialled is not None:
+                self.dialled.disconnect()
             for t in tasks:
                 t.cancel()
             for t in tasks:

@@ -145,9 +145,9 @@ def test_every_abbreviation_resolves_by_table_order():
     """Each spelling from the minimum abbreviation to the full name selects
     that command, or an earlier table entry that the spelling also abbreviates
     (VM/370 takes the first match)."""
-    from cp.commands.registry import TABLE
+    from cp.commands.registry import BEFORE_LOGON_ONLY, TABLE
     for i, e in enumerate(TABLE):
-        if e.name in ("LOGON", "LOGIN"):
+        if e.name in BEFORE_LOGON_ONLY:
             continue
         for n in range(e.min, len(e.name) + 1):
             got = find(e.name[:n], "ABCDEFGH")
