@@ -5,7 +5,7 @@ Wiring: the 8259 pair's INT (through the local APIC's LINT0 rule) and the APIC's
 own requests make the CPU's INTR line; the UART is COM1 (3F8, IRQ 4), the PIT's
 counter 0 is IRQ 0, the network card IRQ 10, the CMOS at 70/71, the keyboard
 controller at 60/64 and 92, POST codes at 80 and 190, the debug console at E9 and
-the exit port at F4. Console text is what the guest writes to the UART and to E9.
+the exit port at F4, QEMU's fw_cfg at 510. Console text is what the guest writes to the UART and to E9.
 
 Time is the instruction count (:mod:`ia32.devices.clock`). The run loop gives the
 CPU bursts that end at the next device event (or after :data:`MAX_BURST`
@@ -29,6 +29,7 @@ from .devices.apic import LocalAPIC
 from .devices.clock import NS_PER_INSTRUCTION, Clock, instructions_until
 from .devices.cmos import CMOS
 from .devices.debugports import DebugConsole, ExitPort, PostPort
+from .devices.fwcfg import FwCfg
 from .devices.kbc import KeyboardController
 from .devices.netcard import IRQ as NIC_IRQ
 from .devices.netcard import Backend, NetCard
@@ -74,7 +75,8 @@ class Machine:
         self.post = PostPort()
         self.nic = NetCard(self.memory, self.pics.irq_line(NIC_IRQ), nic_backend)
         for device in (self.pics, self.uart, self.pit, self.cmos, self.kbc, self.post,
-                       DebugConsole(self._console_byte), ExitPort(self._exit), self.nic):
+                       DebugConsole(self._console_byte), ExitPort(self._exit), self.nic,
+                       FwCfg(memory_size)):
             device.attach(self.bus)
         self.apic.attach(self.memory)
         self.timed = (self.pit, self.uart, self.apic)

@@ -81,3 +81,18 @@ def test_exit_port_status_is_value_shifted_left_or_1():
     bus.write(0xF4, 4, 0x01)                  # kvm-unit-tests: outl(code, 0xf4)
     bus.write(0xF4, 2, 0x1234)
     assert codes == [1, 3, 0x2469]
+
+
+def test_fw_cfg_items_kvm_unit_tests_reads():
+    from ia32.devices.fwcfg import FwCfg
+    bus = bus_with(FwCfg(64 << 20))
+
+    def item(selector, n):
+        bus.write(0x510, 2, selector)
+        return bytes(bus.read(0x511, 1) for _ in range(n))
+
+    assert item(0x00, 4) == b"QEMU"
+    assert item(0x05, 2) == b"\x01\x00"               # one processor
+    assert item(0x03, 8) == (64 << 20).to_bytes(8, "little")
+    assert item(0x05, 4) == b"\x01\x00\x00\x00"       # past the end: zeros
+    assert item(0x19, 4) == bytes(4)                  # an item not here
