@@ -16,7 +16,8 @@ skips to the next event without executing anything.
 Stop reasons: ``hlt`` (HLT with IF=0, or halted with nothing left that could wake
 it), ``shutdown`` (a triple fault, or the guest pulsed the reset line: the run ends
 as with QEMU's -no-reboot), ``exit`` (a write to port F4; ``exit_code`` holds
-(v << 1) | 1), ``limit`` (the instruction limit).
+(v << 1) | 1), ``limit`` (the instruction limit, counted in virtual time: a halted
+CPU uses it up at 10 ns per instruction, as it would executing).
 """
 from __future__ import annotations
 
@@ -120,16 +121,20 @@ class Machine:
 
     # --- running -----------------------------------------------------------------------
     def run(self, max_instructions: int) -> RunResult:
-        """Run until a stop reason (see the module docstring)."""
-        cpu = self.cpu
+        """Run until a stop reason (see the module docstring). The limit is
+        ``max_instructions`` instructions' worth of virtual time, spent executing or
+        halted, so a guest halted with interrupts enabled that nothing ever wakes
+        (a timer masked in the 8259, say) still ends."""
+        cpu, clock = self.cpu, self.clock
         start, started = cpu.instructions, time.perf_counter()
+        end_ns = clock.now() + max_instructions * NS_PER_INSTRUCTION
         stop = "limit"
         while True:
-            left = max_instructions - (cpu.instructions - start)
+            left = (end_ns - clock.now()) // NS_PER_INSTRUCTION
             if left <= 0:
                 break
             burst = min(left, MAX_BURST)
-            until = instructions_until(self.clock, self.next_event())
+            until = instructions_until(clock, self.next_event())
             if until is not None:
                 burst = min(burst, until)
             reason = cpu.run(burst)
@@ -142,13 +147,14 @@ class Machine:
             if not cpu.eflags & IF:
                 stop = "hlt"
                 break
+            if cpu.intr:
+                continue
             deadline = self.next_event()
-            if deadline is None and not cpu.intr:
+            if deadline is None:
                 stop = "hlt"               # nothing can ever wake it
                 break
-            if deadline is not None and not cpu.intr:
-                self.clock.skip_to(max(deadline, self.clock.now() + NS_PER_INSTRUCTION))
-                self.update_devices()
+            clock.skip_to(min(max(deadline, clock.now() + NS_PER_INSTRUCTION), end_ns))
+            self.update_devices()
         return RunResult(stop, self.exit_code if stop == "exit" else None,
                          cpu.instructions - start, time.perf_counter() - started)
 
