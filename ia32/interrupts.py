@@ -13,9 +13,8 @@ registers then null); chapter 17 IRET. Real mode goes through the IVT in
 ``soft`` marks INT n, INT3 and INTO: their gate's DPL must be >= CPL (#GP with the
 IDT entry's error code otherwise), and faults while delivering them have EXT=0;
 for external interrupts and processor exceptions EXT=1 (PRM 9.9). In V86 mode
-with IOPL < 3, INT n is #GP(0) (PRM 15.5) while INT3 and INTO go through the IDT;
-``deliver`` only sees the vector, so INT n written as CD 03 or CD 04 is taken as
-INT3/INTO would be.
+with IOPL < 3, INT n is #GP(0) (PRM 15.5) while INT3 and INTO go through the IDT
+(:func:`is_int_n` tells them apart).
 """
 from __future__ import annotations
 
@@ -39,7 +38,7 @@ def deliver(cpu, vector: int, error_code: int | None, soft: bool) -> None:
     """Enter the handler of ``vector`` through the IDT (PRM 9.6). ``cpu.eip`` is the
     return address (the faulting instruction for faults, the next one otherwise)."""
     ext = 0 if soft else 1
-    if soft and cpu.eflags & VM and (cpu.eflags & IOPL) != IOPL and vector not in (BP, OF):
+    if soft and cpu.eflags & VM and (cpu.eflags & IOPL) != IOPL and is_int_n(cpu, vector):
         raise CPUFault(GP, 0)
     idt_err = vector * 8 + 2 + ext
     if vector * 8 + 7 > cpu.idtr_limit:
@@ -100,6 +99,16 @@ def deliver(cpu, vector: int, error_code: int | None, soft: bool) -> None:
     cpu.regs[ESP] = new_esp
     enter_flags(cpu, gate)
     segments.load_cs(cpu, csel, cdesc, caddr, cpl, eip)
+
+
+def is_int_n(cpu, vector: int) -> bool:
+    """Whether the software interrupt being delivered is INT n (CD ib) rather than
+    INT3 (CC) or INTO (CE). ``cpu.eip`` is past the instruction; its last byte is
+    CC or CE for those two, and for INT 3 / INT 4 written as CD ib it is 03 / 04."""
+    if vector not in (BP, OF):
+        return True
+    last = cpu.read_linear(cpu.sregs[CS].base + ((cpu.eip - 1) & 0xFFFF), 1)
+    return last != (0xCC if vector == BP else 0xCE)
 
 
 def handler_eip(gate: D.Descriptor, cdesc: D.Descriptor, size: int, ext: int) -> int:

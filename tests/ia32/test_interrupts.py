@@ -225,3 +225,48 @@ def test_prm_17_iret_nt_without_valid_back_link_is_ts(pm):
     with pytest.raises(CPUFault) as info:
         interrupts.iret(pm.cpu, 32)
     assert info.value.vector == 10 and info.value.error_code == 0
+
+
+def test_prm_9_8_12_stack_limit_at_ring3_is_ss0_taken_on_the_ring0_stack(pm):
+    small = pm.gdt(9, D.segment(0, 0xFFF, 0x2, 3))
+    gate(pm, 12, dpl=0)
+    pm.load(HANDLER, nasm("pop eax\npop ebx\nhlt", org=HANDLER))
+    pm.enter(3, 0x5000)
+    pm.load(0x5000, nasm(f"mov ax, {small}\nmov ss, ax\nmov esp, 2\npush eax\njmp $",
+                         org=0x5000))
+    pm.cpu.regs[0] = 0xFFFF
+    assert pm.cpu.run(20) == "hlt"
+    assert pm.cpu.regs[0] == 0 and pm.cpu.regs[3] == 0x500B
+    assert pm.stack(4, esp=STACK0 - 16) == [CODE3_SEL, 0x2, 2, small]   # CS EFLAGS ESP SS
+
+
+def test_prm_9_8_8_page_fault_during_page_fault_is_double_fault_through_task_gate(pm):
+    """The ring-0 stack page is not present: delivering #PF faults again (#PF), which
+    is #DF; the #DF gate is a task gate, so the handler runs on its own stack."""
+    pd, pt = 0x20000, 0x21000
+    pm.w32(pd, pt | 0x7)
+    for i in range(1024):
+        pm.w32(pt + 4 * i, (i << 12) | 0x7)
+    pm.w32(pt + 4 * 8, 0)                              # page 8000-8FFF: the ring-0 stack
+    pm.w32(pt + 4 * 0x40, 0)                           # page 40000: what ring 3 touches
+    # the double-fault task: CS:EIP 08:3000, its stack at B000, flat data
+    pm.gdt(10, D.segment(0x14000, 0x67, D.TSS386_AVAILABLE, 0, s=0, db=0))
+    pm.cpu.memory.load(0x14000, bytes(0x68))
+    pm.w32(0x14000 + 0x1C, pd)
+    pm.w32(0x14000 + 0x20, HANDLER)
+    pm.w32(0x14000 + 0x24, 0x2)
+    pm.w32(0x14000 + 0x38, 0xB000)
+    for i, sel in enumerate((DATA0_SEL, CODE0_SEL, DATA0_SEL, DATA0_SEL, DATA0_SEL,
+                             DATA0_SEL)):
+        pm.w32(0x14000 + 0x48 + 4 * i, sel)
+    pm.idt(8, D.gate(D.TASK_GATE, 0x50, 0, 0))
+    gate(pm, 14, dpl=0)
+    pm.load(HANDLER, nasm("pop eax\nmov ebx, cr2\nhlt", org=HANDLER))
+    pm.cpu.write_cr(3, pd)
+    pm.cpu.write_cr(0, pm.cpu.cr[0] | 0x80000000)
+    pm.enter(3, 0x5000)
+    pm.load(0x5000, nasm("mov eax, [0x40000]\njmp $", org=0x5000))
+    assert pm.cpu.run(20) == "hlt"
+    R = pm.cpu.regs
+    assert pm.cpu.tr.selector == 0x50 and R[0] == 0       # #DF error code 0
+    assert R[3] == STACK0 - 4                              # CR2: the second fault's address

@@ -285,3 +285,21 @@ def test_prm_10_3_real_mode_to_protected_mode_entry():
     assert cpu.protected and cpu.code_bits == 32 and cpu.sregs[CS].selector == 0x08
     assert cpu.memory.read(0xFFFFC, 4) == 0xC0FFEE and cpu.memory.read(0x8FFFC, 4) == 0x1234
     assert cpu.sregs[DS].rights & 0x100                   # accessed on load
+
+
+def test_prm_8_3_1_cli_at_cpl3_with_iopl0_is_gp0(pm):
+    gp_handler(pm)
+    pm.enter(3, 0x5000)
+    pm.load(0x5000, nasm("cli\njmp $", org=0x5000))
+    pm.cpu.regs[0] = 0xFFFF
+    assert pm.cpu.run(10) == "hlt"
+    assert pm.cpu.regs[0] == 0 and pm.cpu.regs[3] == 0x5000
+
+
+def test_robin_irvine_popf_at_cpl3_silently_keeps_if_and_pushf_shows_it(pm):
+    from ia32.flags import IF
+    pm.enter(3, 0x5000)
+    pm.cpu.set_eflags(IF, IF)
+    pm.load(0x5000, nasm("push dword 0x3002\npopf\npushf\npop eax\njmp $", org=0x5000))
+    pm.cpu.run(10)
+    assert pm.cpu.regs[0] == 0x2 | IF                      # IF kept, IOPL not loaded

@@ -101,6 +101,26 @@ def test_prm_15_5_int3_is_not_iopl_sensitive(pm):
     assert pm.stack(1) == [1]                               # a trap: the next IP
 
 
+def test_prm_15_5_int_3_written_as_cd_03_is_iopl_sensitive(pm):
+    v86_gate(pm, 3)
+    v86_gate(pm, 13, dpl=0)
+    pm.load(HANDLER, nasm("pop eax\nhlt", org=HANDLER))
+    pm.cpu.regs[0] = 0xFFFF
+    enter_v86(pm, bytes.fromhex("CD03"), iopl=0)
+    assert pm.cpu.run(10) == "hlt"
+    assert pm.cpu.regs[0] == 0 and pm.stack(1) == [0]        # #GP(0) at the INT
+
+
+def test_prm_15_5_into_is_not_iopl_sensitive(pm):
+    v86_gate(pm, 4)
+    pm.load(HANDLER, nasm("hlt", org=HANDLER))
+    # mov al,7Fh; mov bl,1; add al,bl (OF=1); into
+    enter_v86(pm, nasm("mov al, 0x7f\nmov bl, 1\nadd al, bl\ninto", bits=16, org=0),
+              iopl=0)
+    assert pm.cpu.run(10) == "hlt"
+    assert pm.stack(1) == [7]
+
+
 def test_prm_15_3_3_handler_not_ring0_is_gp_code_selector(pm):
     v86_gate(pm, 0x21, sel=pm.gdt(9, D.segment(0, 0xFFFFF, 0xA, 1)))
     with pytest.raises(CPUFault) as info:
