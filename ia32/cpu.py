@@ -61,9 +61,10 @@ import struct
 from typing import Callable
 
 from . import flags as F
+from .blocks import MAX_INSTRUCTIONS, Block, ends_block, translate
 from .decode import decode
 from .errors import CPUFault, DB, DF, GP, NMI, PF, SS as SS_FAULT, CONTRIBUTORY
-from .isa import handler_for
+from .isa import fragment_for
 from .memory import Memory
 from .state import (CR0_ET, CR0_PE, CR0_PG, CR0_WP, CR4_PSE, CPU_SIGNATURE, CS, ESP, EDX,
                     RIGHTS_DB, RIGHTS_REAL, RIGHTS_V86, SS, Segment)
@@ -103,8 +104,10 @@ class CPU:
         self._tlb_sup_w: dict[int, int] = {}
         self._tlb_user_r: dict[int, int] = {}
         self._tlb_user_w: dict[int, int] = {}
-        # decode caches per code size: linear address -> (handler, instruction, length)
+        # decode caches per code size: linear address -> Block (ia32.blocks); the
+        # single-instruction blocks for stepping are kept apart
         self.dcaches: dict[int, dict] = {16: {}, 32: {}}
+        self._singles: dict[int, dict] = {16: {}, 32: {}}
         #: physical page -> (marks, keys): which bytes hold decoded instructions and
         #: the cache keys decoded from the page
         self._code_pages: dict[int, tuple[bytearray, list]] = {}
@@ -275,7 +278,10 @@ class CPU:
         seg = self.sregs[sreg]
         if sreg == CS and (seg.big != (1 if rights & RIGHTS_DB else 0)):
             self.events = True
+        flat = seg.flat
         seg.set(selector, base, limit, rights)
+        if seg.flat != flat:
+            self.flush_code()       # blocks assumed the old flatness (ia32.blocks)
 
     def load_sreg(self, sreg: int, selector: int) -> None:
         """MOV/POP Sreg, LDS..LGS: real and V86 mode set the base to selector*16
@@ -287,10 +293,11 @@ class CPU:
             return
         seg = self.sregs[sreg]
         if self.eflags & F.VM:
-            seg.set(selector, selector << 4, 0xFFFF, RIGHTS_V86)
+            self.set_segment(sreg, selector, selector << 4, 0xFFFF, RIGHTS_V86)
+        elif seg.base != selector << 4 or seg.flat:
+            self.set_segment(sreg, selector, selector << 4, seg.limit, seg.rights)
         else:
             seg.selector = selector
-            seg.base = selector << 4
 
     def far_jump(self, selector: int, offset: int, osize: int) -> None:
         if self.cr[0] & CR0_PE and not self.eflags & F.VM:
@@ -614,7 +621,7 @@ class CPU:
     # -- decode cache -------------------------------------------------------------
     def flush_code(self) -> None:
         """Forget every decoded instruction (translation changed)."""
-        for c in self.dcaches.values():
+        for c in list(self.dcaches.values()) + list(self._singles.values()):
             c.clear()
         for page in self._code_pages:
             self.memory.unwatch(page)
@@ -655,14 +662,12 @@ class CPU:
             marks[off:off + n] = b"\x01" * n
             keys.append((cache, key))
 
-    def _fetch_entry(self, eip: int):
-        """Decode the instruction at CS:eip and cache it (handler, instruction, length)."""
-        bits = self.code_bits
+    def _decode_at(self, eip: int, bits: int, pages: list):
+        """Decode the instruction at CS:eip, noting the physical bytes it came from."""
         cs = self.sregs[CS]
         base = cs.base
         limit = cs.limit
         user = self._cpl == 3
-        pages: list = []
 
         def fetch(i: int) -> int:
             off = eip + i
@@ -670,21 +675,43 @@ class CPU:
                 off &= 0xFFFF
             if off > limit:
                 raise CPUFault(GP, 0)
-            lin = (base + off) & 0xFFFFFFFF
-            pa = self.translate(lin, False, user)
+            pa = self.translate((base + off) & 0xFFFFFFFF, False, user)
             if pages and pages[-1][0] + pages[-1][1] == pa and (pa & 0xFFF):
                 pages[-1] = (pages[-1][0], pages[-1][1] + 1)
             else:
                 pages.append((pa, 1))
             return self.memory.read(pa, 1)
 
-        ins = decode(fetch, eip, bits)
-        entry = (handler_for(ins), ins, ins.length)
-        cache = self.dcaches[bits]
+        return decode(fetch, eip, bits)
+
+    def _build(self, eip: int, single: bool) -> Block:
+        """Translate the block at CS:eip (one instruction if ``single``) and cache it."""
+        bits = self.code_bits
+        base = self.sregs[CS].base
         key = (base + eip) & 0xFFFFFFFF
-        cache[key] = entry
+        pages: list = []
+        flat = sum(1 << n for n, seg in enumerate(self.sregs) if seg.flat)
+        ins = self._decode_at(eip, bits, pages)
+        ins.flat = flat
+        items = [(ins, fragment_for(ins))]
+        mask = 0xFFFFFFFF if bits == 32 else 0xFFFF
+        while not single and len(items) < MAX_INSTRUCTIONS and not ends_block(*items[-1]):
+            nxt = (items[-1][0].eip + items[-1][0].length) & mask
+            if ((base + nxt) ^ key) & ~0xFFF:
+                break
+            cr2 = self.cr[2]
+            try:
+                ins = self._decode_at(nxt, bits, pages)
+            except CPUFault:        # it will fault when it runs, as the first of a block
+                self.cr[2] = cr2
+                break
+            ins.flat = flat
+            items.append((ins, fragment_for(ins)))
+        block = translate(items, base, bits)
+        cache = self._singles[bits] if single else self.dcaches[bits]
+        cache[key] = block
         self._note_code(pages, cache, key)
-        return entry
+        return block
 
     # -- the run loop -------------------------------------------------------------
     def run(self, budget: int) -> str:
@@ -714,34 +741,44 @@ class CPU:
         return "limit"
 
     def _burst(self, k: int) -> int:
-        """The hot loop: up to ``k`` instructions, leaving early when ``events`` is set."""
-        i = -1
-        cache = self.dcaches[self.code_bits]
-        for i in range(k):
-            eip = self.eip
+        """The hot loop: up to ``k`` instructions, block by block, leaving early when
+        ``events`` is set. Returns the number of instructions executed."""
+        done = 0
+        bits = self.code_bits
+        cache = self.dcaches[bits]
+        sregs = self.sregs
+        while done < k:
+            base = sregs[CS].base
+            b = cache.get((base + self.eip) & 0xFFFFFFFF)
             try:
-                e = cache.get((self.sregs[CS].base + eip) & 0xFFFFFFFF)
-                if e is None:
-                    e = self._fetch_entry(eip)
-                self.eip = eip + e[2]
-                e[0](self, e[1])
+                if b is None or b.base != base:
+                    b = self._build(self.eip, False)
+                if b.count > k - done:
+                    return done + self._step()
+                b.run(self)
+                done += b.count
             except CPUFault as f:
-                self.eip = eip
+                if b is None or b.base != base:     # the decode faulted
+                    done += 1
+                else:
+                    i = b.index_at(f.__traceback__)
+                    self.eip = b.starts[i]
+                    done += i + 1
                 self.exception(f)
             if self.events:
                 break
-        return i + 1
+        return done
 
     def _step(self) -> int:
-        """One instruction outside the hot loop (single-step trap, interrupt shadow)."""
+        """One instruction (the end of a budget, single-step trap, interrupt shadow)."""
         tf = self.eflags & F.TF
         eip = self.eip
         try:
-            e = self.dcaches[self.code_bits].get((self.sregs[CS].base + eip) & 0xFFFFFFFF)
-            if e is None:
-                e = self._fetch_entry(eip)
-            self.eip = eip + e[2]
-            e[0](self, e[1])
+            base = self.sregs[CS].base
+            b = self._singles[self.code_bits].get((base + eip) & 0xFFFFFFFF)
+            if b is None or b.base != base:
+                b = self._build(eip, True)
+            b.run(self)
         except CPUFault as f:
             self.eip = eip
             self.exception(f)

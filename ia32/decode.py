@@ -75,11 +75,13 @@ class Instruction:
     the second (ENTER's level; a direct far pointer's selector, with the offset in
     ``imm``); ``target`` the branch target offset for rel forms.
     ``operands``: :class:`Operand` tuple in table order, for the disassembler.
+    ``flat``: the block translator's note of which segment registers (bit n for
+    register n) were flat when it translated the instruction.
     """
 
     __slots__ = ("form", "mnemonic", "length", "eip", "osize", "asize", "rep", "lock",
                  "override", "mod", "reg", "rm", "seg", "base", "index", "scale", "disp",
-                 "ea", "imm", "imm2", "target", "operands", "raw")
+                 "ea", "imm", "imm2", "target", "operands", "flat")
 
     def __init__(self):
         self.rep = None
@@ -91,6 +93,7 @@ class Instruction:
         self.disp = 0
         self.ea = None
         self.imm = self.imm2 = self.target = None
+        self.flat = 0
 
     @property
     def is_memory(self) -> bool:

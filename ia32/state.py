@@ -50,10 +50,11 @@ class Segment:
     ``rlo``/``rhi`` and ``wlo``/``whi`` are the first and last offsets a read and a
     write may touch (expand-down applied; ``rhi``/``whi`` = -1 when not allowed at
     all), so an access of n bytes at ``off`` is valid iff
-    ``rlo <= off and off + n - 1 <= rhi``.
+    ``rlo <= off and off + n - 1 <= rhi``. ``flat``: see ``set``.
     """
 
-    __slots__ = ("selector", "base", "limit", "rights", "big", "rlo", "rhi", "wlo", "whi")
+    __slots__ = ("selector", "base", "limit", "rights", "big", "rlo", "rhi", "wlo", "whi",
+                 "flat")
 
     def __init__(self, selector: int = 0, base: int = 0, limit: int = 0xFFFF,
                  rights: int = RIGHTS_REAL):
@@ -74,6 +75,10 @@ class Segment:
             and rights & RIGHTS_WRITABLE
         self.rlo, self.rhi = (lo, hi) if readable else (0, -1)
         self.wlo, self.whi = (lo, hi) if writable else (0, -1)
+        #: base 0, every offset readable and writable, B=1: translated code may skip
+        #: the limit check and use ESP (the CPU retranslates when this changes)
+        self.flat = self.base == 0 and self.rlo == self.wlo == 0 and \
+            self.rhi == self.whi == 0xFFFFFFFF and self.big == 1
 
     @property
     def dpl(self) -> int:

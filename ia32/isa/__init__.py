@@ -1,15 +1,20 @@
 """Instruction semantics, one module per family, bound to the table's forms.
 
-Every family module exports ``SEMANTICS``: semantics name (the table's fourth
-column) -> handler ``fn(cpu, ins)``, run with ``cpu.eip`` already past the
-instruction; it raises ``CPUFault`` for exceptions. A module may also export
-``SPECIALIZE``: name -> ``factory(ins)`` returning a handler made for that one
-decoded instruction (operand registers, addressing and immediate baked in), or
-None to use the generic handler; the decode cache keeps what the factory made.
+A family module exports either or both of:
 
-``ia32.isa.system`` holds the system instructions (ia32sys's). The table's
-``priv`` and ``pm_only`` flags are enforced here, around the handler, so no
-semantics repeats them: #GP(0) at CPL > 0 or in V86 mode, #UD outside protected mode.
+``FRAGMENTS``  semantics name (the table's fourth column) -> ``fragment(ins)``
+               returning the Python lines that execute that decoded instruction
+               (operands written in as literals; see ``ia32.isa.gen``), or None
+               when this instance has no fragment. The block translator
+               (``ia32.blocks``) splices consecutive fragments into one function.
+``SEMANTICS``  semantics name -> handler ``fn(cpu, ins)`` for everything else,
+               run with ``cpu.eip`` already past the instruction; it may change
+               anything (segments, modes, EIP), so it ends a block.
+
+Both raise ``CPUFault`` for exceptions. ``ia32.isa.system`` holds the system
+instructions (ia32sys's). The table's ``priv`` and ``pm_only`` flags are
+enforced here, around the handler, so no semantics repeats them: #GP(0) at
+CPL > 0 or in V86 mode, #UD outside protected mode.
 """
 from __future__ import annotations
 
@@ -17,7 +22,7 @@ from typing import Callable
 
 from ..errors import CPUFault, GP, UD
 from ..flags import VM
-from . import alu, bcd, bits, control, misc, move, shift, stack, string
+from . import alu, bcd, bits, control, misc, move, muldiv, shift, stack, string
 from .table import TABLE
 
 try:
@@ -28,10 +33,12 @@ except ImportError:     # ia32sys's module not there yet: its forms give #UD
 Handler = Callable[..., None]
 
 SEMANTICS: dict[str, Handler] = {}
-SPECIALIZE: dict[str, Callable] = {}
-for _family in (alu, bcd, bits, control, misc, move, shift, stack, string, system):
+FRAGMENTS: dict[str, Callable] = {}
+for _family in (alu, bcd, bits, control, misc, move, muldiv, shift, stack, string, system):
     SEMANTICS.update(getattr(_family, "SEMANTICS", {}))
-    SPECIALIZE.update(getattr(_family, "SPECIALIZE", {}))
+    FRAGMENTS.update(getattr(_family, "FRAGMENTS", {}))
+#: fragments that end a block: they assign cpu.eip
+BRANCHES = control.BRANCHES
 
 
 def _undefined(cpu, ins) -> None:
@@ -57,31 +64,29 @@ def _protected_only(h: Handler) -> Handler:
 _generic: dict = {}
 
 
-def handler_for(ins) -> Handler:
-    """The handler that executes decoded instruction ``ins``."""
+def fragment_for(ins) -> list[str] | None:
+    """The source lines of ``ins`` for a block, or None if it runs as a handler."""
     form = ins.form
-    h = None
-    factory = SPECIALIZE.get(form.semantics)
-    if factory is not None:
-        h = factory(ins)
+    factory = FRAGMENTS.get(form.semantics)
+    if factory is None or form.priv or form.pm_only:
+        return None
+    return factory(ins)
+
+
+def handler_for(ins) -> Handler:
+    """The handler that executes ``ins`` when it has no fragment."""
+    form = ins.form
+    h = _generic.get(form)
     if h is None:
-        h = _generic.get(form)
-        if h is not None:
-            return h
         h = SEMANTICS.get(form.semantics, _undefined)
         if form.priv:
             h = _privileged(h)
         if form.pm_only:
             h = _protected_only(h)
         _generic[form] = h
-        return h
-    if form.priv:
-        h = _privileged(h)
-    if form.pm_only:
-        h = _protected_only(h)
     return h
 
 
 def missing() -> list[str]:
     """Semantics names in the table that no module implements (for tests and docs)."""
-    return sorted({f.semantics for f in TABLE} - set(SEMANTICS) - set(SPECIALIZE))
+    return sorted({f.semantics for f in TABLE} - set(SEMANTICS) - set(FRAGMENTS))

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from ..errors import BP, OF as OF_VECTOR
 from ..flags import OF
-from .gen import MASKS, compile_maker, rm_read
+from .gen import MASKS, ea_source, pop_lines, push_lines, rm_read, store, write_lines
 from .table import CONDITIONS
 
 _SF_NE_OF = "(((cpu.lres >> (n - 1)) ^ (v >> (n - 1)) ^ (v >> n)) & 1)"
@@ -47,46 +47,58 @@ def _cc_of(mnemonic: str, prefix: str) -> int:
     raise ValueError(mnemonic)
 
 
-def _jcc(ins):
+def next_eip(ins) -> int:
+    """The offset of the instruction after ``ins`` (wrapping at the operand size)."""
+    return (ins.eip + ins.length) & MASKS[ins.osize]
+
+
+def _jcc(ins) -> list[str]:
     cc = _cc_of(ins.mnemonic, "J")
-    mk = compile_maker(f"j{CONDITIONS[cc][0].lower()}",
-                       condition_source(cc) + ["if t:", "    cpu.eip = s"])
-    return mk(0, ins.target, 0, None)
+    return condition_source(cc) + [f"cpu.eip = {ins.target:#x} if t else {next_eip(ins):#x}"]
 
 
-def _setcc(ins):
+def _setcc(ins) -> list[str]:
     cc = _cc_of(ins.mnemonic, "SET")
     if ins.mod == 3:
-        store = ["R = cpu.regs", "x = 1 if t else 0"]
-        if ins.rm < 4:
-            store.append("R[d] = (R[d] & 0xFFFFFF00) | x")
-            d = ins.rm
+        n = ins.rm
+        dst = ("r", n) if n < 4 else ("h", n - 4)
+        return condition_source(cc) + ["r = 1 if t else 0"] + store(dst[0], dst[1], 8, "r", ins)
+    return condition_source(cc) + ["r = 1 if t else 0", f"off = {ea_source(ins)}"] + \
+        write_lines(8, ins.seg, "off", "r", ins)
+
+
+def _jmp(ins) -> list[str]:
+    return [f"cpu.eip = {ins.target:#x}"]
+
+
+def _call(ins) -> list[str]:
+    return push_lines(ins, f"{next_eip(ins):#x}", ins.osize >> 3) + [f"cpu.eip = {ins.target:#x}"]
+
+
+def _ret(ins) -> list[str]:
+    """RET [imm16]: pop the offset (operand size), then release imm16 bytes."""
+    return pop_lines(ins, "t", ins.osize >> 3, ins.imm or 0) + ["cpu.eip = t"]
+
+
+def _loop(kind: str):
+    """LOOP/LOOPE/LOOPNE: decrement (E)CX (the address size picks which) and branch
+    while it is not 0 (and ZF is 1 / 0)."""
+    def fragment(ins) -> list[str]:
+        if ins.asize == 32:
+            lines = ["R[1] = c = (R[1] - 1) & 0xFFFFFFFF"]
         else:
-            store.append("R[d] = (R[d] & 0xFFFF00FF) | (x << 8)")
-            d = ins.rm - 4
-    else:
-        store = ["cpu.write_u8(seg, ea(cpu.regs), 1 if t else 0)"]
-        d = 0
-    mk = compile_maker(f"set{CONDITIONS[cc][0].lower()} {'r' if ins.mod == 3 else 'm'}",
-                       condition_source(cc) + store)
-    return mk(d, 0, ins.seg, ins.ea)
+            lines = ["c = (R[1] - 1) & 0xFFFF", "R[1] = (R[1] & 0xFFFF0000) | c"]
+        cond = "c"
+        if kind != "loop":
+            lines += condition_source(4 if kind == "loope" else 5)
+            cond = "c and t"
+        return lines + [f"cpu.eip = {ins.target:#x} if {cond} else {next_eip(ins):#x}"]
+    return fragment
 
 
-def jmp(cpu, ins) -> None:
-    cpu.eip = ins.target
-
-
-def _jmp(ins):
-    target = ins.target
-
-    def h(cpu, ins):
-        cpu.eip = target
-    return h
-
-
-def call(cpu, ins) -> None:
-    cpu.push(cpu.eip, ins.osize >> 3)
-    cpu.eip = ins.target
+def _jcxz(ins) -> list[str]:
+    return [f"cpu.eip = {ins.target:#x} "
+            f"if not R[1] & {MASKS[ins.asize]:#x} else {next_eip(ins):#x}"]
 
 
 def jmp_near_indirect(cpu, ins) -> None:
@@ -96,14 +108,6 @@ def jmp_near_indirect(cpu, ins) -> None:
 def call_near_indirect(cpu, ins) -> None:
     target = rm_read(cpu, ins, ins.osize)
     cpu.push(cpu.eip, ins.osize >> 3)
-    cpu.eip = target
-
-
-def ret(cpu, ins) -> None:
-    """RET [imm16]: pop the offset (operand size), then release imm16 bytes."""
-    size = ins.osize >> 3
-    target = cpu.read_stack(0, size)
-    cpu.adjust_sp(size + (ins.imm or 0))
     cpu.eip = target
 
 
@@ -141,41 +145,6 @@ def iret(cpu, ins) -> None:
     cpu.iret(ins.osize)
 
 
-def _counter(cpu, ins) -> int:
-    """Decrement (E)CX (the address size picks which) and return the new count."""
-    R = cpu.regs
-    if ins.asize == 32:
-        R[1] = c = (R[1] - 1) & 0xFFFFFFFF
-    else:
-        c = (R[1] - 1) & 0xFFFF
-        R[1] = (R[1] & 0xFFFF0000) | c
-    return c
-
-
-def loop(cpu, ins) -> None:
-    if _counter(cpu, ins):
-        cpu.eip = ins.target
-
-
-def _zf(cpu) -> bool:
-    return (cpu.lres == 0) if cpu.lbits else bool(cpu.eflags & 0x40)
-
-
-def loope(cpu, ins) -> None:
-    if _counter(cpu, ins) and _zf(cpu):
-        cpu.eip = ins.target
-
-
-def loopne(cpu, ins) -> None:
-    if _counter(cpu, ins) and not _zf(cpu):
-        cpu.eip = ins.target
-
-
-def jcxz(cpu, ins) -> None:
-    if not cpu.regs[1] & MASKS[ins.asize]:
-        cpu.eip = ins.target
-
-
 def int_n(cpu, ins) -> None:
     cpu.deliver(ins.imm, None, True)
 
@@ -195,11 +164,13 @@ def hlt(cpu, ins) -> None:
 
 
 SEMANTICS = {
-    "jmp": jmp, "call": call, "ret": ret,
     "jmp_near_indirect": jmp_near_indirect, "call_near_indirect": call_near_indirect,
     "jmp_far": jmp_far, "call_far": call_far, "jmp_far_indirect": jmp_far_indirect,
-    "call_far_indirect": call_far_indirect, "retf": retf, "iret": iret, "loop": loop,
-    "loope": loope, "loopne": loopne, "jcxz": jcxz, "int": int_n, "int3": int3,
+    "call_far_indirect": call_far_indirect, "retf": retf, "iret": iret, "int": int_n, "int3": int3,
     "into": into, "hlt": hlt,
 }
-SPECIALIZE = {"jcc": _jcc, "setcc": _setcc, "jmp": _jmp}
+FRAGMENTS = {"jcc": _jcc, "setcc": _setcc, "jmp": _jmp, "call": _call, "ret": _ret,
+             "loop": _loop("loop"), "loope": _loop("loope"), "loopne": _loop("loopne"),
+             "jcxz": _jcxz}
+#: the fragments that end a block (they set cpu.eip)
+BRANCHES = frozenset({"jcc", "jmp", "call", "ret", "loop", "loope", "loopne", "jcxz"})

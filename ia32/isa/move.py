@@ -7,14 +7,12 @@ from __future__ import annotations
 
 from ..errors import CPUFault, UD
 from .alu import opbits
-from .gen import MASKS, maker, rm_read, shape
+from .gen import MASKS, alu_lines, ea_source, read_lines, rm_read, store
 from ..state import CS, SS
 
 
-def _mov(ins):
-    bits = opbits(ins)
-    dst, src, d, s = shape(ins, bits, ins.form.operands[0], ins.form.operands[1])
-    return maker("mov", bits, dst, src, ["r = b"], read_dst=False)(d, s, ins.seg, ins.ea)
+def _mov(ins) -> list[str]:
+    return alu_lines(ins, opbits(ins), ["r = b"], read_dst=False)
 
 
 def mov_from_sreg(cpu, ins) -> None:
@@ -40,11 +38,6 @@ def mov_to_sreg(cpu, ins) -> None:
         cpu.events = True
 
 
-def movzx(cpu, ins) -> None:
-    src = 8 if ins.form.operands[1] == "r/m8" else 16
-    cpu.set_reg(ins.reg, ins.osize, rm_read(cpu, ins, src))
-
-
 def movsx(cpu, ins) -> None:
     src = 8 if ins.form.operands[1] == "r/m8" else 16
     v = rm_read(cpu, ins, src)
@@ -53,39 +46,23 @@ def movsx(cpu, ins) -> None:
     cpu.set_reg(ins.reg, ins.osize, v)
 
 
-def _movzx(ins):
+def _movzx(ins) -> list[str] | None:
     src = 8 if ins.form.operands[1] == "r/m8" else 16
-    if ins.mod != 3 or ins.osize != 32:
-        return None
-    d, s = ins.reg, ins.rm
-    if src == 16:
-        def h(cpu, ins):
-            R = cpu.regs
-            R[d] = R[s] & 0xFFFF
-    elif s < 4:
-        def h(cpu, ins):
-            R = cpu.regs
-            R[d] = R[s] & 0xFF
+    if ins.mod == 3 and src == 8 and ins.rm >= 4:
+        value = f"(R[{ins.rm - 4}] >> 8) & 0xFF"
+    elif ins.mod == 3:
+        value = f"R[{ins.rm}] & {MASKS[src]:#x}"
     else:
-        return None
-    return h
+        return ([f"off = {ea_source(ins)}"] + read_lines("v", src, ins.seg, "off", ins)
+                + store("r", ins.reg, ins.osize, "v", ins))
+    return ["v = " + value] + store("r", ins.reg, ins.osize, "v", ins)
 
 
-def _lea(ins):
-    d, ea = ins.reg, ins.ea
-    if ins.osize == 32:
-        def h(cpu, ins):
-            R = cpu.regs
-            R[d] = ea(R)
-    else:
-        def h(cpu, ins):
-            R = cpu.regs
-            R[d] = (R[d] & 0xFFFF0000) | (ea(R) & 0xFFFF)
-    return h
-
-
-def lea(cpu, ins) -> None:
-    cpu.set_reg(ins.reg, ins.osize, ins.ea(cpu.regs))
+def _lea(ins) -> list[str]:
+    value = ea_source(ins)
+    if ins.osize == 16:
+        value = f"({value}) & 0xFFFF"
+    return ["v = " + value] + store("r", ins.reg, ins.osize, "v", ins)
 
 
 def xchg(cpu, ins) -> None:
@@ -204,10 +181,10 @@ def cwd(cpu, ins) -> None:
 
 
 SEMANTICS = {
-    "mov_from_sreg": mov_from_sreg, "mov_to_sreg": mov_to_sreg, "movzx": movzx,
-    "movsx": movsx, "lea": lea, "xchg": xchg, "xlat": xlat, "bswap": bswap,
+    "mov_from_sreg": mov_from_sreg, "mov_to_sreg": mov_to_sreg,
+    "movsx": movsx, "xchg": xchg, "xlat": xlat, "bswap": bswap,
     "cmpxchg": cmpxchg, "xadd": xadd, "cbw": cbw, "cwd": cwd,
     "lds": _load_far(3), "les": _load_far(0), "lss": _load_far(SS), "lfs": _load_far(4),
     "lgs": _load_far(5),
 }
-SPECIALIZE = {"mov": _mov, "movzx": _movzx, "lea": _lea}
+FRAGMENTS = {"mov": _mov, "movzx": _movzx, "lea": _lea}

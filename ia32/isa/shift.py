@@ -1,4 +1,179 @@
-"""(being written: see the ia32core branch)"""
+"""Shifts and rotates: ROL ROR RCL RCR SHL/SAL SHR SAR, SHLD SHRD (80386 PRM
+chapter 17, "RCL/RCR/ROL/ROR", "SAL/SAR/SHL/SHR", "SHLD", "SHRD").
+
+The count is masked to 5 bits (the 386 does, PRM 17 SAL "Operation"); a masked
+count of 0 changes nothing, flags included. Flags:
+
+- SHL/SHR/SAR: CF is the last bit shifted out, SF ZF PF from the result, OF
+  defined for a count of 1 (SHL: MSB(result) XOR CF; SHR: MSB of the original
+  operand; SAR: 0) and computed by the same rule for larger counts, as Bochs
+  does; AF undefined, made 0.
+- Rotates change only CF and OF. RCL/RCR rotate through CF, the count taken
+  modulo 9 (bytes) or 17 (words) after masking. OF (count 1): ROL/RCL
+  MSB(result) XOR CF; ROR/RCR the XOR of the two top bits of the result.
+- SHLD/SHRD: CF the last bit shifted out of the destination, OF whether the
+  sign changed (count 1), SF ZF PF from the result. A count larger than the
+  operand size (16-bit forms) leaves the result undefined: this CPU shifts
+  the 32-bit concatenation further, as the 486 does.
+"""
 from __future__ import annotations
 
-SEMANTICS: dict = {}
+from ..flags import CF, OF, cv
+from .alu import opbits
+from .gen import MASKS, alu_lines
+
+
+def _count(cpu, ins) -> int:
+    tok = ins.form.operands[-1]
+    if tok == "1":
+        return 1
+    if tok == "CL":
+        return cpu.regs[1] & 0x1F
+    return ins.imm & 0x1F
+
+
+def _dest(cpu, ins, bits: int) -> tuple[int, int | None]:
+    """(value, memory offset or None) of the destination; the offset is kept so
+    the store does not recompute the address."""
+    if ins.mod == 3 or ins.mod is None:
+        return cpu.get_reg(ins.rm, bits), None
+    off = ins.ea(cpu.regs)
+    return cpu.read(ins.seg, off, bits >> 3), off
+
+
+def _store(cpu, ins, bits: int, off: int | None, value: int) -> None:
+    if off is None:
+        cpu.set_reg(ins.rm, bits, value)
+    else:
+        cpu.write(ins.seg, off, bits >> 3, value)
+
+
+def _set_lazy(cpu, bits: int, result: int, cf: int, of: int) -> None:
+    cpu.lres = result
+    cpu.lcv = cv(bits, cf, of)
+    cpu.lbits = bits
+
+
+def _set_cf_of(cpu, cf: int, of: int) -> None:
+    cpu.materialize()
+    cpu.eflags = (cpu.eflags & ~(CF | OF)) | (CF if cf else 0) | (OF if of else 0)
+
+
+def _shift(kind: str):
+    def handler(cpu, ins) -> None:
+        bits = opbits(ins)
+        n = _count(cpu, ins)
+        if not n:
+            return
+        a, off = _dest(cpu, ins, bits)
+        m = MASKS[bits]
+        top = bits - 1
+        if kind == "shl":
+            r = (a << n) & m
+            cf = (a >> (bits - n)) & 1 if n <= bits else 0
+            of = (r >> top) ^ cf
+        elif kind == "shr":
+            r = a >> n
+            cf = (a >> (n - 1)) & 1
+            of = a >> top
+        else:   # sar
+            s = a - (1 << bits) if a >> top else a
+            r = (s >> n) & m
+            cf = (s >> (n - 1)) & 1 if n <= bits else (a >> top)
+            of = 0
+        _store(cpu, ins, bits, off, r)
+        _set_lazy(cpu, bits, r, cf, of & 1)
+    return handler
+
+
+def _rotate(kind: str):
+    def handler(cpu, ins) -> None:
+        bits = opbits(ins)
+        n = _count(cpu, ins)
+        if kind in ("rcl", "rcr") and bits < 32:
+            n %= bits + 1
+        if not n:
+            return
+        a, off = _dest(cpu, ins, bits)
+        m = MASKS[bits]
+        top = bits - 1
+        if kind == "rol":
+            k = n % bits
+            r = ((a << k) | (a >> (bits - k))) & m
+            cf = r & 1
+            of = (r >> top) ^ cf
+        elif kind == "ror":
+            k = n % bits
+            r = ((a >> k) | (a << (bits - k))) & m
+            cf = r >> top
+            of = (r >> top) ^ ((r >> (top - 1)) & 1)
+        else:
+            c = cpu.cf()
+            wide = (c << bits) | a          # bits+1 bits: CF above the operand
+            w = bits + 1
+            if kind == "rcl":
+                wide = ((wide << n) | (wide >> (w - n))) & ((1 << w) - 1)
+            else:
+                wide = ((wide >> n) | (wide << (w - n))) & ((1 << w) - 1)
+            r = wide & m
+            cf = wide >> bits
+            of = ((r >> top) ^ cf) if kind == "rcl" else ((r >> top) ^ ((r >> (top - 1)) & 1))
+        _store(cpu, ins, bits, off, r)
+        _set_cf_of(cpu, cf, of & 1)
+    return handler
+
+
+def _double(kind: str):
+    def handler(cpu, ins) -> None:
+        bits = ins.osize
+        n = _count(cpu, ins)
+        if not n:
+            return
+        a, off = _dest(cpu, ins, bits)
+        b = cpu.get_reg(ins.reg, bits)
+        m = MASKS[bits]
+        top = bits - 1
+        if kind == "shld":
+            wide = (a << bits) | b
+            r = (wide << n >> bits) & m
+            cf = (wide >> (2 * bits - n)) & 1 if n <= 2 * bits else 0
+        else:
+            wide = (b << bits) | a
+            r = (wide >> n) & m
+            cf = (wide >> (n - 1)) & 1
+        of = ((r ^ a) >> top) & 1
+        _store(cpu, ins, bits, off, r)
+        _set_lazy(cpu, bits, r, cf, of)
+    return handler
+
+
+def _shift_fragment(kind: str):
+    """SHL/SHR/SAR by an immediate or 1 as a fragment (the count is known)."""
+    def fragment(ins) -> list[str] | None:
+        if ins.form.operands[-1] == "CL":
+            return None
+        bits = opbits(ins)
+        n = 1 if ins.form.operands[-1] == "1" else ins.imm & 0x1F
+        if not n:
+            return []
+        m = MASKS[bits]
+        top = bits - 1
+        if kind == "shl":
+            cf = f"(a >> {bits - n}) & 1" if n <= bits else "0"
+            op = [f"r = (a << {n}) & {m:#x}", f"c = {cf}", f"o = (r >> {top}) ^ c"]
+        elif kind == "shr":
+            op = [f"r = a >> {n}", f"c = (a >> {n - 1}) & 1", f"o = a >> {top}"]
+        else:
+            op = [f"s = a - {1 << bits:#x} if a >> {top} else a", f"r = (s >> {n}) & {m:#x}",
+                  f"c = (s >> {min(n - 1, bits)}) & 1", "o = 0"]
+        flags = [f"cpu.lcv = (c << {bits}) | ((o ^ c) << {top})", "cpu.lres = r",
+                 f"cpu.lbits = {bits}"]
+        return alu_lines(ins, bits, op, src=False, flags=flags)
+    return fragment
+
+
+FRAGMENTS = {"shl": _shift_fragment("shl"), "shr": _shift_fragment("shr"),
+             "sar": _shift_fragment("sar")}
+SEMANTICS = {"shl": _shift("shl"), "shr": _shift("shr"), "sar": _shift("sar"),
+             "rol": _rotate("rol"), "ror": _rotate("ror"), "rcl": _rotate("rcl"),
+             "rcr": _rotate("rcr"), "shld": _double("shld"), "shrd": _double("shrd")}

@@ -8,7 +8,7 @@ from __future__ import annotations
 from ..state import ESP, EBP, SS
 from ..errors import BR, CPUFault, GP
 from ..flags import IF, IMPLEMENTED, IOPL, RF, VM
-from .gen import MASKS, rm_read, rm_write
+from .gen import MASKS, pop_lines, push_lines, rm_read, rm_write
 
 
 def push(cpu, ins) -> None:
@@ -24,14 +24,10 @@ def push(cpu, ins) -> None:
     cpu.push(value, size)
 
 
-def _push_reg(ins):
-    if ins.form.operands[0] not in ("r32",) or ins.osize != 32:
+def _push_reg(ins) -> list[str] | None:
+    if ins.form.operands[0] not in ("r16", "r32"):
         return None
-    n = ins.reg
-
-    def h(cpu, ins):
-        cpu.push(cpu.regs[n], 4)
-    return h
+    return push_lines(ins, f"R[{ins.reg}]", ins.osize >> 3)
 
 
 def pop(cpu, ins) -> None:
@@ -51,14 +47,10 @@ def pop(cpu, ins) -> None:
     cpu.set_reg(ins.rm if ins.mod == 3 else ins.reg, ins.osize, value)
 
 
-def _pop_reg(ins):
-    if ins.form.operands[0] != "r32" or ins.osize != 32:
+def _pop_reg(ins) -> list[str] | None:
+    if ins.form.operands[0] != "r32":
         return None
-    n = ins.reg
-
-    def h(cpu, ins):
-        cpu.regs[n] = cpu.pop(4)
-    return h
+    return pop_lines(ins, "v", 4) + [f"R[{ins.reg}] = v"]
 
 
 def push_sreg(cpu, ins) -> None:
@@ -183,4 +175,4 @@ def bound(cpu, ins) -> None:
 SEMANTICS = {"push": push, "pop": pop, "push_sreg": push_sreg, "pop_sreg": pop_sreg,
              "pusha": pusha, "popa": popa, "pushf": pushf, "popf": popf, "enter": enter,
              "leave": leave, "bound": bound}
-SPECIALIZE = {"push": _push_reg, "pop": _pop_reg}
+FRAGMENTS = {"push": _push_reg, "pop": _pop_reg}

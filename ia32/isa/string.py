@@ -1,4 +1,80 @@
-"""(being written: see the ia32core branch)"""
+"""String instructions: MOVS CMPS STOS LODS SCAS INS OUTS, with REP/REPE/REPNE
+(80386 PRM chapter 17, and 17.2.2.2 for the prefixes).
+
+The source is seg:(E)SI with DS unless a prefix overrides it, the destination
+always ES:(E)DI; the address size picks SI/DI/CX or ESI/EDI/ECX, DF the
+direction. A repeated instruction runs to the end of the count in one step;
+the registers advance element by element, so a fault in the middle leaves them
+at the faulting element and the instruction (EIP still at it) resumes from there.
+REPE/REPNE stop CMPS and SCAS when ZF no longer matches.
+"""
 from __future__ import annotations
 
-SEMANTICS: dict = {}
+from ..flags import DF
+from ..state import ES
+from .gen import MASKS
+from .misc import check_io
+
+
+def _elem(ins) -> int:
+    return 1 if ins.mnemonic.endswith("B") else ins.osize >> 3
+
+
+def _advance(R, n: int, delta: int, amask: int) -> None:
+    R[n] = (R[n] & ~amask & 0xFFFFFFFF) | ((R[n] + delta) & amask)
+
+
+def _string(kind: str):
+    def handler(cpu, ins) -> None:
+        R = cpu.regs
+        size = _elem(ins)
+        bits = size * 8
+        amask = MASKS[ins.asize]
+        step = -size if cpu.eflags & DF else size
+        src = ins.seg
+        rep = ins.rep
+        compare = kind in ("cmps", "scas")
+        if kind in ("ins", "outs"):
+            check_io(cpu, R[2] & 0xFFFF, size)
+        count = R[1] & amask if rep else 1
+        while count:
+            if kind == "movs":
+                cpu.write(ES, R[7] & amask, size, cpu.read(src, R[6] & amask, size))
+                _advance(R, 6, step, amask)
+                _advance(R, 7, step, amask)
+            elif kind == "stos":
+                cpu.write(ES, R[7] & amask, size, R[0])
+                _advance(R, 7, step, amask)
+            elif kind == "lods":
+                cpu.set_reg(0, bits, cpu.read(src, R[6] & amask, size))
+                _advance(R, 6, step, amask)
+            elif kind == "ins":
+                cpu.check_write(ES, R[7] & amask, size)
+                cpu.write(ES, R[7] & amask, size, cpu.io.read(R[2] & 0xFFFF, size))
+                _advance(R, 7, step, amask)
+            elif kind == "outs":
+                cpu.io.write(R[2] & 0xFFFF, size, cpu.read(src, R[6] & amask, size))
+                _advance(R, 6, step, amask)
+            else:
+                if kind == "cmps":
+                    a = cpu.read(src, R[6] & amask, size)
+                    b = cpu.read(ES, R[7] & amask, size)
+                    _advance(R, 6, step, amask)
+                else:
+                    a = cpu.get_reg(0, bits)
+                    b = cpu.read(ES, R[7] & amask, size)
+                _advance(R, 7, step, amask)
+                r = a - b
+                cpu.lcv = a ^ b ^ r
+                cpu.lres = r & MASKS[bits]
+                cpu.lbits = bits
+            if not rep:
+                return
+            count -= 1
+            _advance(R, 1, -1, amask)
+            if compare and (cpu.lres == 0) != (rep == "rep"):
+                return
+    return handler
+
+
+SEMANTICS = {k: _string(k) for k in ("movs", "cmps", "stos", "lods", "scas", "ins", "outs")}

@@ -1,0 +1,100 @@
+"""The block translator: straight-line runs of decoded instructions compiled into
+one Python function each, the unit the CPU's decode cache holds.
+
+A block starts at an instruction and takes the instructions that follow it while
+they have source fragments (``ia32.isa.FRAGMENTS``), up to and including the
+first branch fragment, or the first instruction without a fragment (run through
+its handler, last), or ``MAX_INSTRUCTIONS``, and never past the page it started
+in. The generated function keeps ``cpu.eip`` untouched until the end (every
+fragment has its own EIP values written in) and sets it once; so an exception
+raised in the middle leaves ``cpu.eip`` at the block's start, and the CPU finds
+the instruction that raised from the traceback line (:meth:`Block.index_at`),
+restores EIP to that instruction and counts the ones before it as done.
+
+The source of every block is registered with ``linecache`` under
+``<ia32 block CS:EIP>``, so a traceback through translated code shows the lines,
+each instruction preceded by a comment with its address and mnemonic.
+"""
+from __future__ import annotations
+
+import linecache
+import struct
+from typing import Callable
+
+from .flags import PARITY
+from .isa import BRANCHES, handler_for
+
+_U16 = struct.Struct("<H")
+_U32 = struct.Struct("<I")
+
+#: the longest block, in instructions
+MAX_INSTRUCTIONS = 32
+
+
+class Block:
+    """A compiled block: ``run(cpu)``, the instruction ``count``, each instruction's
+    EIP (``starts``) and the CS base it was translated for (``base``)."""
+
+    __slots__ = ("run", "count", "starts", "base", "lines")
+
+    def __init__(self, run: Callable, count: int, starts: list[int], base: int,
+                 lines: list[int]):
+        self.run = run
+        self.count = count
+        self.starts = starts
+        self.base = base
+        self.lines = lines
+
+    def index_at(self, tb) -> int:
+        """The index of the instruction that raised, from a traceback through ``run``."""
+        code = self.run.__code__
+        while tb is not None:
+            if tb.tb_frame.f_code is code:
+                line = tb.tb_lineno
+                for i, first in enumerate(self.lines):
+                    if line < first:
+                        return max(i - 1, 0)
+                return len(self.lines) - 1
+            tb = tb.tb_next
+        return 0
+
+
+def translate(items: list, base: int, bits: int) -> Block:
+    """Compile ``items``, consecutive (instruction, fragment or None) pairs as
+    :func:`ends_block` delimits them, for a code segment at ``base``."""
+    src = ["def make(H, I):", "    def block(cpu):", "        R = cpu.regs"]
+    prologue = len(src)
+    lines: list[int] = []
+    starts = []
+    mask = 0xFFFFFFFF if bits == 32 else 0xFFFF
+    for ins, frag in items:
+        starts.append(ins.eip)
+        lines.append(len(src) + 1)
+        src.append(f"        # {ins.eip:08X} {ins.mnemonic} {','.join(ins.form.operands)}")
+        if frag is None:
+            src.append(f"        cpu.eip = {(ins.eip + ins.length) & mask:#x}")
+            src.append("        H(cpu, I)")
+        else:
+            src += ["        " + line for line in frag]
+    last, frag = items[-1]
+    if frag is not None and last.form.semantics not in BRANCHES:
+        src.append(f"        cpu.eip = {(last.eip + last.length) & mask:#x}")
+    body = "\n".join(src)
+    for name, value in (("RT", "cpu.rtlb"), ("WT", "cpu.wtlb"), ("RAM", "cpu.ram")):
+        if name in body:
+            src.insert(prologue, f"        {name} = {value}")
+            lines = [n + 1 for n in lines]
+    src += ["    return block", ""]
+    text = "\n".join(src)
+    name = f"<ia32 block {base:08X}+{items[0][0].eip:08X}>"
+    linecache.cache[name] = (len(text), None, text.splitlines(True), name)
+    ns: dict = {"PARITY": PARITY, "U16": _U16.unpack_from, "U32": _U32.unpack_from,
+                "P16": _U16.pack_into, "P32": _U32.pack_into}
+    exec(compile(text, name, "exec"), ns)
+    handler = handler_for(last) if frag is None else None
+    return Block(ns["make"](handler, last), len(items), starts, base, lines)
+
+
+def ends_block(ins, frag: list[str] | None) -> bool:
+    """Whether no instruction may follow ``ins`` (with fragment ``frag``) in its block."""
+    return frag is None or ins.form.semantics in BRANCHES
