@@ -69,13 +69,7 @@ from .memory import Memory
 from .state import (CR0_ET, CR0_PE, CR0_PG, CR0_WP, CR4_PSE, CPU_SIGNATURE, CS, ESP, EDX,
                     RIGHTS_DB, RIGHTS_REAL, RIGHTS_V86, SS, Segment)
 
-try:    # ia32sys's protected-mode modules
-    from . import interrupts, paging, segments, tasks
-except ImportError:     # not landed yet: protected-mode operations raise NotImplementedError
-    class _NotYet:
-        def __getattr__(self, name):
-            raise NotImplementedError(f"protected-mode {name}: ia32sys's module is not there yet")
-    interrupts = paging = segments = tasks = _NotYet()
+from . import interrupts, paging, segments, tasks
 
 _U16 = struct.Struct("<H")
 _U32 = struct.Struct("<I")
@@ -729,12 +723,15 @@ class CPU:
         done = 0
         while done < budget:
             if self.events:
+                self.events = False
                 reason = self._service()
                 if reason is not None:
                     self.instructions += done
                     return reason
-                if self.events:
+                if self.shadow or self.eflags & F.TF:   # one instruction, then look again
+                    self.shadow = False
                     done += self._step()
+                    self.events = True
                     continue
             done += self._burst(budget - done)
         self.instructions += done
@@ -783,43 +780,37 @@ class CPU:
             self.eip = eip
             self.exception(f)
             return 1
-        if tf:
+        if tf and self.eflags & F.TF:   # INT n and the like clear TF: no trap after them
             self.dr[6] |= 0x4000
             self.exception(CPUFault(DB))
         return 1
 
     def _service(self) -> str | None:
-        """Handle what set ``events``; a stop reason, or None to go on. Leaves
-        ``events`` set when the next instruction must run through ``_step``."""
-        self.events = False
+        """Handle what set ``events``: a stop reason, or None to go on. Interrupts are
+        taken here, at an instruction boundary, unless the previous instruction
+        inhibits them (``shadow``: STI, MOV SS, POP SS; PRM 9.x)."""
         if self.shutdown:
             return "shutdown"
         if self.stop_reason is not None:
             reason, self.stop_reason = self.stop_reason, None
             return reason
-        if self.shadow:
-            self.shadow = False
-            self.events = True
-            self._step()
-            return None
-        if self.nmi_pending and not self.in_nmi:
-            self.nmi_pending = False
-            self.in_nmi = True
-            self.halted = False
-            self.exception(CPUFault(NMI))
-        elif self._intr and self.eflags & F.IF:
-            self.halted = False
-            self._intr = False   # the PIC raises the line again if more is pending
-            vector = self.int_ack()
-            try:
-                self.deliver(vector, None, False)
-            except CPUFault as f:
-                self.exception(f)
+        if not self.shadow:
+            if self.nmi_pending and not self.in_nmi:
+                self.nmi_pending = False
+                self.in_nmi = True
+                self.halted = False
+                self.exception(CPUFault(NMI))
+            elif self._intr and self.eflags & F.IF:
+                self.halted = False
+                self._intr = False   # the PIC raises the line again if more is pending
+                vector = self.int_ack()
+                try:
+                    self.deliver(vector, None, False)
+                except CPUFault as f:
+                    self.exception(f)
         if self.shutdown:
             return "shutdown"
         if self.halted:
             self.events = True
             return "hlt"
-        if self.eflags & F.TF:
-            self.events = True
         return None

@@ -22,13 +22,8 @@ from typing import Callable
 
 from ..errors import CPUFault, GP, UD
 from ..flags import VM
-from . import alu, bcd, bits, control, misc, move, muldiv, shift, stack, string
+from . import alu, bcd, bits, control, misc, move, muldiv, shift, stack, string, system
 from .table import TABLE
-
-try:
-    from . import system
-except ImportError:     # ia32sys's module not there yet: its forms give #UD
-    system = None
 
 Handler = Callable[..., None]
 

@@ -35,10 +35,13 @@ def logic_flags(bits: int) -> list[str]:
     return ["cpu.lcv = 0", "cpu.lres = r", f"cpu.lbits = {bits}"]
 
 
+_BYTE_OPERANDS = frozenset({"r8", "r/m8", "m8", "AL", "moffs8"})
+
+
 def opbits(ins) -> int:
     """The operand size of ``ins``: 8 for byte forms, else the operand-size attribute."""
-    first = ins.form.operands[0] if ins.form.operands else ""
-    return 8 if first.endswith("8") and first not in ("imm8", "rel8") else ins.osize
+    ops = ins.form.operands
+    return 8 if ops and ops[0] in _BYTE_OPERANDS else ins.osize
 
 
 def _binary(name: str):

@@ -155,6 +155,11 @@ def alu_lines(ins, bits: int, op: list[str], *, src: bool = True, write: bool = 
 
 
 # -- plain operand access for the handlers that are not fragments -----------------
+def rm_offset(cpu, ins) -> int:
+    """The offset of the memory operand of ``ins``."""
+    return ins.ea(cpu.regs)
+
+
 def rm_read(cpu, ins, bits: int) -> int:
     """The r/m operand of ``ins`` (register when mod = 3, else memory)."""
     if ins.mod == 3:
