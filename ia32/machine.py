@@ -3,7 +3,7 @@ run loop that interleaves CPU bursts with virtual time.
 
 Wiring: the 8259 pair's INT (through the local APIC's LINT0 rule) and the APIC's
 own requests make the CPU's INTR line; the UART is COM1 (3F8, IRQ 4), the PIT's
-counter 0 is IRQ 0, the network card IRQ 10, the CMOS at 70/71, the keyboard
+counter 0 is IRQ 0, the network card IRQ 10, the CMOS/RTC at 70/71 (IRQ 8), the keyboard
 controller at 60/64 and 92, POST codes at 80 and 190, the debug console at E9 and
 the exit port at F4, QEMU's fw_cfg at 510. Console text is what the guest writes to the UART and to E9.
 
@@ -71,7 +71,7 @@ class Machine:
         self.apic = LocalAPIC(clock, self._update_intr)
         self.uart = UART16550(clock, self._console_byte, self.pics.irq_line(4))
         self.pit = PIT8254(clock, self.pics.irq_line(0))
-        self.cmos = CMOS(clock, memory_size)
+        self.cmos = CMOS(clock, memory_size, irq=self.pics.irq_line(8))
         self.kbc = KeyboardController(self._reset_requested)
         self.post = PostPort()
         self.nic = NetCard(self.memory, self.pics.irq_line(NIC_IRQ), nic_backend)
@@ -80,7 +80,7 @@ class Machine:
                        FwCfg(memory_size)):
             device.attach(self.bus)
         self.apic.attach(self.memory)
-        self.timed = (self.pit, self.uart, self.apic)
+        self.timed = (self.pit, self.uart, self.apic, self.cmos)
         cpu.io = self.bus
         cpu.int_ack = self._int_ack
 

@@ -9,6 +9,15 @@ B with SET (stops updates so the time can be written), C (flags, cleared when
 read), D (VRT: the battery is good). The PC/AT's memory-size bytes (15-18, 30-31,
 34-35) and century (32) are filled from the machine.
 
+Register C's flags follow the datasheet's "Interrupts" section: PF at the periodic
+rate register A selects (rates 3-15: 32768 >> (rate - 1) Hz; 1 and 2 as 8 and 9),
+UF at each update, AF at an update whose time matches the alarm (alarm bytes C0-FF
+match anything), IRQF when a flag is set whose enable bit (PIE, AIE, UIE) in
+register B is on; IRQF drives IRQ 8 until register C is read. The flags are set
+whether or not interrupts are enabled, so a guest can poll them. Updates happen
+once a second from the time the clock was last set, and not while SET is on;
+nothing counts while register A's divider is not the normal 010.
+
 The time starts at :data:`EPOCH` (or the time given) and runs with the virtual clock,
 so guests see the same dates in every run.
 """
@@ -16,20 +25,29 @@ from __future__ import annotations
 
 import datetime as _dt
 
+from typing import Callable
+
 from .clock import Clock
 
 EPOCH = _dt.datetime(2000, 1, 1, 0, 0, 0)
 _UIP_NS = 244_000
 _SECOND = 1_000_000_000
 REG_A, REG_B, REG_C, REG_D = 0x0A, 0x0B, 0x0C, 0x0D
-B_SET, B_DM, B_24H = 0x80, 0x04, 0x02
+B_SET, B_PIE, B_AIE, B_UIE, B_DM, B_24H = 0x80, 0x40, 0x20, 0x10, 0x04, 0x02
+C_IRQF, C_PF, C_AF, C_UF = 0x80, 0x40, 0x20, 0x10
+_DIVIDER_NORMAL = 0x20
+_ALARM_CHECKS = 86400              # at most a day of missed updates is checked for alarms
 
 
 class CMOS:
     """128 bytes of CMOS RAM with the clock in the first 14."""
 
-    def __init__(self, clock: Clock, memory_size: int, start: _dt.datetime = EPOCH):
+    def __init__(self, clock: Clock, memory_size: int, start: _dt.datetime = EPOCH,
+                 irq: Callable[[int], None] = lambda level: None):
         self.clock = clock
+        self.irq = irq
+        self.synced_ns = 0                 # flags are up to date to this time
+        self._level = 0
         self.ram = bytearray(128)
         self.index = 0
         self.nmi_masked = True             # NMI is masked until the guest clears bit 7
@@ -73,8 +91,10 @@ class CMOS:
                 uip = 0x80 if into_second >= _SECOND - _UIP_NS else 0
             return (self.ram[REG_A] & 0x7F) | uip
         if reg == REG_C:
+            self.update()
             value = self.ram[REG_C]
-            self.ram[REG_C] = 0            # reading C clears its flags
+            self.ram[REG_C] = 0            # reading C clears its flags (and IRQF)
+            self._drive_irq()
             return value
         return self.ram[reg]
 
@@ -88,15 +108,88 @@ class CMOS:
         if reg < REG_A or reg == 0x32:
             self._set_time_register(reg, value)
         elif reg == REG_A:
+            self.update()
             self.ram[REG_A] = value & 0x7F  # UIP is read-only
         elif reg == REG_B:
+            self.update()
             now = self.now()
             self.ram[REG_B] = value
             self.base_time, self.base_ns = now, self.clock.now()
+            self._raise_irqf()
         elif reg in (REG_C, REG_D):
             return                         # read-only
         else:
             self.ram[reg] = value
+
+    # --- the flags and IRQ 8 ----------------------------------------------------------
+    def _period_unit(self) -> int | None:
+        """Periodic interrupts happen every ``unit / 32768`` ns, or None (rate 0)."""
+        rate = self.ram[REG_A] & 0x0F
+        if not rate:
+            return None
+        if rate < 3:
+            rate += 7
+        return 1_000_000_000 << (rate - 1)
+
+    def _running(self) -> bool:
+        return self.ram[REG_A] & 0x70 == _DIVIDER_NORMAL
+
+    def _updates(self, t: int) -> int:
+        return (t - self.base_ns) // _SECOND
+
+    def update(self) -> None:
+        """Set the flags for what happened since the last look, and IRQ 8."""
+        now = self.clock.now()
+        then, self.synced_ns = self.synced_ns, now
+        if now <= then or not self._running():
+            return
+        flags = 0
+        unit = self._period_unit()
+        if unit is not None and now * 32768 // unit > then * 32768 // unit:
+            flags |= C_PF
+        if not self.ram[REG_B] & B_SET:
+            first, last = self._updates(then) + 1, self._updates(now)
+            if last >= first:
+                flags |= C_UF
+                for n in range(max(first, last - _ALARM_CHECKS + 1), last + 1):
+                    if self._alarm_matches(self.base_time + _dt.timedelta(seconds=n)):
+                        flags |= C_AF
+                        break
+        self.ram[REG_C] |= flags
+        self._raise_irqf()
+
+    def _alarm_matches(self, t: _dt.datetime) -> bool:
+        ram = self.ram
+        for alarm, value in ((ram[1], t.second), (ram[3], t.minute), (ram[5], t.hour)):
+            if alarm < 0xC0 and alarm != self._encode(value):
+                return False
+        return True
+
+    def _raise_irqf(self) -> None:
+        c = self.ram[REG_C]
+        if c & self.ram[REG_B] & (C_PF | C_AF | C_UF):   # PIE/AIE/UIE sit under PF/AF/UF
+            self.ram[REG_C] = c | C_IRQF
+        self._drive_irq()
+
+    def _drive_irq(self) -> None:
+        level = 1 if self.ram[REG_C] & C_IRQF else 0
+        if level != self._level:
+            self._level = level
+            self.irq(level)
+
+    def next_event(self) -> int | None:
+        """The next periodic or update flag an enabled interrupt waits for."""
+        b = self.ram[REG_B]
+        if not b & (B_PIE | B_AIE | B_UIE) or not self._running():
+            return None
+        now = self.clock.now()
+        events = []
+        unit = self._period_unit()
+        if b & B_PIE and unit is not None:
+            events.append(-(-(now * 32768 // unit + 1) * unit // 32768))
+        if b & (B_AIE | B_UIE) and not b & B_SET:
+            events.append(self.base_ns + (self._updates(now) + 1) * _SECOND)
+        return min(events) if events else None
 
     # --- the time registers -----------------------------------------------------------
     def _encode(self, value: int) -> int:

@@ -1,7 +1,8 @@
 """CMOS/RTC behaviour, per the Motorola MC146818A datasheet: BCD and binary time
 registers, 12/24-hour mode, the update-in-progress bit in register A (high for the
 244 us before each update), SET in register B holding the time, register C cleared
-by reading, register D's VRT; and the PC/AT's NMI mask in port 70 bit 7 and memory
+by reading, register D's VRT, the periodic/alarm/update flags and IRQF ("Interrupts"),
+and the PC/AT's NMI mask in port 70 bit 7 and memory
 size bytes (IBM PC/AT Technical Reference, "CMOS RAM Address Map")."""
 from __future__ import annotations
 
@@ -9,12 +10,12 @@ import datetime as dt
 
 from ia32.devices.cmos import CMOS
 
-from .devices_support import ManualClock, bus_with
+from .devices_support import Line, ManualClock, bus_with
 
 
-def make(size=16 << 20, start=dt.datetime(2024, 2, 29, 23, 59, 58)):
+def make(size=16 << 20, start=dt.datetime(2024, 2, 29, 23, 59, 58), irq=None):
     clock = ManualClock()
-    cmos = CMOS(clock, size, start)
+    cmos = CMOS(clock, size, start, **({"irq": irq} if irq else {}))
     return cmos, bus_with(cmos), clock
 
 
@@ -101,3 +102,68 @@ def test_general_cmos_ram_keeps_its_bytes():
     _, bus, _ = make()
     setreg(bus, 0x40, 0x5A)
     assert reg(bus, 0x40) == 0x5A
+
+
+def test_periodic_flag_at_1024_hz_and_irqf_with_pie():
+    irq = Line()
+    cmos, bus, clock = make(irq=irq)
+    setreg(bus, 0x0B, 0x42)                   # PIE, 24-hour
+    assert cmos.next_event() == 976563        # 1/1024 s, rounded up to whole ns
+    clock.advance_ns(976562)
+    cmos.update()
+    assert irq.level == 0
+    clock.advance_ns(1)
+    cmos.update()
+    assert irq.level == 1
+    assert reg(bus, 0x0C) == 0xC0             # IRQF | PF
+    assert irq.level == 0                     # reading C drops IRQ 8
+    assert reg(bus, 0x0C) == 0x00
+
+
+def test_rate_selection_in_register_a():
+    cmos, bus, _ = make()
+    setreg(bus, 0x0A, 0x2F)                   # rate 15: 2 Hz
+    setreg(bus, 0x0B, 0x42)
+    assert cmos.next_event() == 500_000_000
+    setreg(bus, 0x0A, 0x20)                   # rate 0: no periodic interrupt
+    assert cmos.next_event() is None
+
+
+def test_flags_are_set_without_interrupts_for_polling():
+    irq = Line()
+    _, bus, clock = make(irq=irq)
+    clock.advance_ns(1_000_000_000)
+    assert reg(bus, 0x0C) == 0x50             # PF and UF, no IRQF
+    assert irq.levels == []
+
+
+def test_update_ended_and_alarm_interrupts():
+    irq = Line()
+    cmos, bus, clock = make(start=dt.datetime(2024, 1, 1, 10, 0, 0), irq=irq)
+    setreg(bus, 0x01, 0x03)                   # alarm at any hour and minute, second 3
+    setreg(bus, 0x03, 0xC0)
+    setreg(bus, 0x05, 0xFF)
+    setreg(bus, 0x0B, 0x32)                   # AIE | UIE: the clock restarts its second
+    assert cmos.next_event() == 1_000_000_000
+    clock.advance_ns(1_000_000_000)
+    cmos.update()
+    assert reg(bus, 0x0C) == 0xD0             # IRQF, PF (polled), UF
+    clock.advance_ns(2_000_000_000)
+    cmos.update()
+    assert reg(bus, 0x0C) & 0xB0 == 0xB0      # 10:00:03: IRQF, AF, UF
+
+
+def test_enabling_an_interrupt_with_its_flag_set_raises_irq8_at_once():
+    irq = Line()
+    _, bus, clock = make(irq=irq)
+    clock.advance_ns(1_000_000)               # PF happened
+    setreg(bus, 0x0B, 0x42)
+    assert irq.level == 1
+
+
+def test_no_updates_while_set():
+    cmos, bus, clock = make()
+    setreg(bus, 0x0B, 0x92)                   # SET | UIE
+    clock.advance_ns(3_000_000_000)
+    assert reg(bus, 0x0C) & 0x10 == 0
+    assert cmos.next_event() is None
