@@ -92,9 +92,7 @@ def deliver(cpu, vector: int, error_code: int | None, soft: bool) -> None:
         return
     if v86:
         raise CPUFault(GP, cerr)
-    ss = cpu.sregs[SS]
-    new_esp = segments.write_frame(cpu, ss.base, ss.limit, ss.rights, cpu.regs[ESP], frame,
-                                   size, ext, cpl == 3)
+    new_esp = segments.current_frame(cpu, frame, size, ext)
     eip = handler_eip(gate, cdesc, size, ext)
     cpu.regs[ESP] = new_esp
     enter_flags(cpu, gate)

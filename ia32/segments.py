@@ -210,11 +210,12 @@ def write_frame(cpu, base: int, limit: int, rights: int, esp: int, values: list,
     return bottom if big else (esp & 0xFFFF0000) | bottom
 
 
-def push_current(cpu, values: list, size: int, fault: int = 0) -> None:
-    """Push a frame on the current stack, all or nothing (#SS(``fault``))."""
+def current_frame(cpu, values: list, size: int, fault: int = 0) -> int:
+    """Write a frame on the current stack (:func:`write_frame`); the ESP to load once
+    nothing else can fault."""
     ss = cpu.sregs[SS]
-    cpu.regs[ESP] = write_frame(cpu, ss.base, ss.limit, ss.rights, cpu.regs[ESP], values,
-                                size, fault, cpu.cpl == 3)
+    return write_frame(cpu, ss.base, ss.limit, ss.rights, cpu.regs[ESP], values, size,
+                       fault, cpu.cpl == 3)
 
 
 def inner_stack(cpu, level: int, ext: int = 0) -> tuple[int, int, D.Descriptor, int]:
@@ -240,27 +241,20 @@ def null_outer_segments(cpu) -> None:
 
 # -- far JMP, CALL and RET in protected mode ---------------------------------------
 
-def far_jump(cpu, selector: int, offset: int, osize: int) -> None:
-    """JMP ptr16:16/32 or m16:16/32 (PRM 17 JMP)."""
+def far_target(cpu, selector: int) -> tuple[int, D.Descriptor, int, str]:
+    """The checks far JMP and CALL share (PRM 17 JMP, CALL): the selector, its
+    descriptor and address, and what it names: "code" (checked as a direct target),
+    or a "call" gate, "task" gate or "tss" (checked as gates are)."""
     sel = selector & 0xFFFF
     if D.is_null(sel):
         raise CPUFault(GP, 0)
     desc, addr = fetch(cpu, sel)
-    cpl = cpu.cpl
     if desc.is_code:
-        check_code_target(desc, sel, cpl, sel & 3)
-        load_cs(cpu, sel, desc, addr, cpl, target_eip(offset, desc, osize // 8))
-        return
+        check_code_target(desc, sel, cpu.cpl, sel & 3)
+        return sel, desc, addr, "code"
     kind = system_kind(desc, sel)
-    check_gate(desc, sel, cpl)
-    if kind == "call":
-        csel, cdesc, caddr = gate_target(cpu, desc, cpl, jump=True)
-        size = 4 if desc.is_32bit_system else 2
-        load_cs(cpu, csel, cdesc, caddr, cpl, target_eip(desc.offset, cdesc, size))
-    elif kind == "task":
-        tasks.through_gate(cpu, desc, tasks.JMP)
-    else:
-        tasks.switch(cpu, sel, desc, addr, tasks.JMP)
+    check_gate(desc, sel, cpu.cpl)
+    return sel, desc, addr, kind
 
 
 def system_kind(desc: D.Descriptor, sel: int) -> str:
@@ -276,39 +270,49 @@ def system_kind(desc: D.Descriptor, sel: int) -> str:
     raise CPUFault(GP, D.error_code(sel))
 
 
+def to_task(cpu, kind: str, sel: int, desc: D.Descriptor, addr: int, source: str) -> None:
+    """A far JMP or CALL that names a task gate or a TSS: a task switch."""
+    if kind == "task":
+        tasks.through_gate(cpu, desc, source)
+    else:
+        tasks.switch(cpu, sel, desc, addr, source)
+
+
+def far_jump(cpu, selector: int, offset: int, osize: int) -> None:
+    """JMP ptr16:16/32 or m16:16/32 (PRM 17 JMP)."""
+    sel, desc, addr, kind = far_target(cpu, selector)
+    cpl = cpu.cpl
+    if kind == "code":
+        load_cs(cpu, sel, desc, addr, cpl, target_eip(offset, desc, osize // 8))
+    elif kind == "call":
+        csel, cdesc, caddr = gate_target(cpu, desc, cpl, jump=True)
+        size = 4 if desc.is_32bit_system else 2
+        load_cs(cpu, csel, cdesc, caddr, cpl, target_eip(desc.offset, cdesc, size))
+    else:
+        to_task(cpu, kind, sel, desc, addr, tasks.JMP)
+
+
 def far_call(cpu, selector: int, offset: int, osize: int) -> None:
     """CALL ptr16:16/32 or m16:16/32 (PRM 17 CALL; 6.3.4.2 for the stack switch)."""
-    sel = selector & 0xFFFF
-    if D.is_null(sel):
-        raise CPUFault(GP, 0)
-    desc, addr = fetch(cpu, sel)
-    cpl = cpu.cpl
-    if desc.is_code:
-        check_code_target(desc, sel, cpl, sel & 3)
+    sel, desc, addr, kind = far_target(cpu, selector)
+    if kind == "code":
         call_same(cpu, sel, desc, addr, offset, osize // 8)
         return
-    kind = system_kind(desc, sel)
-    check_gate(desc, sel, cpl)
-    if kind == "task":
-        tasks.through_gate(cpu, desc, tasks.CALL)
+    if kind != "call":
+        to_task(cpu, kind, sel, desc, addr, tasks.CALL)
         return
-    if kind == "tss":
-        tasks.switch(cpu, sel, desc, addr, tasks.CALL)
-        return
-    csel, cdesc, caddr = gate_target(cpu, desc, cpl, jump=False)
+    csel, cdesc, caddr = gate_target(cpu, desc, cpu.cpl, jump=False)
     size = 4 if desc.is_32bit_system else 2
-    if not cdesc.conforming and cdesc.dpl < cpl:
+    if not cdesc.conforming and cdesc.dpl < cpu.cpl:
         call_inner(cpu, desc, csel, cdesc, caddr, size)
-        return
-    call_same(cpu, csel, cdesc, caddr, desc.offset, size)
+    else:
+        call_same(cpu, csel, cdesc, caddr, desc.offset, size)
 
 
 def call_same(cpu, sel: int, desc: D.Descriptor, addr: int, offset: int, size: int) -> None:
     """A call that stays at CPL: CS:EIP pushed (room for both, else #SS(0)), then the
     target offset checked against the code limit (#GP(0))."""
-    ss = cpu.sregs[SS]
-    new_esp = write_frame(cpu, ss.base, ss.limit, ss.rights, cpu.regs[ESP],
-                          [cpu.sregs[CS].selector, cpu.eip], size, 0, cpu.cpl == 3)
+    new_esp = current_frame(cpu, [cpu.sregs[CS].selector, cpu.eip], size)
     eip = target_eip(offset, desc, size)
     cpu.regs[ESP] = new_esp
     load_cs(cpu, sel, desc, addr, cpu.cpl, eip)

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from . import descriptors as D
 from . import segments
-from .state import CR0_TS, CS, DS, ES, FS, GS, SS
+from .state import CR0_TS, CS, DS, ES, ESP, FS, GS, SS
 from .errors import CPUFault, GP, NP, TS
 from .flags import NT, VM
 
@@ -127,7 +127,7 @@ def switch(cpu, sel: int, desc: D.Descriptor, addr: int, source: str,
         load_state(cpu, state, new32, ext)
         if error_code is not None:
             size = 4 if new32 else 2
-            segments.push_current(cpu, [error_code], size, ext)
+            cpu.regs[ESP] = segments.current_frame(cpu, [error_code], size, ext)
         if cpu.eip > cpu.sregs[CS].limit:
             raise CPUFault(GP, ext)
     except CPUFault as fault:

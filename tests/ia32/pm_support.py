@@ -18,6 +18,7 @@ import pytest
 
 from ia32 import descriptors as D
 from ia32.cpu import CPU
+from ia32.errors import CPUFault
 from ia32.memory import Memory
 from ia32.state import CS, DS, ES, FS, GS, SS
 
@@ -132,6 +133,18 @@ class PM:
         """The ``n`` values at the top of the stack (flat SS), lowest address first."""
         esp = self.cpu.regs[4] if esp is None else esp
         return [self.cpu.memory.read(esp + size * i, size) for i in range(n)]
+
+
+def machine() -> PM:
+    """A fresh protected-mode machine at CPL 0; the test modules' ``pm`` fixture."""
+    return PM()
+
+
+def fault(fn, *args) -> tuple[int, int | None]:
+    """(vector, error code) of the CPUFault that ``fn(*args)`` raises."""
+    with pytest.raises(CPUFault) as info:
+        fn(*args)
+    return info.value.vector, info.value.error_code
 
 
 def nasm(source: str, bits: int = 32, org: int = CODE0) -> bytes:

@@ -11,19 +11,10 @@ from ia32 import segments
 from ia32.errors import GP, NP, SS as SS_FAULT, TS, CPUFault
 from ia32.state import CS, DS, ES, FS, GS, SS
 
-from .pm_support import (CODE0_SEL, CODE3_SEL, DATA0_SEL, DATA3_SEL, PM, STACK0, STACK3, TSS,
-                         nasm)
+from .pm_support import (CODE0_SEL, CODE3_SEL, DATA0_SEL, DATA3_SEL, STACK0, STACK3, TSS, fault,
+                         machine, nasm)
 
-
-@pytest.fixture
-def pm():
-    return PM()
-
-
-def fault(fn, *args):
-    with pytest.raises(CPUFault) as info:
-        fn(*args)
-    return info.value.vector, info.value.error_code
+pm = pytest.fixture(name="pm")(machine)
 
 
 def test_prm_17_jmp_far_same_level_code(pm):

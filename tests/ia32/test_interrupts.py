@@ -12,20 +12,12 @@ from ia32.errors import GP, NP, CPUFault
 from ia32.flags import IF, IOPL, NT, TF
 from ia32.state import CS, DS, SS
 
-from .pm_support import CODE0_SEL, CODE3_SEL, DATA0_SEL, DATA3_SEL, PM, STACK0, STACK3, nasm
+from .pm_support import (CODE0_SEL, CODE3_SEL, DATA0_SEL, DATA3_SEL, STACK0, STACK3, fault,
+                         machine, nasm)
+
+pm = pytest.fixture(name="pm")(machine)
 
 HANDLER = 0x3000
-
-
-@pytest.fixture
-def pm():
-    return PM()
-
-
-def fault(fn, *args):
-    with pytest.raises(CPUFault) as info:
-        fn(*args)
-    return info.value.vector, info.value.error_code
 
 
 def gate(pm, vector, type_=D.INT_GATE386, dpl=3, offset=HANDLER, sel=CODE0_SEL, present=1):

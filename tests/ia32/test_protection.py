@@ -7,21 +7,12 @@ import pytest
 
 from ia32 import descriptors as D
 from ia32 import segments
-from ia32.errors import GP, NP, SS as SS_FAULT, CPUFault
+from ia32.errors import GP, NP, SS as SS_FAULT
 from ia32.state import DS, ES, SS
 
-from .pm_support import DATA0_SEL, DATA3_SEL, GDT, PM, TSS_SEL, nasm
+from .pm_support import (DATA0_SEL, DATA3_SEL, GDT, TSS_SEL, fault, machine, nasm)
 
-
-def fault(fn, *args):
-    with pytest.raises(CPUFault) as info:
-        fn(*args)
-    return info.value.vector, info.value.error_code
-
-
-@pytest.fixture
-def pm():
-    return PM()
+pm = pytest.fixture(name="pm")(machine)
 
 
 def test_prm_6_3_mov_ds_loads_cache_and_sets_accessed(pm):

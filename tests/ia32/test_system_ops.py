@@ -8,21 +8,18 @@ import pytest
 
 from ia32 import descriptors as D
 from ia32.cpu import CPU
-from ia32.errors import GP, NP, PF, UD, CPUFault
+from ia32.errors import GP, UD
 from ia32.flags import ZF
 from ia32.isa import system
 from ia32.memory import Memory
 from ia32.state import CR0_PE, CR0_TS, CS, DS
 
-from .pm_support import (CODE0_SEL, CODE3_SEL, DATA0_SEL, DATA3_SEL, GDT, LDT, LDT_SEL, PM,
-                         TSS, TSS_SEL, nasm)
+from .pm_support import (CODE0_SEL, CODE3_SEL, DATA0_SEL, DATA3_SEL, GDT, LDT, LDT_SEL,
+                         TSS_SEL, machine, nasm)
+
+pm = pytest.fixture(name="pm")(machine)
 
 HANDLER = 0x3000
-
-
-@pytest.fixture
-def pm():
-    return PM()
 
 
 def run(pm, source, budget=200, org=0x1000):
@@ -259,7 +256,7 @@ def test_prm_10_3_real_mode_to_protected_mode_entry():
     cpu = CPU(Memory(1 << 20))
     gdt = (bytes(8) + D.to_bytes(D.segment(0, 0xFFFFFFFF, 0xA, 0))
            + D.to_bytes(D.segment(0, 0xFFFFFFFF, 0x2, 0)))
-    src = f"""
+    src = """
         lgdt [gdtr]
         mov eax, cr0
         or al, 1

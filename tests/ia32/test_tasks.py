@@ -8,21 +8,17 @@ import pytest
 
 from ia32 import descriptors as D
 from ia32 import segments, tasks
-from ia32.errors import GP, NP, TS, CPUFault
+from ia32.errors import GP, NP, TS
 from ia32.flags import IF, IOPL, NT, VM
 from ia32.state import CR0_TS, CS, DS, SS
 
 from .pm_support import (CODE0_SEL, CODE3_SEL, DATA0_SEL, DATA3_SEL, GDT, IOMAP, LDT, LDT_SEL,
-                         PM, TSS, TSS_SEL, nasm)
+                         TSS, TSS_SEL, fault, machine, nasm)
+
+pm = pytest.fixture(name="pm")(machine)
 
 TSS_B = 0x14000
 SEL_B = 0x50                     # GDT entry 10
-
-
-def fault(fn, *args):
-    with pytest.raises(CPUFault) as info:
-        fn(*args)
-    return info.value.vector, info.value.error_code
 
 
 def make_task(pm, eip=0x6000, cs=CODE0_SEL, ds=DATA0_SEL, ss=DATA0_SEL, esp=0xB000,
@@ -43,11 +39,6 @@ def make_task(pm, eip=0x6000, cs=CODE0_SEL, ds=DATA0_SEL, ss=DATA0_SEL, esp=0xB0
 
 def busy(pm, sel):
     return bool(pm.descriptor_hi(sel) & D.HI_BUSY)
-
-
-@pytest.fixture
-def pm():
-    return PM()
 
 
 def test_prm_7_5_jmp_to_tss_saves_loads_and_moves_busy(pm):

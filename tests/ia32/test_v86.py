@@ -13,22 +13,13 @@ from ia32.errors import GP, CPUFault
 from ia32.flags import IF, IOPL, VM
 from ia32.state import CS, DS, ES, FS, GS, SS
 
-from .pm_support import CODE0_SEL, DATA0_SEL, IOMAP, PM, STACK0, TSS, nasm
+from .pm_support import (CODE0_SEL, DATA0_SEL, IOMAP, STACK0, TSS, machine, nasm)
+
+pm = pytest.fixture(name="pm")(machine)
 
 HANDLER = 0x3000
 V86_CS, V86_IP = 0x0200, 0x0000          # V86 code at linear 2000
 V86_SS, V86_SP = 0x0700, 0x1000          # V86 stack top at linear 8000
-
-
-def fault(fn, *args):
-    with pytest.raises(CPUFault) as info:
-        fn(*args)
-    return info.value.vector, info.value.error_code
-
-
-@pytest.fixture
-def pm():
-    return PM()
 
 
 def enter_v86(pm, code: bytes, iopl: int = 3, eflags: int = 0):
