@@ -23,6 +23,7 @@ from __future__ import annotations
 from typing import Callable
 
 from .commands.processor import execute
+from .logon_guard import LOCAL
 from .terminal_input import MAX_LINE, too_long_message
 
 LINEND = "#"
@@ -75,7 +76,7 @@ class Terminal:
         #: a command waiting for a password (LINK): called with the next line
         self.pending_prompt: Callable[[str], list[str]] | None = None
         #: where the terminal is (a peer's IP address): logon protection counts by it
-        self.address = "LOCAL"
+        self.address = LOCAL
         #: time.monotonic() before which the next line waits (after wrong passwords)
         self.hold_until = 0.0
 

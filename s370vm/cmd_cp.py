@@ -152,7 +152,8 @@ class ScriptRunner:
         elif line.startswith("* ") or line == "*":
             return
         term = self.terminal(self.current)
-        shown = "********" if term.wants_password else line
+        from cp.terminal import masked
+        shown = "********" if term.wants_password else masked(line)
         self.output.append((self.current, f"> {shown}"))
         term.handle_line(line)
         self.host.settle(self.budget)

@@ -11,6 +11,7 @@ import traceback
 from typing import Callable
 
 from ..directory import Directory
+from ..logon_guard import LogonGuard
 from ..spool import Spool
 from ..system import System, SystemConfig
 from .context import Session
@@ -48,6 +49,8 @@ class Host:
         self.installed_assists: list[str] = []
         self.logmsg: list[str] = []
         self.oplog: list[str] = []
+        #: wrong-password delays by user and address (cp/logon_guard.py)
+        self.logon_guard = LogonGuard()
         #: also receives every operator message (a CP without a console logs them)
         self.operator_echo: Callable[[str], None] | None = None
         self.errors: list[str] = []     # tracebacks of CP defects (never shown to users)

@@ -2,6 +2,9 @@
 (VM/370 modules DMKLOG and DMKUSO)."""
 from __future__ import annotations
 
+import time
+
+from ..logon_guard import LOCAL
 from .context import Session
 from .devices import register_own, release
 from .ipl import do_ipl
@@ -38,15 +41,45 @@ def cmd_logon(ctx: Context, args: list[str]) -> list[str]:
     return complete_logon(ctx.host, ctx.terminal, userid, password, noipl)
 
 
+def check_password(host, terminal, user, password: str) -> bool:
+    """The password check, slowed down after wrong ones (cp/logon_guard.py);
+    each failure is logged for the operator, never the password itself."""
+    guard = host.logon_guard
+    address = getattr(terminal, "address", LOCAL)
+    if guard.wait(user.userid, address, terminal) > 0:
+        return False                # another terminal's delay runs: not even checked
+    if user.check_password(password):
+        guard.succeeded(user.userid, address)
+        return True
+    count, delay = guard.failed(user.userid, address, terminal)
+    terminal.hold_until = time.monotonic() + delay
+    host.operator(f"{terminal.name} LOGON FAILED AS {user.userid:<8} FROM {address}: "
+                  f"{count:03d} IN A ROW, NEXT TRY IN {delay:.0f} SECONDS")
+    return False
+
+
+def take_over(host, session: Session, terminal) -> None:
+    """LOGON with the right password of a user connected at another terminal:
+    that terminal is told and disconnected, this one reconnects."""
+    old = session.terminal
+    old.write(f"DISCONNECT AT {stamp(host.clock())}")
+    old.write(f"{session.userid} RECONNECTED AT {terminal.name}")
+    host.operator(f"{old.name} DSCONNECT AS {session.userid:<8} USERS = {host.users_count():03d}")
+    session.terminal = None
+    old.session = None
+    old.logged_off()
+
+
 def complete_logon(host, terminal, userid: str, password: str, noipl: bool) -> list[str]:
-    """Check the password and connect the terminal to a new or disconnected session."""
+    """Check the password and connect the terminal to a new or disconnected
+    session, or take a connected one over from its terminal."""
     user = host.directory.get(userid)
-    if user is None or not user.check_password(password):
+    if user is None or not check_password(host, terminal, user, password):
         return [CPError("LOG", 50).line()]
     existing = host.sessions.get(user.userid)
     if existing is not None:
         if not existing.disconnected:
-            return [CPError("LOG", 54, existing.terminal.name).line()]
+            take_over(host, existing, terminal)
         existing.terminal = terminal
         existing.disconnect_time = None
         existing.running = False

@@ -56,9 +56,16 @@ def test_commands_before_logon_are_unknown():
         "DMKCFC001E ?CP: QUERY", "DMKCFC001E ?CP: IPL", "DMKCFC001E ?CP: LOGOFF", "DMKCFC001E ?CP: DISC"]
 
 
-def test_already_logged_on_elsewhere():
-    host, out = run(f"{LOGON}\nT2: {LOGON}")
-    assert out["T2"] == ["DMKLOG054E ALREADY LOGGED ON GRAF 0C1"]
+def test_logon_of_a_user_connected_elsewhere_takes_it_over_with_the_password():
+    """Issue 16: the password decides (a wrong one is just 050E, nothing about
+    the other terminal); with it the session moves here, the old terminal is told."""
+    host, out = run(f"{LOGON}\nT2: LOGON GUEST1 WRONG\nT2: {LOGON}\nT2: Q USERS")
+    assert out["T2"][0] == "DMKLOG050E PASSWORD INCORRECT - REINITIATE LOGON PROCEDURE"
+    assert out["T2"][1].startswith("RECONNECTED AT ")
+    assert out["T2"][2] == "001 USERS, 000 DIALED"
+    assert out["T1"][-3].startswith("DISCONNECT AT ")
+    assert out["T1"][-2:] == ["GUEST1 RECONNECTED AT GRAF 0C2", "VM/370 ONLINE"]
+    assert host.sessions["GUEST1"].terminal.name == "GRAF 0C2"
 
 
 def test_logoff_lines_and_operator_log():
