@@ -230,6 +230,11 @@ class CoreGuest:
         try:
             if self.tracer is not None:
                 for _ in range(budget):
+                    if cpu.wait:        # a waiting guest executes (and traces) nothing:
+                        r = vm.run_slice(0)     # an interruption wakes it, or it still waits
+                        if r != "slice":
+                            return self._reason(r)
+                        continue
                     stop = self.tracer(self)
                     if stop:
                         return stop

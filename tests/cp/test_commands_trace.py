@@ -80,3 +80,26 @@ def test_instruct_with_branch_prints_one_line_per_instruction():
         "000804 BCT   46100804  ==> 000804",
         "000804 BCT   46100804  ==> 000804",
         "000804 BCT   46100804"]
+
+
+def test_trace_instruct_shows_nothing_while_the_guest_waits():
+    """Issue 16: a guest in an enabled wait (the monitor at VM READ) executes
+    nothing, so TRACE INSTRUCT RUN shows nothing (it once showed the wait's PSW
+    address as an instruction, about 100 times a second)."""
+    from cp.terminal import Terminal
+    from s370vm.cmd_cp import build_host
+    host = build_host()
+    out: list[str] = []
+    t = Terminal(host, "GRAF 0C1", out.append)
+    t.handle_line("LOGON GUEST1 GUEST")
+    t.handle_line("IPL 00C")
+    host.settle()
+    assert out[-1] == "MONITOR:" and t.state == "VM READ"
+    t.handle_line("#CP TRACE INSTRUCT RUN")
+    shown = len(out)
+    for _ in range(20):
+        host.run_guests()
+    assert out[shown:] == [] and t.state == "VM READ"
+    t.handle_line("ECHO HI")                # the read completes: now instructions run, traced
+    host.settle()
+    assert "HI" in out and len(out) > shown + 10
