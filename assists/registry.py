@@ -233,6 +233,18 @@ class AssistControl:
         self.fallbacks[reason] = self.fallbacks.get(reason, 0) + 1
         return False
 
+    def why_not(self) -> list[str]:
+        """Why an assist switched on is not in effect (QUERY ASSIST says so)."""
+        if not self.installed:
+            return ["NO ASSIST IS INSTALLED ON THIS MACHINE (CONFIGURATION STATEMENT "
+                    "ASSIST VMA ECPS STBYPASS)"]
+        out = []
+        if "VMA" in self.installed and self.sassist and self.user_vma and self.tracing:
+            out.append("VMA SUSPENDED WHILE TRACE OR ADSTOP IS ON")
+        if "STBYPASS" in self.installed and self.stbypass != "OFF" and not self.trusted:
+            out.append("STBYPASS NOT IN EFFECT: THE USER IS NOT TRUSTED (V=R OR DIRECTORY OPTION)")
+        return out
+
     def query(self) -> list[str]:
         """QUERY ASSIST's lines: switches, then each operation handled by an
         assist versus by CP, then the ECPS functions used."""
@@ -242,6 +254,7 @@ class AssistControl:
                  f"CPASSIST {'ON' if self.cpassist else 'OFF'}, STBYPASS {self.stbypass}",
                  f"ASSISTS IN EFFECT: {label(on).upper()}  CR6 {self.sd.cr6:08X}  "
                  f"MICBLOK {self.micblok:06X}"]
+        lines += self.why_not()
         c = self.counters
         by_cp = dict(c.simulated)
         if c.reflected.get("svc"):

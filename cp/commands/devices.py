@@ -7,7 +7,7 @@ read), M (write unless another writer), MR (M, else read), MW (write regardless)
 """
 from __future__ import annotations
 
-from ..directory import (DASD_TYPES, LINK_MODES, Minidisk, check_mdisk_password, parse_storage,
+from ..directory import (LINK_MODES, Minidisk, check_mdisk_password, parse_storage,
                          parse_vaddr)
 from ..spool import VirtualUnitRecord
 from . import trace
@@ -20,6 +20,11 @@ DEFINE_KINDS = (("PRINTER", "PRT", "1403", 2), ("PUNCH", "PUN", "2540", 2), ("RE
                 ("PRT", "PRT", "1403", 3), ("PUN", "PUN", "2540", 3), ("RDR", "RDR", "2540", 3),
                 ("CONSOLE", "CONS", "3215", 3), ("GRAF", "GRAF", "3270", 2), ("CTCA", "CTCA", "CTCA", 4),
                 ("TIMER", "TIMER", "TIMER", 3))
+
+
+#: Temporary-disk types of VM/370 R6 DEFINE and their cylinders (a whole
+#: 2305-2, 2314, 3330-1, 3340-70 and 3350: IBM's device figures).
+TDISK_CYLINDERS = {"2305": 96, "2314": 200, "3330": 404, "3340": 696, "3350": 555}
 
 
 def _vaddr(ctx: Context, text: str | None) -> int:
@@ -127,12 +132,19 @@ def cmd_link(ctx: Context, args: list[str]) -> list[str]:
     if rest and rest[0].upper() in LINK_MODES:
         mode = rest[0].upper()
         rest = rest[1:]
+    elif rest and not rest[0].upper().startswith("PASS="):
+        raise ctx.error(2, rest[0].upper())     # the mode's place: not a mode (a password needs one or PASS=)
     password = None
     if rest:
         p = rest[0]
+        used = 1
         if p.upper().startswith("PASS="):
-            p = p[5:] or (rest[1] if len(rest) > 1 else "")
+            p = p[5:]
+            if not p and len(rest) > 1:
+                p, used = rest[1], 2
         password = p
+        if len(rest) > used:
+            raise ctx.error(2, rest[used].upper())
     if owner != "*" and ctx.host.directory.get(owner) is None:
         raise CPError("LNK", 107, owner, f"{vaddr1:03X}")
     kind = None if vaddr2 in ctx.session.devices else _password_kind(ctx.session, owner, vaddr1, mode)
@@ -203,13 +215,17 @@ def cmd_define(ctx: Context, args: list[str]) -> list[str]:
             dev = s.devices[vaddr] = VDev(vaddr, kind, devtype, unit=unit, spool=spool)
             s.device_added(dev)
             return [f"{kind} {vaddr:03X} DEFINED"]
-    if w.startswith("T") and w[1:] in DASD_TYPES:
+    if w.startswith("T") and len(w) == 5 and w[1:].isdigit():
+        if w[1:] not in TDISK_CYLINDERS:
+            raise ctx.error(2, w)               # the type is wrong, not the address
         vaddr = _vaddr(ctx, args[1] if len(args) > 1 else None)
         rest = [x.upper() for x in args[2:]]
         if rest and abbrev(rest[0], "CYL", 3):
             rest = rest[1:]
-        if len(rest) != 1 or not rest[0].isdigit() or int(rest[0]) == 0:
+        if not rest or not rest[0].isdigit() or not 0 < int(rest[0]) <= TDISK_CYLINDERS[w[1:]]:
             raise ctx.error(24)
+        if len(rest) > 1:
+            raise ctx.error(2, rest[1])
         if vaddr in s.devices:
             raise ctx.error(43, f"{vaddr:03X}")
         md = Minidisk(vaddr, w[1:], 0, int(rest[0]), "(TEMP)", "W")

@@ -18,12 +18,14 @@ def _send(ctx: Context, args: list[str], header: str | None, setting: str) -> li
             raise ctx.error(20)
         receivers = [u for u in host.sessions.values() if u.userid != s.userid]
     else:
-        if host.directory.get(target) is None:
+        if len(target) > 8:
             raise ctx.error(20)
-        r = host.sessions.get(target)
+        r = host.sessions.get(target)       # not logged on (in the directory or not): 045E
         if r is None:
             raise ctx.error(45, target)
         receivers = [r]
+    if not text:
+        raise ctx.error(26)                 # no text: nothing is sent
     out = []
     for r in receivers:
         if r.disconnected:

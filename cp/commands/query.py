@@ -82,7 +82,15 @@ def query_set(session) -> list[str]:
     ]
 
 
+def _no_more(ctx: Context, extra: list[str]) -> None:
+    """An operand after a complete QUERY is an error, not ignored."""
+    if extra:
+        raise ctx.error(2, extra[0])
+
+
 def query_user(ctx: Context, userid: str) -> list[str]:
+    if len(userid) > 8:
+        raise CPError("CQG", 20)
     other = ctx.host.sessions.get(userid.upper())
     if other is None:
         raise CPError("CQG", 45, userid.upper())
@@ -109,12 +117,18 @@ def cmd_query(ctx: Context, args: list[str]) -> list[str]:
             dev = s.devices.get(vaddr)
             if dev is None:
                 raise CPError("CQG", 40, f"{vaddr:03X}")
+            _no_more(ctx, rest)
             return device_lines(s, dev)
-        if len(word) <= 8 and all(c.isalnum() or c in "$#@" for c in word):
+        if len(word) > 8:
+            raise ctx.error(2, word)            # no operand or userid is this long
+        if all(c.isalnum() or c in "$#@" for c in word):
+            _no_more(ctx, rest)
             return query_user(ctx, word)        # QUERY userid
         raise CPError("CFC", 1, word)
     if not s.user.has_class(classes):
         raise CPError("CFC", 1, word)
+    if name not in QUEUE_OF:
+        _no_more(ctx, rest[1:] if name == "USERS" else rest)     # Q USERS [userid]
     if name == "TIME":
         now = host.clock()
         virt = s.guest.virt_seconds

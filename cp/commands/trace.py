@@ -123,9 +123,11 @@ def cmd_trace(ctx: Context, args: list[str]) -> list[str]:
     events: set[str] = set()
     end = False
     run = None
-    for a in args:
+    for i, a in enumerate(args):
         u = a.upper()
         if u == "END":
+            if len(args) > 1:               # END stands alone: blame what is with it
+                raise ctx.error(2, args[1].upper() if i == 0 else u)
             end = True
             continue
         for kw, n, evs in EVENTS:

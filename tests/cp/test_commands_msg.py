@@ -23,7 +23,8 @@ def test_msg_errors_and_not_receiving():
         T2: DISC
         T1: MSG GUEST2 HI
         """)
-    assert out["T1"][2:] == ["DMKMSG020E USERID MISSING OR INVALID", "DMKMSG020E USERID MISSING OR INVALID",
+    # a user not logged on is 045E whether the directory has it or not (R6 table; issue 16)
+    assert out["T1"][2:] == ["DMKMSG020E USERID MISSING OR INVALID", "DMKMSG045E NOBODY NOT LOGGED ON",
                              "DMKMSG045E GUEST3 NOT LOGGED ON",
                              "DMKMSG057W GUEST2 NOT RECEIVING; MSG OFF",
                              "DMKMSG020E USERID MISSING OR INVALID",

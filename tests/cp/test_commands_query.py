@@ -47,8 +47,11 @@ def test_query_set_and_assist():
         "ASSIST ON  SVC TMR, PAGEX OFF, AUTOPOLL OFF",
         "IMSG ON , SMSG OFF, STBYPASS OFF, SASSIST ON, CPASSIST ON"]
     # no assist installed: CR6 holds only the MICBLOK address (the CP area's first slot)
+    # ... and QUERY ASSIST says why the switches that are ON do nothing (issue 16)
     assert q("Q ASSIST") == ["ASSIST ON SVC TMR, SASSIST ON, CPASSIST ON, STBYPASS OFF",
-                             "ASSISTS IN EFFECT: NONE  CR6 00FF0000  MICBLOK FF0000"]
+                             "ASSISTS IN EFFECT: NONE  CR6 00FF0000  MICBLOK FF0000",
+                             "NO ASSIST IS INSTALLED ON THIS MACHINE (CONFIGURATION STATEMENT "
+                             "ASSIST VMA ECPS STBYPASS)"]
 
 
 def test_query_files_and_spool_queues():
