@@ -22,12 +22,27 @@ def main(argv: list[str] | None = None) -> int:
     from s370.errors import MachineError
     args = build_parser().parse_args(argv)
     try:
-        return args.func(args) or 0
+        rc = args.func(args) or 0
+        sys.stdout.flush()          # a closed pipe shows here, not at interpreter exit
+        return rc
     except MachineError as exc:
         print(f"s370vm: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        return closed_stdout()
+
+
+def closed_stdout() -> int:
+    """The reader of our output went away (``| head``): stop quietly. Standard
+    output is pointed at the null device so the final flush cannot complain;
+    the status is the shell's for SIGPIPE (128 + 13)."""
+    import os
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+    return 141
 
 
 if __name__ == "__main__":

@@ -50,6 +50,17 @@ def with_entry_psw(image: bytes, entry: int | None) -> bytes:
 def load_program_file(path: str, messages=None) -> bytes:
     """Core image for FILE (see the module docstring). Assembly messages go to
     ``messages``; a source with errors (rc >= 8) raises AssemblyFailed."""
+    return load_program(path, messages)[0]
+
+
+def _origin(sections: dict) -> int:
+    """The lowest address a program's sections were placed at (its START)."""
+    return min((at for at, _ in sections.values()), default=0)
+
+
+def load_program(path: str, messages=None) -> tuple[bytes, int]:
+    """``load_program_file``'s image and where the program starts: the first
+    section's address for a deck or source (``START X'2000'``), 0 for an image."""
     p = Path(path)
     try:
         data = p.read_bytes()
@@ -57,7 +68,7 @@ def load_program_file(path: str, messages=None) -> bytes:
         raise MachineError(f"cannot read {path}: {exc.strerror}") from None
     if is_object_deck(data):
         prog = load(data)
-        return with_entry_psw(bytes(prog.image), prog.entry)
+        return with_entry_psw(bytes(prog.image), prog.entry), _origin(prog.sections)
     if looks_like_source(p, data):
         a = assemble(data.decode("utf-8", errors="replace"), str(p))
         messages = messages if messages is not None else sys.stderr
@@ -65,5 +76,5 @@ def load_program_file(path: str, messages=None) -> bytes:
             print(m.format(), file=messages)
         if a.rc >= 8:
             raise AssemblyFailed(f"{path}: assembly failed with return code {a.rc}", a.rc)
-        return with_entry_psw(a.core, a.entry)
-    return data
+        return with_entry_psw(a.core, a.entry), _origin(a.sections)
+    return data, 0
