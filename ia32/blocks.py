@@ -5,7 +5,8 @@ A block starts at an instruction and takes the instructions that follow it while
 they have source fragments (``ia32.isa.FRAGMENTS``), up to and including the
 first branch fragment, or the first instruction without a fragment (run through
 its handler, last), or ``MAX_INSTRUCTIONS``, and never past the page it started
-in. The generated function keeps ``cpu.eip`` untouched until the end (every
+in. A direct JMP or CALL does not end it: the block goes on at the target; nor
+does a conditional branch, which leaves the block when taken (a side exit). The generated function keeps ``cpu.eip`` untouched until the end (every
 fragment has its own EIP values written in) and sets it once; so an exception
 raised in the middle leaves ``cpu.eip`` at the block's start, and the CPU finds
 the instruction that raised from the traceback line (:meth:`Block.index_at`),
@@ -22,7 +23,7 @@ import struct
 from typing import Callable
 
 from .flags import PARITY
-from .isa import BRANCHES, handler_for
+from .isa import BRANCHES, CONDITIONAL, DIRECT, ENDS_BLOCK, handler_for
 
 _U16 = struct.Struct("<H")
 _U32 = struct.Struct("<I")
@@ -32,8 +33,9 @@ MAX_INSTRUCTIONS = 32
 
 
 class Block:
-    """A compiled block: ``run(cpu)``, the instruction ``count``, each instruction's
-    EIP (``starts``) and the CS base it was translated for (``base``)."""
+    """A compiled block: ``run(cpu)`` (returns the instructions it executed), the
+    most it can execute (``count``), each instruction's EIP (``starts``) and the
+    CS base it was translated for (``base``)."""
 
     __slots__ = ("run", "count", "starts", "base", "lines")
 
@@ -61,24 +63,32 @@ class Block:
 
 def translate(items: list, base: int, bits: int) -> Block:
     """Compile ``items``, consecutive (instruction, fragment or None) pairs as
-    :func:`ends_block` delimits them, for a code segment at ``base``."""
+    :func:`ends_block` delimits them, for a code segment at ``base``. The function
+    returns how many instructions it executed: a conditional branch inside the
+    block is a side exit (``return`` when taken)."""
     src = ["def make(H, I):", "    def block(cpu):", "        R = cpu.regs"]
     prologue = len(src)
     lines: list[int] = []
     starts = []
     mask = 0xFFFFFFFF if bits == 32 else 0xFFFF
-    for ins, frag in items:
+    for n, (ins, frag) in enumerate(items, 1):
         starts.append(ins.eip)
         lines.append(len(src) + 1)
         src.append(f"        # {ins.eip:08X} {ins.mnemonic} {','.join(ins.form.operands)}")
+        semantics = ins.form.semantics
         if frag is None:
             src.append(f"        cpu.eip = {(ins.eip + ins.length) & mask:#x}")
             src.append("        H(cpu, I)")
+        elif semantics in CONDITIONAL and n < len(items):
+            src += ["        " + line for line in CONDITIONAL[semantics](ins)]
+            src += ["        if t:", f"            cpu.eip = {ins.target:#x}",
+                    f"            return {n}"]
         else:
             src += ["        " + line for line in frag]
     last, frag = items[-1]
     if frag is not None and last.form.semantics not in BRANCHES:
         src.append(f"        cpu.eip = {(last.eip + last.length) & mask:#x}")
+    src.append(f"        return {len(items)}")
     body = "\n".join(src)
     for name, value in (("RT", "cpu.rtlb"), ("WT", "cpu.wtlb"), ("RAM", "cpu.ram")):
         if name in body:
@@ -97,4 +107,12 @@ def translate(items: list, base: int, bits: int) -> Block:
 
 def ends_block(ins, frag: list[str] | None) -> bool:
     """Whether no instruction may follow ``ins`` (with fragment ``frag``) in its block."""
-    return frag is None or ins.form.semantics in BRANCHES
+    return frag is None or ins.form.semantics in ENDS_BLOCK
+
+
+def successor(ins, mask: int) -> int:
+    """Where the instruction after ``ins`` in its block is: the target of a direct
+    JMP or CALL, else the next one (a conditional branch's fall-through)."""
+    if ins.form.semantics in DIRECT:
+        return ins.target
+    return (ins.eip + ins.length) & mask

@@ -61,13 +61,13 @@ import struct
 from typing import Callable
 
 from . import flags as F
-from .blocks import MAX_INSTRUCTIONS, Block, ends_block, translate
+from .blocks import MAX_INSTRUCTIONS, Block, ends_block, successor, translate
 from .decode import decode
 from .errors import CPUFault, DB, DF, GP, NMI, PF, SS as SS_FAULT, CONTRIBUTORY
 from .isa import fragment_for
 from .memory import Memory
 from .state import (CR0_ET, CR0_PE, CR0_PG, CR0_WP, CR4_PSE, CPU_SIGNATURE, CS, ESP, EDX,
-                    RIGHTS_DB, RIGHTS_REAL, RIGHTS_V86, SS, Segment)
+                    RIGHTS_REAL, RIGHTS_V86, SS, Segment)
 
 from . import interrupts, paging, segments, tasks
 
@@ -270,8 +270,8 @@ class CPU:
                     rights: int) -> None:
         """Fill a segment register's cache (after the checks of a protected-mode load)."""
         seg = self.sregs[sreg]
-        if sreg == CS and (seg.big != (1 if rights & RIGHTS_DB else 0)):
-            self.events = True
+        if sreg == CS:
+            self.events = True      # the run loop reads the CS base and size again
         flat = seg.flat
         seg.set(selector, base, limit, rights)
         if seg.flat != flat:
@@ -690,7 +690,7 @@ class CPU:
         items = [(ins, fragment_for(ins))]
         mask = 0xFFFFFFFF if bits == 32 else 0xFFFF
         while not single and len(items) < MAX_INSTRUCTIONS and not ends_block(*items[-1]):
-            nxt = (items[-1][0].eip + items[-1][0].length) & mask
+            nxt = successor(items[-1][0], mask)
             if ((base + nxt) ^ key) & ~0xFFF:
                 break
             cr2 = self.cr[2]
@@ -739,32 +739,31 @@ class CPU:
 
     def _burst(self, k: int) -> int:
         """The hot loop: up to ``k`` instructions, block by block, leaving early when
-        ``events`` is set. Returns the number of instructions executed."""
-        done = 0
-        bits = self.code_bits
-        cache = self.dcaches[bits]
-        sregs = self.sregs
-        while done < k:
-            base = sregs[CS].base
-            b = cache.get((base + self.eip) & 0xFFFFFFFF)
+        ``events`` is set (every change of CS sets it, so the CS base is read once).
+        Returns the number of instructions executed."""
+        left = k
+        cache = self.dcaches[self.code_bits]
+        base = self.sregs[CS].base
+        get = cache.get
+        while left > 0:
+            b = get((base + self.eip) & 0xFFFFFFFF)
             try:
                 if b is None or b.base != base:
                     b = self._build(self.eip, False)
-                if b.count > k - done:
-                    return done + self._step()
-                b.run(self)
-                done += b.count
+                if b.count > left:
+                    return k - left + self._step()
+                left -= b.run(self)
             except CPUFault as f:
                 if b is None or b.base != base:     # the decode faulted
-                    done += 1
+                    left -= 1
                 else:
                     i = b.index_at(f.__traceback__)
                     self.eip = b.starts[i]
-                    done += i + 1
+                    left -= i + 1
                 self.exception(f)
             if self.events:
                 break
-        return done
+        return k - left
 
     def _step(self) -> int:
         """One instruction (the end of a budget, single-step trap, interrupt shadow)."""

@@ -32,8 +32,12 @@ FRAGMENTS: dict[str, Callable] = {}
 for _family in (alu, bcd, bits, control, misc, move, muldiv, shift, stack, string, system):
     SEMANTICS.update(getattr(_family, "SEMANTICS", {}))
     FRAGMENTS.update(getattr(_family, "FRAGMENTS", {}))
-#: fragments that end a block: they assign cpu.eip
+#: fragments that assign cpu.eip; those with one known target; the conditional
+#: ones (semantics -> lines setting ``t``); those that end a block
 BRANCHES = control.BRANCHES
+DIRECT = control.DIRECT
+CONDITIONAL = control.CONDITIONAL
+ENDS_BLOCK = control.ENDS_BLOCK
 
 
 def _undefined(cpu, ins) -> None:

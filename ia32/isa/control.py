@@ -52,9 +52,8 @@ def next_eip(ins) -> int:
     return (ins.eip + ins.length) & MASKS[ins.osize]
 
 
-def _jcc(ins) -> list[str]:
-    cc = _cc_of(ins.mnemonic, "J")
-    return condition_source(cc) + [f"cpu.eip = {ins.target:#x} if t else {next_eip(ins):#x}"]
+def _jcc_taken(ins) -> list[str]:
+    return condition_source(_cc_of(ins.mnemonic, "J"))
 
 
 def _setcc(ins) -> list[str]:
@@ -80,25 +79,36 @@ def _ret(ins) -> list[str]:
     return pop_lines(ins, "t", ins.osize >> 3, ins.imm or 0) + ["cpu.eip = t"]
 
 
-def _loop(kind: str):
+def _loop_taken(kind: str):
     """LOOP/LOOPE/LOOPNE: decrement (E)CX (the address size picks which) and branch
     while it is not 0 (and ZF is 1 / 0)."""
-    def fragment(ins) -> list[str]:
+    def taken(ins) -> list[str]:
         if ins.asize == 32:
             lines = ["R[1] = c = (R[1] - 1) & 0xFFFFFFFF"]
         else:
             lines = ["c = (R[1] - 1) & 0xFFFF", "R[1] = (R[1] & 0xFFFF0000) | c"]
-        cond = "c"
-        if kind != "loop":
-            lines += condition_source(4 if kind == "loope" else 5)
-            cond = "c and t"
-        return lines + [f"cpu.eip = {ins.target:#x} if {cond} else {next_eip(ins):#x}"]
+        if kind == "loop":
+            return lines + ["t = c"]
+        return lines + ["u = c"] + condition_source(4 if kind == "loope" else 5) + \
+            ["t = u and t"]
+    return taken
+
+
+def _jcxz_taken(ins) -> list[str]:
+    return [f"t = not R[1] & {MASKS[ins.asize]:#x}"]
+
+
+#: conditional branches: semantics -> the lines that set ``t`` (taken) and do the
+#: instruction's other work; the block translator makes a side exit of them
+CONDITIONAL = {"jcc": _jcc_taken, "loop": _loop_taken("loop"),
+               "loope": _loop_taken("loope"), "loopne": _loop_taken("loopne"),
+               "jcxz": _jcxz_taken}
+
+
+def _conditional(taken):
+    def fragment(ins) -> list[str]:
+        return taken(ins) + [f"cpu.eip = {ins.target:#x} if t else {next_eip(ins):#x}"]
     return fragment
-
-
-def _jcxz(ins) -> list[str]:
-    return [f"cpu.eip = {ins.target:#x} "
-            f"if not R[1] & {MASKS[ins.asize]:#x} else {next_eip(ins):#x}"]
 
 
 def jmp_near_indirect(cpu, ins) -> None:
@@ -169,8 +179,11 @@ SEMANTICS = {
     "call_far_indirect": call_far_indirect, "retf": retf, "iret": iret, "int": int_n, "int3": int3,
     "into": into, "hlt": hlt,
 }
-FRAGMENTS = {"jcc": _jcc, "setcc": _setcc, "jmp": _jmp, "call": _call, "ret": _ret,
-             "loop": _loop("loop"), "loope": _loop("loope"), "loopne": _loop("loopne"),
-             "jcxz": _jcxz}
-#: the fragments that end a block (they set cpu.eip)
+FRAGMENTS = {"setcc": _setcc, "jmp": _jmp, "call": _call, "ret": _ret}
+FRAGMENTS.update({name: _conditional(taken) for name, taken in CONDITIONAL.items()})
+#: the fragments that set cpu.eip
 BRANCHES = frozenset({"jcc", "jmp", "call", "ret", "loop", "loope", "loopne", "jcxz"})
+#: the branches whose one target is known when translating: a block goes on there
+DIRECT = frozenset({"jmp", "call"})
+#: the fragments after which a block cannot go on
+ENDS_BLOCK = BRANCHES - DIRECT - set(CONDITIONAL)

@@ -20,32 +20,6 @@ CPUID_FEATURES = (1 << 3) | (1 << 4) | (1 << 5) | (1 << 9)
 _VENDOR = b"GenuineIntel"
 
 
-def _set_flag(cpu, bit: int, on: bool) -> None:
-    cpu.materialize()
-    cpu.eflags = (cpu.eflags | bit) if on else (cpu.eflags & ~bit)
-
-
-def clc(cpu, ins) -> None:
-    _set_flag(cpu, CF, False)
-
-
-def stc(cpu, ins) -> None:
-    _set_flag(cpu, CF, True)
-
-
-def cmc(cpu, ins) -> None:
-    cpu.materialize()
-    cpu.eflags ^= CF
-
-
-def cld(cpu, ins) -> None:
-    cpu.eflags &= ~DF
-
-
-def std(cpu, ins) -> None:
-    cpu.eflags |= DF
-
-
 def _iopl_ok(cpu) -> bool:
     """CLI/STI are allowed: real mode, CPL <= IOPL, or V86 with IOPL 3."""
     if not cpu.cr[0] & 1:
@@ -110,10 +84,6 @@ def out(cpu, ins) -> None:
     cpu.io.write(port, size, cpu.get_reg(0, size * 8))
 
 
-def nop(cpu, ins) -> None:
-    return None
-
-
 def cpuid(cpu, ins) -> None:
     """CPUID reports an Intel 486DX4 (family 4, model 8) with PSE, TSC, MSR and an
     on-chip APIC, and no FPU: leaf 0 is the vendor and the highest leaf (1)."""
@@ -156,8 +126,18 @@ def esc(cpu, ins) -> None:
     raise CPUFault(UD)
 
 
+_MATERIALIZE = ["if cpu.lbits:", "    cpu.materialize()"]
+#: the flag instructions and NOP as fragments
+FRAGMENTS = {
+    "clc": lambda ins: _MATERIALIZE + [f"cpu.eflags &= {~CF & 0xFFFFFFFF:#x}"],
+    "stc": lambda ins: _MATERIALIZE + [f"cpu.eflags |= {CF:#x}"],
+    "cmc": lambda ins: _MATERIALIZE + [f"cpu.eflags ^= {CF:#x}"],
+    "cld": lambda ins: [f"cpu.eflags &= {~DF & 0xFFFFFFFF:#x}"],
+    "std": lambda ins: [f"cpu.eflags |= {DF:#x}"],
+    "nop": lambda ins: [],
+}
 SEMANTICS = {
-    "clc": clc, "stc": stc, "cmc": cmc, "cld": cld, "std": std, "cli": cli, "sti": sti,
-    "lahf": lahf, "sahf": sahf, "in": in_, "out": out, "nop": nop, "cpuid": cpuid,
+    "cli": cli, "sti": sti,
+    "lahf": lahf, "sahf": sahf, "in": in_, "out": out, "cpuid": cpuid,
     "rdtsc": rdtsc, "ud2": ud2, "wait": wait, "esc": esc,
 }

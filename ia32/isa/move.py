@@ -38,24 +38,26 @@ def mov_to_sreg(cpu, ins) -> None:
         cpu.events = True
 
 
-def movsx(cpu, ins) -> None:
+def _narrow_source(ins) -> tuple[int, list[str]]:
+    """MOVZX/MOVSX: the source size and the lines that load it into ``v``."""
     src = 8 if ins.form.operands[1] == "r/m8" else 16
-    v = rm_read(cpu, ins, src)
-    if v >> (src - 1):
-        v -= 1 << src
-    cpu.set_reg(ins.reg, ins.osize, v)
+    if ins.is_memory:
+        return src, [f"off = {ea_source(ins)}"] + read_lines("v", src, ins.seg, "off", ins)
+    if src == 8 and ins.rm >= 4:
+        return src, [f"v = (R[{ins.rm - 4}] >> 8) & 0xFF"]
+    return src, [f"v = R[{ins.rm}] & {MASKS[src]:#x}"]
 
 
-def _movzx(ins) -> list[str] | None:
-    src = 8 if ins.form.operands[1] == "r/m8" else 16
-    if ins.mod == 3 and src == 8 and ins.rm >= 4:
-        value = f"(R[{ins.rm - 4}] >> 8) & 0xFF"
-    elif ins.mod == 3:
-        value = f"R[{ins.rm}] & {MASKS[src]:#x}"
-    else:
-        return ([f"off = {ea_source(ins)}"] + read_lines("v", src, ins.seg, "off", ins)
-                + store("r", ins.reg, ins.osize, "v", ins))
-    return ["v = " + value] + store("r", ins.reg, ins.osize, "v", ins)
+def _movzx(ins) -> list[str]:
+    _, lines = _narrow_source(ins)
+    return lines + store("r", ins.reg, ins.osize, "v", ins)
+
+
+def _movsx(ins) -> list[str]:
+    src, lines = _narrow_source(ins)
+    sign = 1 << (src - 1)
+    lines.append(f"v = (v - {1 << src:#x} if v & {sign:#x} else v) & {MASKS[ins.osize]:#x}")
+    return lines + store("r", ins.reg, ins.osize, "v", ins)
 
 
 def _lea(ins) -> list[str]:
@@ -160,31 +162,35 @@ def _load_far(sreg: int):
     return load_far
 
 
-def cbw(cpu, ins) -> None:
-    """CBW: AX = sign-extended AL; CWDE: EAX = sign-extended AX."""
-    R = cpu.regs
-    if ins.osize == 16:
-        al = R[0] & 0xFF
-        cpu.set_reg(0, 16, al | (0xFF00 if al & 0x80 else 0))
-    else:
-        ax = R[0] & 0xFFFF
-        R[0] = ax | (0xFFFF0000 if ax & 0x8000 else 0)
-
-
-def cwd(cpu, ins) -> None:
-    """CWD: DX = sign of AX; CDQ: EDX = sign of EAX."""
-    R = cpu.regs
-    if ins.osize == 16:
-        cpu.set_reg(2, 16, 0xFFFF if R[0] & 0x8000 else 0)
-    else:
-        R[2] = 0xFFFFFFFF if R[0] & 0x80000000 else 0
-
-
 SEMANTICS = {
     "mov_from_sreg": mov_from_sreg, "mov_to_sreg": mov_to_sreg,
-    "movsx": movsx, "xchg": xchg, "xlat": xlat, "bswap": bswap,
-    "cmpxchg": cmpxchg, "xadd": xadd, "cbw": cbw, "cwd": cwd,
+    "xchg": xchg, "xlat": xlat, "bswap": bswap,
+    "cmpxchg": cmpxchg, "xadd": xadd,
     "lds": _load_far(3), "les": _load_far(0), "lss": _load_far(SS), "lfs": _load_far(4),
     "lgs": _load_far(5),
 }
-FRAGMENTS = {"mov": _mov, "movzx": _movzx, "lea": _lea}
+def _xchg(ins) -> list[str] | None:
+    """XCHG of two registers (a memory operand runs through the handler)."""
+    bits = opbits(ins)
+    if ins.is_memory or bits == 8:
+        return None
+    other = 0 if ins.form.operands[0] in ("AX", "EAX") else ins.rm
+    m = MASKS[bits]
+    return [f"a = R[{other}] & {m:#x}", f"b = R[{ins.reg}] & {m:#x}"] + \
+        store("r", other, bits, "b", ins) + store("r", ins.reg, bits, "a", ins)
+
+
+def _cdq(ins) -> list[str]:
+    if ins.osize == 16:
+        return ["R[2] = (R[2] & 0xFFFF0000) | (0xFFFF if R[0] & 0x8000 else 0)"]
+    return ["R[2] = 0xFFFFFFFF if R[0] & 0x80000000 else 0"]
+
+
+def _cbw(ins) -> list[str]:
+    if ins.osize == 16:
+        return ["a = R[0] & 0xFF", "R[0] = (R[0] & 0xFFFF0000) | (a | 0xFF00 if a & 0x80 else a)"]
+    return ["a = R[0] & 0xFFFF", "R[0] = a | 0xFFFF0000 if a & 0x8000 else a"]
+
+
+FRAGMENTS = {"mov": _mov, "movzx": _movzx, "movsx": _movsx, "lea": _lea, "xchg": _xchg,
+             "cwd": _cdq, "cbw": _cbw}

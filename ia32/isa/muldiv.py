@@ -14,7 +14,7 @@ from __future__ import annotations
 from ..errors import CPUFault, DE
 from ..flags import cv
 from .alu import opbits
-from .gen import MASKS, rm_read
+from .gen import MASKS, ea_source, read_lines, rm_read, store
 
 
 def _signed(v: int, bits: int) -> int:
@@ -97,4 +97,32 @@ def idiv(cpu, ins) -> None:
     _store_pair(cpu, bits, q & MASKS[bits], r & MASKS[bits])
 
 
+def _imul_fragment(ins) -> list[str] | None:
+    """IMUL r, r/m[, imm] (the two- and three-operand forms) as a fragment."""
+    ops = ins.form.operands
+    if len(ops) == 1:
+        return None
+    bits = ins.osize
+    m = MASKS[bits]
+    sign = 1 << (bits - 1)
+    lines = []
+    if ins.is_memory:
+        lines.append(f"off = {ea_source(ins)}")
+        lines += read_lines("a", bits, ins.seg, "off", ins)
+    else:
+        lines.append(f"a = R[{ins.rm}] & {m:#x}")
+    other = f"{_signed(ins.imm, bits)}" if len(ops) == 3 else "b"
+    if len(ops) == 2:
+        lines.append(f"b = R[{ins.reg}] & {m:#x}")
+        lines.append(f"b = b - {1 << bits:#x} if b & {sign:#x} else b")
+    lines += [f"p = (a - {1 << bits:#x} if a & {sign:#x} else a) * {other}",
+              f"r = p & {m:#x}",
+              f"c = 1 if (r - {1 << bits:#x} if r & {sign:#x} else r) != p else 0",
+              "cpu.lres = r", f"cpu.lcv = c << {bits}",   # CF = OF = c (ia32.flags)
+              f"cpu.lbits = {bits}"]
+    lines += store("r", ins.reg, bits, "r", ins)
+    return lines
+
+
+FRAGMENTS = {"imul": _imul_fragment}
 SEMANTICS = {"mul": mul, "imul": imul, "div": div, "idiv": idiv}

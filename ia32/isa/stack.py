@@ -24,8 +24,12 @@ def push(cpu, ins) -> None:
     cpu.push(value, size)
 
 
-def _push_reg(ins) -> list[str] | None:
-    if ins.form.operands[0] not in ("r16", "r32"):
+def _push(ins) -> list[str] | None:
+    """PUSH r and PUSH imm as fragments (PUSH r/m runs through the handler)."""
+    tok = ins.form.operands[0]
+    if tok.startswith("imm"):
+        return push_lines(ins, f"{ins.imm:#x}", ins.osize >> 3)
+    if tok not in ("r16", "r32"):
         return None
     return push_lines(ins, f"R[{ins.reg}]", ins.osize >> 3)
 
@@ -175,4 +179,4 @@ def bound(cpu, ins) -> None:
 SEMANTICS = {"push": push, "pop": pop, "push_sreg": push_sreg, "pop_sreg": pop_sreg,
              "pusha": pusha, "popa": popa, "pushf": pushf, "popf": popf, "enter": enter,
              "leave": leave, "bound": bound}
-FRAGMENTS = {"push": _push_reg, "pop": _pop_reg}
+FRAGMENTS = {"push": _push, "pop": _pop_reg}
