@@ -2,8 +2,8 @@
 with NASM's choices (80386 PRM section 17.2.1, Tables 17-2 and 17-3).
 
 NASM's rules, checked against ``nasm -f bin``: the first register with factor 1 is
-the base and the other the index, except that ESP cannot be an index (the two are
-swapped); ``[r*2]``, ``[r*3]``, ``[r*5]``, ``[r*9]`` are split into ``[r+r*n]``
+the base and the other the index (a register written ``*1`` is the index), except
+that ESP cannot be an index (the two are swapped); ``[r*2]``, ``[r*3]``, ``[r*5]``, ``[r*9]`` are split into ``[r+r*n]``
 (not with ``nosplit``); ``[ebp]`` and ``[bp]`` take an 8-bit displacement of 0; a
 displacement that depends on a label's position is always full width; ``byte``
 or ``dword`` inside the brackets forces the displacement width, and ``word`` or
@@ -46,7 +46,7 @@ def _terms(e, sign, regs, rest, env):
     """Split an address expression into (register, factor) and other terms."""
     k = e[0]
     if k == "reg":
-        regs.append([e[1], sign, e[2]])
+        regs.append([e[1], sign, e[2], False])
     elif k == "bin" and e[1] in ("+", "-"):
         _terms(e[2], sign, regs, rest, env)
         _terms(e[3], sign if e[1] == "+" else -sign, regs, rest, env)
@@ -56,7 +56,7 @@ def _terms(e, sign, regs, rest, env):
             and not _has_reg(e[3] if e[2][0] == "reg" else e[2]):
         reg, factor = (e[2], e[3]) if e[2][0] == "reg" else (e[3], e[2])
         f = evaluate(factor, env)
-        regs.append([reg[1], sign * f.value, reg[2]])
+        regs.append([reg[1], sign * f.value, reg[2], True])
     elif _has_reg(e):
         raise AsmError("invalid effective address", column=_first_col(e))
     else:
@@ -71,6 +71,24 @@ def _first_col(e) -> int:
         if c:
             return c
     return 1
+
+
+class _Zero:
+    """Every symbol 0: the constant part of a displacement."""
+
+    def symbol(self, name, col):
+        return Value(0)
+
+    here = section_start = lambda self: Value(0)
+
+
+def _mixed(rest, disp: Value) -> bool:
+    """Whether the displacement has both a label part and a nonzero constant:
+    then NASM orders two unscaled registers by name (base first) instead of as
+    written (its expression vectors are re-sorted; seen with nasm 2.16)."""
+    if not disp.reloc:
+        return False
+    return any(sign * evaluate(e, _Zero()).value for sign, e in rest) != 0
 
 
 def _disp_value(rest, env) -> Value:
@@ -94,15 +112,16 @@ def effective_address(mem, bits: int, asize_prefix: int | None, env) -> EA:
     regs, rest = [], []
     _terms(mem.expr, 1, regs, rest, env)
     merged: dict = {}
-    for name, factor, col in regs:
+    for name, factor, col, scaled in regs:
         if name not in merged:
-            merged[name] = [0, col]
+            merged[name] = [0, col, False]
         merged[name][0] += factor
-    regs = [(n, f, c) for n, (f, c) in merged.items() if f]
+        merged[name][2] |= scaled
+    regs = [(n, f, c, x) for n, (f, c, x) in merged.items() if f]
     disp = _disp_value(rest, env)
     col = mem.col
     sizes = set()
-    for n, _, c in regs:
+    for n, _, c, _ in regs:
         info = REGISTERS[n]
         if info.cls not in ("r16", "r32"):
             raise AsmError(f"register '{n}' cannot be used in an address", column=c)
@@ -121,6 +140,8 @@ def effective_address(mem, bits: int, asize_prefix: int | None, env) -> EA:
         raise AsmError(f"a{asize_prefix} prefix with a {asize}-bit address", column=col)
     if asize == 16:
         return _ea16(regs, disp, mem, col)
+    if len(regs) == 2 and _mixed(rest, disp):
+        regs = sorted((n, f, c, False) for n, f, c, _ in regs)
     return _ea32(regs, disp, mem, col)
 
 
@@ -143,9 +164,9 @@ def _disp_bytes(disp: Value, width: int) -> bytes:
 
 
 def _ea16(regs, disp, mem, col) -> EA:
-    if any(f != 1 for _, f, _ in regs):
+    if any(f != 1 for _, f, _, _ in regs):
         raise AsmError("invalid 16-bit effective address (no scaled index)", column=col)
-    key = frozenset(n for n, _, _ in regs)
+    key = frozenset(n for n, _, _, _ in regs)
     if not key:
         return EA(16, 0, 6, None, _disp_bytes(disp, 16), True, disp.value & 0xFFFF)
     rm = _MODRM16.get(key)
@@ -162,11 +183,11 @@ def _ea32(regs, disp, mem, col) -> EA:
     if len(regs) > 2:
         raise AsmError("too many registers in the address", column=col)
     if len(regs) == 2:
-        (r1, f1, _), (r2, f2, _) = regs
+        (r1, f1, _, x1), (r2, f2, _, x2) = regs
         if f1 != 1 and f2 != 1:
             raise AsmError("only one register may be scaled", column=col)
         if f1 == 1 and f2 == 1:
-            base, index = r1, r2
+            base, index = (r2, r1) if x1 and not x2 else (r1, r2)
             if index == "esp":
                 base, index = index, base
         elif f1 == 1:
@@ -174,8 +195,8 @@ def _ea32(regs, disp, mem, col) -> EA:
         else:
             base, index, scale = r2, r1, f1
     elif len(regs) == 1:
-        r, f, _ = regs[0]
-        if f == 1:
+        r, f, _, _ = regs[0]
+        if f == 1 and not mem.nosplit:
             base = r
         elif f in (2, 3, 5, 9) and not (mem.nosplit and f == 2):
             base, index, scale = r, r, f - 1

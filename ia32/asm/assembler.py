@@ -5,7 +5,7 @@ Passes repeat until no symbol changes value; then one more, the final pass, emit
 the result and reports errors (an earlier pass only estimates: a symbol used
 before its definition is "unknown" there, and a jump to it is assumed short, as
 NASM's optimiser assumes). A jump found out of short range stays near in later
-passes, so the passes always converge.
+passes (from the fourth pass on), so the passes always converge.
 
 Sections (``-f bin``): ``.text`` first at ``org``, then the other progbits
 sections in the order they were first named, then the nobits ones (``.bss``, or
@@ -22,11 +22,15 @@ import struct
 from dataclasses import dataclass, field
 
 from .errors import AsmError
-from .expressions import Value, evaluate
+from .expressions import Scalar, Value, evaluate
 from .instructions import Context, encode
 from .parser import Stmt, parse_line
 
 MAX_PASSES = 40
+#: From this pass on, a jump once found out of short range stays near (NASM never
+#: fixes a choice; this only guarantees convergence for code whose jump sizes
+#: would otherwise oscillate, after the estimates of the first passes settled).
+STICKY_PASS = 4
 
 
 @dataclass
@@ -91,6 +95,7 @@ class Assembler:
             except AsmError as exc:
                 self._error(exc, ln)
                 self._stmts.append(None)
+        self._first_org()
         stable = False
         for self.passes in range(1, MAX_PASSES + 1):
             changed = self._pass(final=False)
@@ -102,6 +107,17 @@ class Assembler:
                                         f"{MAX_PASSES} passes", self.lines[0].file if self.lines else "<src>", 1, 1))
         self._pass(final=True)
         self.passes += 1
+
+    def _first_org(self) -> None:
+        """The origin before pass 1 (it moves every address, so estimating it as 0
+        would make the first pass's jumps look far)."""
+        for st in self._stmts:
+            if st is not None and st.kind == "org":
+                try:
+                    self.org = evaluate(st.args[0], Scalar()).value
+                except AsmError:
+                    pass
+                return
 
     def _pass(self, final: bool) -> bool:
         self.final = final
@@ -135,7 +151,7 @@ class Assembler:
             self._error(AsmError("struc without endstruc"), self.lines[-1])
         self._lay_out()
         values = {k: v.value for k, v in self.defined.items()}
-        changed = values != self._prev or self.saw_unknown or \
+        changed = values != self._prev or (self.saw_unknown and self.passes == 1) or \
             {n: s.start for n, s in self.sections.items()} != self._layout
         self._prev = values
         self._prev_defs = dict(self.defined)
@@ -281,7 +297,7 @@ class Assembler:
             raise AsmError("instructions are not allowed in an absolute or struc region", column=st.col)
         ctx = Context(self.bits, self.here().value, self, self.final, self._near.get(self.idx, False))
         data, near = encode(st, ctx)
-        if near:
+        if near and self.passes >= STICKY_PASS:
             self._near[self.idx] = True
         self.emit(data)
 

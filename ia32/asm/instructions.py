@@ -23,7 +23,7 @@ NASM behaviour that is not a table fact lives here, each item checked against
   (PUSHAW, IRETW, ...) and D forms name the size; AAM/AAD default to 10;
   ``imul r, imm`` is ``imul r, r, imm``; XCHG and TEST accept their operands in
   either order (XCHG reg,reg puts the first operand in ModRM.reg, as NASM does)
-- MOV r32,Sreg and SMSW/SLDT/STR r32 take the register's size (66h for a 16-bit
+- MOV r32,Sreg, SMSW/SLDT/STR r32 and BSWAP take the register's size (66h for a 16-bit
   register in 32-bit code, none for memory); MOV Sreg,r32 needs no prefix
 - prefixes come out as LOCK/REP, segment override, 66h, 67h, whatever the source
   order
@@ -59,7 +59,7 @@ MNEMONICS = frozenset(_FORMS) | frozenset(_W_SUFFIX) | frozenset(_ALIASES)
 _PREFIX_BYTES = {"lock": 0xF0, "rep": 0xF3, "repe": 0xF3, "repz": 0xF3, "repne": 0xF2,
                  "repnz": 0xF2}
 SEG_PREFIX = {"es": 0x26, "cs": 0x2E, "ss": 0x36, "ds": 0x3E, "fs": 0x64, "gs": 0x65}
-_WIDE_DEST = {"mov_from_sreg", "smsw", "sldt", "str"}
+_WIDE_DEST = {"mov_from_sreg", "smsw", "sldt", "str", "bswap"}
 _FIXED = {"AL", "AX", "EAX", "CL", "DX", "ES", "CS", "SS", "DS", "FS", "GS"}
 _MEM_SIZE = {"r/m8": 8, "r/m16": 16, "r/m32": 32, "m8": 8, "m16": 16, "m32": 32,
              "moffs8": 8, "moffs16": 16, "moffs32": 32, "m16:16": 16, "m16:32": 32}
@@ -185,7 +185,7 @@ def _osize(form, ops, bits: int) -> int | None:
         return form.o
     if form.semantics in _WIDE_DEST and ops and ops[0].kind == "reg":
         return ops[0].reg.bits
-    if form.sx and form.operands == ("imm8",):          # PUSH imm8: the pushed size
+    if form.sx and form.operands == ("imm8",) and ops[0].kind == "imm":   # PUSH imm8
         size = ops[0].src.size
         return size if size in (16, 32) else bits
     return None

@@ -177,8 +177,8 @@ class _Build(Transformer):
     def unop(self, op, a):
         return ("un", str(op), a)
 
-    def float(self, tok):
-        return ("float", float(str(tok).replace("_", "")))
+    def float(self, *toks):
+        return ("float", float("".join(str(t) for t in toks).replace("_", "")))
 
     # operands
     def modifier(self, tok):
@@ -352,13 +352,15 @@ def _parser() -> Lark:
 def _syntax_error(exc: UnexpectedInput, text: str) -> AsmError:
     col = getattr(exc, "column", 1)
     col = col if isinstance(col, int) and col > 0 else len(text) + 1
+    first = re.match(r"\s*([A-Za-z_.?@$][\w$#@~.?]*)(\s+)(?=[^\s:])", text)
+    if first and col == first.end() + 1:
+        # "frob eax": a word that is no instruction, followed by operands
+        return AsmError(f"unknown instruction or directive '{first.group(1)}'", column=first.start(1) + 1)
     if isinstance(exc, UnexpectedToken) and exc.token.type == "$END":
         return AsmError("unexpected end of line", column=len(text.rstrip()) + 1)
     if isinstance(exc, UnexpectedCharacters):
         return AsmError(f"unexpected character {text[col - 1:col]!r}", column=col)
     word = re.match(r"\S+", text[col - 1:]) if col <= len(text) else None
-    if isinstance(exc, UnexpectedToken) and exc.token.type == "NAME" and col == 1 + len(text) - len(text.lstrip()):
-        return AsmError(f"unknown instruction or directive '{exc.token}'", column=col)
     return AsmError(f"syntax error at '{word.group() if word else text[col - 1:]}'", column=col)
 
 

@@ -86,6 +86,7 @@ class _Frame:
     where: str = ""
     kind: str = "file"
     repeat: int = 1               # %rep: copies of the body still to run
+    cond_depth: int = 0           # %rep: the %if nesting outside it (for %exitrep)
 
 
 def tokenize(text: str) -> list:
@@ -199,6 +200,7 @@ class Preprocessor:
     def _run(self, frames: list) -> list:
         out: list = []
         cond: list = []     # stack of [active, done_any, parent_active, (file, line)]
+        self._cond = cond
         while frames:
             fr = frames[-1]
             if fr.pos >= len(fr.lines):
@@ -352,11 +354,13 @@ class Preprocessor:
                 raise AsmError(f"%rep count {count} is negative", *loc)
             if count:
                 frames.append(_Frame(body, depth=fr.depth + 1, args=fr.args, uniq=fr.uniq,
-                                     where=fr.where, kind="rep", repeat=count))
+                                     where=fr.where, kind="rep", repeat=count,
+                                     cond_depth=len(self._cond)))
         elif word == "%exitrep":
             for f in reversed(frames):
                 if f.kind == "rep":
                     f.repeat, f.pos = 0, len(f.lines)
+                    del self._cond[f.cond_depth:]
                     break
         elif word == "%endrep":
             raise AsmError("%endrep without %rep", *loc)
@@ -553,7 +557,7 @@ class Preprocessor:
                     out.extend(tokenize(fr.args[n - 1]))
                 continue
             out.append((k, t))
-        return out
+        return tokenize(_text(out))     # isr%1 becomes the one identifier isr5
 
     # ----- single-line macros ----------------------------------------------------
     def _lookup(self, name):

@@ -1,0 +1,51 @@
+"""``s370vm ia32 asm SRC -o BIN``: assemble a NASM-syntax source into a flat binary
+(``ia32.asm``); errors as ``file:line:column: error: message``, exit status 2."""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+
+def add_parser(sub) -> argparse.ArgumentParser:
+    p = sub.add_parser("asm", help="assemble a NASM-syntax source into a flat binary")
+    p.add_argument("source", help="assembler source (.asm)")
+    p.add_argument("-o", "--output", metavar="BIN", help="flat binary (default: SRC with .bin)")
+    p.add_argument("--listing", metavar="LST", help="NASM-style listing")
+    p.add_argument("-I", "--include", action="append", default=[], metavar="DIR",
+                   help="directory searched by %%include and incbin")
+    return p
+
+
+def _write(path: str, data) -> str | None:
+    try:
+        if isinstance(data, str):
+            Path(path).write_text(data)
+        else:
+            Path(path).write_bytes(data)
+    except OSError as exc:
+        return f"s370vm: cannot write {path}: {exc.strerror}"
+    return None
+
+
+def run(args) -> int:
+    from ia32.asm import assemble_file
+    a = assemble_file(args.source, args.include)
+    for w in a.warnings:
+        print(w.format("warning"), file=sys.stderr)
+    for e in a.errors:
+        print(e.format(), file=sys.stderr)
+    if args.listing and a.listing:
+        msg = _write(args.listing, a.listing)
+        if msg:
+            print(msg, file=sys.stderr)
+            return 2
+    if a.errors:
+        return 2
+    out = args.output or str(Path(args.source).with_suffix(".bin"))
+    msg = _write(out, a.binary)
+    if msg:
+        print(msg, file=sys.stderr)
+        return 2
+    print(f"{args.source}: {len(a.binary)} bytes at org 0x{a.org:x} -> {out}", file=sys.stderr)
+    return 0
