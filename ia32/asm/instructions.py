@@ -32,29 +32,12 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from ia32.isa.table import by_mnemonic
-
 from .addressing import EA, effective_address
 from .errors import AsmError
 from .expressions import Value, evaluate
+from .mnemonics import ALIASES, DEFAULT_SIZE, FORMS, W_SUFFIX
 from .parser import Far, Imm, Mem, Reg
 from .registers import REGISTERS
-
-_FORMS: dict = {}
-for _name, _forms in by_mnemonic().items():
-    if " " not in _name:
-        _FORMS[_name.lower()] = [f for f in _forms if f.asm]
-
-#: NASM's size-suffixed spellings of the table's 16-bit forms.
-_W_SUFFIX = {"pushaw": "pusha", "popaw": "popa", "pushfw": "pushf", "popfw": "popf",
-             "iretw": "iret"}
-#: Mnemonics that mean the form of the current operand size.
-_DEFAULT_SIZE = {"pusha": ("pusha", "pushad"), "popa": ("popa", "popad"),
-                 "pushf": ("pushf", "pushfd"), "popf": ("popf", "popfd"),
-                 "iret": ("iret", "iretd")}
-_ALIASES = {"retn": "ret"}
-
-MNEMONICS = frozenset(_FORMS) | frozenset(_W_SUFFIX) | frozenset(_ALIASES)
 
 _PREFIX_BYTES = {"lock": 0xF0, "rep": 0xF3, "repe": 0xF3, "repz": 0xF3, "repne": 0xF2,
                  "repnz": 0xF2}
@@ -338,13 +321,13 @@ def _nasm_operands(mn: str, ops: tuple) -> tuple:
 
 
 def _forms_for(mn: str, bits: int, osize_prefix: int | None) -> list:
-    mn = _ALIASES.get(mn, mn)
-    if mn in _W_SUFFIX:
-        return _FORMS[_W_SUFFIX[mn]]
-    if mn in _DEFAULT_SIZE:
+    mn = ALIASES.get(mn, mn)
+    if mn in W_SUFFIX:
+        return FORMS[W_SUFFIX[mn]]
+    if mn in DEFAULT_SIZE:
         size = osize_prefix or bits
-        return _FORMS[_DEFAULT_SIZE[mn][size == 32]]
-    forms = _FORMS.get(mn)
+        return FORMS[DEFAULT_SIZE[mn][size == 32]]
+    forms = FORMS.get(mn)
     if forms is None:
         raise AsmError(f"unknown instruction '{mn}'")
     return forms

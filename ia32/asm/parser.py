@@ -20,6 +20,7 @@ from lark import Lark, Token, Transformer, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 
 from .errors import AsmError
+from .mnemonics import MNEMONICS
 from .registers import REGISTERS
 
 SIZE_BITS = {"byte": 8, "word": 16, "dword": 32, "qword": 64}
@@ -341,7 +342,6 @@ def _parser() -> Lark:
     """The Lark parser, built on first use with MNEMONIC from the instruction table."""
     global _lark
     if _lark is None:
-        from .instructions import MNEMONICS
         words = "|".join(sorted((re.escape(m) for m in MNEMONICS), key=lambda w: (-len(w), w)))
         grammar = _GRAMMAR + f"\nMNEMONIC.3: /({words})(?![\\w.$#@~?])/i\n"
         _lark = Lark(grammar, start=["line", "expr"], parser="lalr", lexer="contextual",
