@@ -122,6 +122,10 @@ def _radd(a: tuple, b: tuple, sign: int) -> tuple:
     return tuple(sorted((k, v) for k, v in d.items() if v))
 
 
+#: The end of the 24-bit address space: no location counter goes past it.
+ADDRESS_SPACE = 1 << 24
+
+
 def _align(v: int, n: int) -> int:
     return (v + n - 1) // n * n
 
@@ -164,10 +168,13 @@ class Assembler:
         self.entry_points: list = []
 
     # ---- diagnostics --------------------------------------------------------
-    def report(self, st: Stmt, sev: int, message: str, column: int | None = None) -> None:
+    def report(self, st: Stmt, sev: int, message: str, column: int | None = None,
+               line: int | None = None, text: str | None = None) -> None:
+        """A diagnostic on ``st`` (at its first line, or at ``line`` with ``text``)."""
         col = column if column is not None else st.col
-        text = st.lines[0] if st.lines else st.text
-        m = Message(st.file, st.line, col, sev, message, text)
+        if text is None:
+            text = st.lines[0] if st.lines else st.text
+        m = Message(st.file, st.line if line is None else line, col, sev, message, text)
         self.messages.append(m)
         st.__dict__.setdefault("msgs", []).append(m)
 
@@ -205,7 +212,14 @@ class Assembler:
         return self.cur
 
     def set_loc(self, v: int) -> None:
+        """Move the location counter; past the 24-bit address space (an object deck
+        and a core image address 16M at most) the statement is an error at once,
+        before pass 2 would build its bytes (HLASM ASMA039S)."""
         s = self.cur
+        base = self.start_origin if s.kind in ("SD", "PC") else 0
+        if base + v > ADDRESS_SPACE:
+            raise AsmError(f"ASMA039S Location counter error: X'{base + v:X}' beyond the 16M "
+                           "address space", 12)
         s.loc = v
         if v > s.high:
             s.high = v
@@ -699,11 +713,19 @@ class Assembler:
             pending = left
 
     def place_sections(self) -> None:
+        """Lay the control sections out one after another from the START value;
+        the sections together must fit the 16M address space (ASMA039S on the
+        last statement otherwise; nothing is generated)."""
         nxt = self.start_origin
         for s in self.sections:
             if s.kind in ("SD", "PC"):
                 s.origin = _align(nxt, 8)
                 nxt = s.origin + s.high
+        if nxt > ADDRESS_SPACE and self.stmts:
+            self.report(self.stmts[-1], 12, f"ASMA039S Location counter error: the control "
+                        f"sections end at X'{nxt:X}', beyond the 16M address space")
+            for st in self.stmts:
+                st.skip = True
 
     # ---- pass 2 -------------------------------------------------------------------
     def pass2(self) -> None:
@@ -1064,6 +1086,9 @@ class Assembler:
 
     def run(self, text: str) -> None:
         raw = read_lines(text, self.filename)
+        for st in raw:
+            for line, col, sev, message, txt in st.notes:
+                self.report(st, sev, message, col, line, txt)
         pre = Preprocessor(self.report, self.include_dirs,
                            is_operation=lambda op: op in DIRECTIVES or resolve_mnemonic(op) is not None)
         stmts = pre.run(raw)

@@ -4,7 +4,10 @@ Columns (HLASM Language Reference, "Source statement format"): name field from
 column 1, operation and operands separated by blanks, remarks after the operands;
 ``*`` or ``.*`` in column 1 makes a comment line; a non-blank in column 72 continues
 the statement on the next line, whose text starts in column 16; columns 73-80
-(sequence field) are ignored. When a continued operand field ends in a comma
+(sequence field) are ignored. A continuation line with anything in columns 1-15
+is still taken as a continuation (its start is lost), with HLASM's FLAG(CONT)
+warning ASMA430W, because it is most often a statement swallowed by a stray
+character in column 72 of the line before. When a continued operand field ends in a comma
 followed by a blank, the rest of that line is remarks (the "alternate format"
 macro instructions use).
 """
@@ -32,6 +35,8 @@ class Stmt:
     kind: str = "instr"
     gen: bool = False
     lines: list = field(default_factory=list)
+    #: diagnostics found while reading: (line, column, severity, message, text)
+    notes: list = field(default_factory=list)
 
 
 #: Conditional-assembly operations: blanks inside parentheses belong to the operand
@@ -131,10 +136,15 @@ def read_lines(text: str, filename: str) -> list[Stmt]:
         acc = raw[:71].rstrip() if len(raw) < 72 or raw[71] == " " else raw[:71]
         cont = len(raw) >= 72 and raw[71] != " "
         is_comment = raw[:1] == "*" or raw[:2] == ".*"
+        notes = []
         while cont and i < n:
             nxt = lines[i].rstrip("\r\n").expandtabs(8)
             phys.append(nxt)
             i += 1
+            if nxt[:15].strip():
+                col = len(nxt) - len(nxt.lstrip()) + 1
+                notes.append((i, col, 4, "ASMA430W Continuation statement does not start in "
+                              "continue column (column 72 of the line before is not blank)", nxt))
             cont = len(nxt) >= 72 and nxt[71] != " "
             piece = nxt[15:71]
             if is_comment:
@@ -146,5 +156,5 @@ def read_lines(text: str, filename: str) -> list[Stmt]:
                 acc = acc.rstrip()
             acc = acc + (piece if cont else piece.rstrip())
         out.append(split_fields(Stmt(filename, first + 1, acc.rstrip() if not is_comment else raw.rstrip(),
-                                     lines=phys)))
+                                     lines=phys, notes=notes)))
     return out
