@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import ast
 import copy
+import functools
 from dataclasses import dataclass
 
 from .isa import GROUP_HANDLERS, HANDLERS, HELPERS_OF, LENGTH, lookup
@@ -268,6 +269,14 @@ def _namespace():
 _NS, CONFLICTS = _namespace()
 
 
+@functools.lru_cache(maxsize=4096)
+def _compiled(src: str, name: str):
+    """The code object of a block's source: the same guest code translated again
+    (after an invalidation, in another machine or virtual machine running the same
+    program) costs a dictionary lookup instead of a compile."""
+    return compile(src, name, "exec")
+
+
 def translate(cpu, start: int) -> Block | None:
     """Translate the block at real address ``start``; None if the first
     instruction is not wholly inside storage (the interpreter reports it)."""
@@ -356,5 +365,5 @@ def translate(cpu, start: int) -> Block | None:
     ns = dict(_NS)
     ns.update(handlers)
     ns["_CODE"] = code
-    exec(compile(src, f"<block {start:06X}>", "exec"), ns)
+    exec(_compiled(src, f"<block {start:06X}>"), ns)
     return Block(ns["block"], start, end, code, tuple(addrs), tuple(lens), where)

@@ -85,6 +85,7 @@ def with_external(img: bytes, assists, code: int = 0x0040):
 
 
 def visible(cpu, storage: int = STORAGE) -> tuple:
-    """Guest-visible state: GPRs, PSW, control registers, storage and keys."""
-    return (tuple(cpu.gpr), cpu.psw, tuple(cpu.cr), bytes(cpu.mem[:storage]),
-            bytes(cpu.skeys[:storage // 2048]))
+    """Guest-visible state: GPRs, FPRs, PSW, control registers, instruction count,
+    storage and keys (with reference and change bits)."""
+    return (tuple(cpu.gpr), tuple(cpu.fpr), cpu.psw, tuple(cpu.cr), cpu.count,
+            bytes(cpu.mem[:storage]), bytes(cpu.skeys[:storage // 2048]))

@@ -36,16 +36,42 @@ def asm(src: str) -> bytes:
     return a.core
 
 
+def dat_table_blocks(cpu, storage) -> set:
+    """The 2K blocks holding the DAT tables the guest's CR0/CR1 name now: the
+    segment table (CR1: origin, length in 64-byte units) and the page table of
+    each valid entry (length in sixteenths of a full table; 2-byte entries), as
+    GA22-7000 "Dynamic Address Translation" lays them out."""
+    cr0, cr1 = cpu.cr[0], cpu.cr[1]
+    page = 4096 if (cr0 >> 22) & 3 == 2 else 2048
+    segment = 1 << 20 if (cr0 >> 19) & 7 == 2 else 1 << 16
+    sixteenth = 2 * (segment // page) // 16             # bytes of page table per PTL unit
+    sto, stl = cr1 & 0x00FFFFC0, (cr1 >> 24) + 1
+    mem, size = storage.mem, storage.size
+    blocks: set = set()
+
+    def mark(start: int, length: int) -> None:
+        blocks.update(range(start >> 11, (min(start + length, size) + 2047) >> 11))
+    mark(sto, 64 * stl)
+    for a in range(sto, min(sto + 64 * stl, size - 3), 4):
+        ste = int.from_bytes(mem[a:a + 4], "big")
+        if not ste & 1:
+            mark(ste & 0x00FFFFF8, sixteenth * ((ste >> 28) + 1))
+    return blocks
+
+
 def guest_state(cpu, storage, mask_ref: bool = False) -> dict:
     """Everything a guest can observe: PSW, registers, storage and keys, clock
-    (instruction count). ``mask_ref`` ignores reference bits, which a TLB or a
-    shadow table may leave unset on DAT-table entries (GA22-7000 allows it)."""
-    keys = bytes(storage.keys)
+    (instruction count). ``mask_ref`` ignores the reference bits of the blocks
+    that hold the guest's DAT tables (``dat_table_blocks``), which a TLB or a
+    shadow table may leave unset (GA22-7000 allows it); every other block's
+    reference and change bits are compared."""
+    keys = bytearray(storage.keys[:storage.size // 2048])
     if mask_ref:
-        keys = bytes(k & ~0x04 for k in keys)
+        for b in dat_table_blocks(cpu, storage):
+            keys[b] &= ~0x04
     return {"psw": f"{cpu.psw:016X}", "gpr": list(cpu.gpr), "fpr": list(cpu.fpr),
             "cr": list(cpu.cr), "count": cpu.count, "mem": bytes(storage.mem[:storage.size]),
-            "keys": keys}
+            "keys": bytes(keys)}
 
 
 def bare(image: bytes, psw: int | None = None, limit: int = 100_000, size: int = SIZE,
