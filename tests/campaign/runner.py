@@ -33,7 +33,7 @@ from s370.machine import Machine
 
 from assists import stbypass
 from cp import System, SystemConfig
-from cp.vio import VirtualConsole
+from cp.backends.s370_vio import VirtualConsole
 
 from tests.cp.support import guest_state
 from .guests import SIZE, WINDOW, Program
