@@ -7,8 +7,8 @@ in a wait state is not dispatched until an interruption is pending and enabled
 for it (its channel posted status, its timer condition arose); then CP reflects
 the interruption and the VM is ready again.
 
-Waiting VMs' timers: each VM keeps its own virtual time (s370.timers on its own
-instruction count). While other VMs run, a waiting VM accumulates the elapsed
+Waiting VMs' timers: each VM keeps its own virtual time (its backend's timers
+on its own instruction count). While other VMs run, a waiting VM accumulates the elapsed
 instructions as wait credit; when the credit reaches its next timer event, its
 clock is advanced to the event (``VirtualMachine.idle``), so clock comparator,
 CPU timer and interval timer interruptions arrive on time in system time. When
@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import time
 
-from s370.machine import RunResult
+from .backends import RunResult
 
 #: Default time slice: guest instructions per dispatch.
 SLICE = 20_000
@@ -82,7 +82,6 @@ class Dispatcher:
             if vm is running or not vm.cpu.wait or vm.stopped:
                 continue
             vm.wait_credit += ran
-            cpu = vm.cpu
-            if cpu.timers is not None and cpu.next_event - cpu.count <= vm.wait_credit:
+            if vm.timer_due():
                 if vm.idle():
                     vm.wait_credit = 0

@@ -5,8 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Callable
 
-from s370.errors import MachineError
-
+from .backends import DEFAULT_MACHINE, MachineError
 from .dispatcher import SLICE, Dispatcher
 from .spoolport import MemorySpool, SpoolPort
 from .vm import VirtualMachine
@@ -39,16 +38,17 @@ class System:
     def logon(self, userid: str, storage: int = 1 << 20, *, privclass: str = "G",
               output: Callable[[str], None] | None = None, console: int = 0x009,
               reader: int | None = 0x00C, punch: int | None = 0x00D,
-              printer: int | None = 0x00E) -> VirtualMachine:
-        """Create the user's virtual machine: storage (bytes), console and the
-        spooled unit-record devices at the usual addresses."""
+              printer: int | None = 0x00E, machine: str = DEFAULT_MACHINE) -> VirtualMachine:
+        """Create the user's virtual machine of architecture ``machine`` (S370,
+        IA32): storage (bytes), console and the spooled unit-record devices at
+        the usual addresses."""
         uid = userid.upper()
         if uid in self.users:
             raise MachineError(f"HCPLGN054E Already logged on: {uid}")
         if len(self.users) >= self.config.max_users:
             raise MachineError("HCPLGN067E Maximum number of users reached")
         vm = VirtualMachine(self, uid, storage, privclass=privclass, console=console,
-                            output=output)
+                            output=output, machine=machine)
         for kind, addr in (("READER", reader), ("PUNCH", punch), ("PRINTER", printer)):
             if addr is not None:
                 vm.add_unit_record(kind, addr)

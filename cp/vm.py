@@ -1,11 +1,12 @@
-"""VirtualMachine: one logged-on user's virtual System/370.
+"""VirtualMachine: one logged-on user's virtual machine, of any architecture.
 
-The VM's virtual state IS an interpretive CPU (s370.interp): its GPRs, FPRs,
-control registers, PSW fields, storage keys and timers are the guest's, and its
-storage is the VM's own ``Storage`` (sparse: an mmap, so an idle 1 MB guest
-costs host memory only for the pages it touched). CP never copies state in and
-out: interpretive execution runs on it, and CP's simulation runs the bare
-machine's handlers on it.
+The VM's virtual state IS its backend's virtual CPU (cp/backends: for S/370
+the interpretive CPU, s370.interp): its registers, storage keys and timers are
+the guest's, and its storage is the VM's own (sparse: an idle guest costs host
+memory only for the pages it touched). CP never copies state in and out: the
+backend runs the guest on it, and CP's simulation works on it. Everything that
+depends on the architecture (storage limits, devices, IPL, interruptions, the
+S/370 assists) is the backend's; this module names no architecture.
 
 What the CP user layer (cp/commands, telnet) uses is the public part of this
 class: see cp/__init__.py for the API summary.
@@ -16,18 +17,10 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Callable
 
-from assists import costs
-from assists.registry import AssistControl
-from s370.errors import MachineError
-from s370.machine import TimerWait
-from s370.storage import Storage
-
-from . import intercepts
-from .backends import s370_vio as vio
-from .backends import s370 as backend
+from . import backends, intercepts
+from .backends import MachineError
+from .backends.descriptors import find_register
 from .shadow import ShadowTables
-
-MAX_STORAGE = 16 * 1024 * 1024
 
 
 @dataclass
@@ -42,8 +35,15 @@ class Counters:
     dispatches: int = 0
     assisted: dict = field(default_factory=dict)          # assisted operation -> count (assists/)
     ecps: dict = field(default_factory=dict)              # ECPS function -> count
+    #: the backend's cost model (for S/370 assists/costs.py): GUEST_AVERAGE,
+    #: intercept_cycles(path), instruction_path(name), assist_cycles(counts)
+    model: object = field(default=None, repr=False)
     #: cycles of one CP path; ECPS (assists/ecps.py) swaps in its shortened paths
-    cost: Callable[[str], int] = field(default=costs.intercept_cycles, repr=False)
+    cost: Callable[[str], int] = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.cost is None:
+            self.cost = self.model.intercept_cycles
 
     def charge(self, path: str) -> None:
         self.cp_cycles += self.cost(path)
@@ -53,8 +53,8 @@ class Counters:
         self.charge(path)
 
     def as_dict(self, guest_instructions: int) -> dict:
-        guest = guest_instructions * costs.GUEST_AVERAGE
-        assist = costs.assist_cycles(self.assisted)
+        guest = guest_instructions * self.model.GUEST_AVERAGE
+        assist = self.model.assist_cycles(self.assisted)
         return {
             "intercepts": dict(sorted(self.intercepts.items())),
             "simulated": dict(sorted(self.simulated.items())),
@@ -70,35 +70,32 @@ class Counters:
 
 
 class VirtualMachine:
-    """A logged-on user's virtual machine. Create it with ``System.logon``."""
+    """A logged-on user's virtual machine. Create it with ``System.logon``;
+    ``machine`` is the architecture (cp.backends.MACHINES: S370, IA32)."""
 
     def __init__(self, system, userid: str, storage: int = 1 << 20, *,
                  privclass: str = "G", console: int = 0x009,
-                 output: Callable[[str], None] | None = None):
-        if storage <= 0 or storage > MAX_STORAGE or storage % 4096:
-            raise MachineError(f"storage size {storage} must be a multiple of 4K up to 16M")
+                 output: Callable[[str], None] | None = None,
+                 machine: str = backends.DEFAULT_MACHINE):
         self.system = system
         self.userid = userid.upper()
         self.privclass = privclass
-        self.storage = Storage(storage, sparse=True)
-        self.counters = Counters()
-        self.shadow = ShadowTables(backend.walk, self.counters)
-        self.cpu = backend.make_cpu(self.storage, system.config.cpuid)
-        self.cpu.sdesc.pager = self.shadow
+        self.backend = backend = backends.create(machine, self)
+        self.machine = backend.machine
+        self.storage = backend.make_storage(storage)
+        self.counters = Counters(model=backend.costs)
+        self.shadow = ShadowTables(backend.page_format, self.counters)
+        self.cpu = backend.make_cpu()
         self.shadow.bind(self.cpu)
-        self.channel = vio.make_channel(self.storage)
-        self.cpu.channel = self.channel
-        backend.attach_timers(self.cpu)
+        self.channel = backend.channel
         self.console_log: list[str] = []
         self.console_output: Callable[[str], None] = output or self.console_log.append
         self.console_input: deque[str] = deque()
         self.console_address = console
         self.stopped = True             # CP "stopped" (no IPL yet / STOP / ADSTOP)
         self.wait_credit = 0
-        self.timer_wait = TimerWait()       # as the bare machine's waits
-        self.attach(vio.VirtualConsole(console, self._console_write, self.console_input))
-        #: the VM's hardware assists: CR6, MICBLOK, switches, the state description's list
-        self.assist = AssistControl(self, system.config.assists)
+        self.attach(backend.make_console(console, self._console_write, self.console_input))
+        backend.start()
 
     # ------------------------------------------------------------ devices
     def _console_write(self, text: str) -> None:
@@ -114,18 +111,12 @@ class VirtualMachine:
         self.channel.detach(address)
 
     def add_minidisk(self, address: int, volume, start: int, cylinders: int,
-                     readonly: bool = False) -> vio.Minidisk:
-        md = vio.Minidisk(address, volume, start, cylinders, readonly)
-        self.attach(md)
-        return md
+                     readonly: bool = False):
+        return self.backend.add_minidisk(address, volume, start, cylinders, readonly)
 
     def add_unit_record(self, kind: str, address: int) -> None:
         """``kind`` is READER, PUNCH or PRINTER: a spooled virtual device."""
-        cls = {"READER": vio.SpoolReader, "PUNCH": vio.SpoolPunch,
-               "PRINTER": vio.SpoolPrinter}.get(kind.upper())
-        if cls is None:
-            raise MachineError(f"HCPDEF003E Invalid option - {kind.upper()}")
-        self.attach(cls(address, self.userid, self.system.spool))
+        self.backend.add_unit_record(kind, address)
 
     def query_devices(self) -> list[tuple[int, str, int]]:
         """(address, class, device type) of each virtual device, by address."""
@@ -141,44 +132,52 @@ class VirtualMachine:
 
     def ipl(self, device: int | None = None, image: bytes | None = None,
             address: int = 0, psw: int | None = None) -> None:
-        """IPL from a virtual device (the channel's IPL sequence, then the PSW at 0)
-        or from a core image loaded at ``address`` (``psw``, or the one at 0)."""
-        cpu = self.cpu
-        cpu.reset()
-        self.channel.reset()
+        """IPL from a virtual device or from a core image loaded at ``address``
+        (``psw``: the entry state, else the machine's own; see the backend)."""
         self.shadow.invalidate("ipl")
-        if device is not None:
-            self.channel.ipl(device)
-            mem = cpu.mem               # the IPL device address, as the machine stores it
-            if mem[1] & 0x08:
-                mem[0xB8:0xBC] = device.to_bytes(4, "big")
-            else:
-                mem[2:4] = device.to_bytes(2, "big")
-        elif image is not None:
-            self.load(image, address)
-        cpu.load_psw(psw if psw is not None else int.from_bytes(cpu.mem[0:8], "big"))
+        self.backend.ipl(device, image, address, psw)
         self.stopped = False
 
     # ------------------------------------------------------- state access
+    def register(self, token: str, n: int = 0) -> int:
+        """Register ``n`` of the set (or the single register) that DISPLAY's
+        operand ``token`` names in the backend's descriptor table."""
+        found = find_register(self.backend.registers, token)
+        if found is None:
+            raise MachineError(f"no register {token} on a {self.machine} machine")
+        return found[0].read(self, n)
+
+    def set_register(self, token: str, n: int, value: int) -> None:
+        """Write a register through the descriptor table (STORE); a control
+        register the guest's translation depends on drops the shadow tables."""
+        found = find_register(self.backend.registers, token)
+        if found is None or found[0].write is None:
+            raise MachineError(f"no register {token} to store on a {self.machine} machine")
+        reg = found[0]
+        reg.write(self, n, value)
+        if self.backend.page_format.invalidated_by(reg.name, n):
+            self.shadow.invalidate("store-cr")
+
+    # The Python API's S/370 names (cp/__init__.py); any machine: register().
     @property
     def psw(self) -> int:
-        return self.cpu.psw
+        return self.register("PSW")
 
     @psw.setter
     def psw(self, value: int) -> None:
-        self.cpu.load_psw(value)
+        self.set_register("PSW", 0, value)
 
     def gpr(self, r: int | None = None):
-        return list(self.cpu.gpr) if r is None else self.cpu.gpr[r]
+        if r is not None:
+            return self.register("G", r)
+        reg = find_register(self.backend.registers, "G")[0]
+        return [reg.read(self, n) for n in reg.numbers]
 
     def set_gpr(self, r: int, value: int) -> None:
-        self.cpu.gpr[r] = value & 0xFFFFFFFF
+        self.set_register("G", r, value)
 
     def set_cr(self, r: int, value: int) -> None:
-        self.cpu.cr[r] = value & 0xFFFFFFFF
-        self.cpu.psw_changed()
-        if r in (0, 1):
-            self.shadow.invalidate("store-cr")
+        self.set_register("X", r, value)
 
     def read_storage(self, address: int, length: int) -> bytes:
         """Guest real storage (DISPLAY); MachineError outside the VM's storage."""
@@ -193,11 +192,8 @@ class VirtualMachine:
 
     def begin(self, address: int | None = None) -> None:
         """CP BEGIN: resume (at ``address``)."""
-        if address is not None:
-            self.cpu.ia = address & 0xFFFFFF
         self.stopped = False
-        self.cpu.stopped = False
-        self.cpu.attn = True
+        self.backend.resume(address)
 
     def stop(self) -> None:
         """CP STOP: the VM is not dispatched until BEGIN."""
@@ -205,20 +201,17 @@ class VirtualMachine:
 
     def external(self, code: int = 0x0040) -> None:
         """CP EXTERNAL: present an external interruption (interrupt key)."""
-        self.cpu.raise_external(code)
+        self.backend.external(code)
 
     def restart(self) -> None:
-        """CP SYSTEM RESTART: a restart interruption (old PSW X'08', new X'00')
-        before the next instruction; it also ends a wait."""
-        cpu = self.cpu
-        cpu.stopped = False
-        cpu.restart_pending = True
-        cpu.attn = True
+        """CP SYSTEM RESTART: a restart interruption before the next instruction;
+        it also ends a wait."""
+        self.backend.restart()
 
     def machine_check(self, code: int) -> None:
         """Reflect a machine-check interruption with interruption code ``code``
-        (when the guest's PSW bit 13 allows it), as the machine presents one."""
-        self.cpu.machine_check(code)
+        (when the guest allows it), as the machine presents one."""
+        self.backend.machine_check(code)
         self.counters.reflect("machine-check", "interrupt_reflect")
 
     @property
@@ -239,20 +232,17 @@ class VirtualMachine:
         return self.counters.as_dict(self.cpu.count)
 
     def configure_assists(self, **switches) -> None:
-        """SET ASSIST/SASSIST/CPASSIST/STBYPASS (see assists.registry.AssistControl.configure)."""
-        self.assist.configure(**switches)
+        """SET ASSIST/SASSIST/CPASSIST/STBYPASS (the S/370 backend's assists)."""
+        self.backend.configure_assists(**switches)
 
     def query_assist(self) -> list[str]:
         """QUERY ASSIST: switches, and each operation done by an assist versus by CP."""
-        return self.assist.query()
+        return self.backend.query_assist()
 
     # ----------------------------------------------------------- running
     def deliver(self, kind: str) -> bool:
         """Reflect a pending interruption; True if one was presented."""
-        cpu = self.cpu
-        before = cpu.psw
-        backend.reflect_pending(cpu)
-        if cpu.psw != before:
+        if self.backend.deliver_pending():
             self.counters.reflect(kind, "interrupt_reflect")
             return True
         return False
@@ -260,42 +250,31 @@ class VirtualMachine:
     def try_wake(self) -> bool:
         """A waiting VM: present an interruption that is pending and enabled (then
         it runs again). Polls its devices first (a line typed, a reader file)."""
-        cpu = self.cpu
-        self.channel.poll(cpu)
-        kind = self.pending_kind()
+        backend = self.backend
+        backend.poll()
+        kind = backend.pending_kind()
         if kind is not None:
             self.deliver(kind)
-        return not cpu.wait
+        return not self.cpu.wait
 
     def pending_kind(self) -> str | None:
-        """The class of the interruption CP would present now (the bare machine's
-        priorities: early PSW exception, external, I/O, restart), or None."""
-        cpu = self.cpu
-        if cpu.psw_invalid:
-            return "program"
-        if cpu.ext_pending and cpu.sysmask & 1 and cpu.external_deliverable():
-            return "external"
-        if self.channel.pending and cpu.io_deliverable():
-            return "io"
-        if cpu.restart_pending:
-            return "restart"
-        return None
+        """The class of the interruption CP would present now, or None."""
+        return self.backend.pending_kind()
 
     def idle(self) -> bool:
         """Let the VM's own time pass to its next event (a wait nothing else will
         end). False when nothing can ever end the wait."""
-        cpu = self.cpu
-        if not cpu.can_wake():
-            return False
-        if self.channel.busy():
-            self.channel.advance(cpu)
-            return True
-        return self.timer_wait.advance(cpu, self.channel)
+        return self.backend.idle()
+
+    def timer_due(self) -> bool:
+        """While it waits: whether the time other VMs ran reached its next timer event."""
+        return self.backend.timer_due(self.wait_credit)
 
     def run_slice(self, n: int) -> str:
         """Run up to ``n`` guest instructions; returns ``slice``, ``wait``,
         ``stopped`` or ``checkstop``."""
         cpu = self.cpu
+        backend = self.backend
         end = cpu.count + n
         self.counters.dispatches += 1
         self.counters.charge("dispatch")
@@ -314,10 +293,8 @@ class VirtualMachine:
             left = end - cpu.count
             if left <= 0:
                 return "slice"
-            self.assist.enter()
-            ic = cpu.interpret(left)
-            handle(self, ic)
-            self.channel.poll(cpu)
+            handle(self, backend.run(left))
+            backend.poll()
 
     def run(self, max_instructions: int | None = None):
         """Run this VM alone until a wait nothing can end, a check-stop, a STOP or

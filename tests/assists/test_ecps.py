@@ -30,7 +30,7 @@ def test_lctl_of_cr0_falls_back_to_cp():
     img = image("         LCTL  0,2,CRS\n         LPSW  DONEPSW\n",
                 "CRS      DC    X'000000E0',F'0',F'-1'\n")
     vm = under_cp(img, ["VMA", "ECPS"])
-    assert vm.assist.fallbacks["LCTL of CR0/CR1"] == 1
+    assert vm.backend.assist.fallbacks["LCTL of CR0/CR1"] == 1
     assert vm.counters.simulated["LCTL"] == 1
 
 
@@ -64,7 +64,7 @@ WAITPSW  DC    X'8002000000000000'
 def test_sio_to_missing_device_falls_back():
     img = image("         SIO   X'0F0'\n         LPSW  DONEPSW\n")
     vm = under_cp(img, ["VMA", "ECPS"])
-    assert vm.assist.fallbacks["SIO to a device not on the virtual channel"] == 1
+    assert vm.backend.assist.fallbacks["SIO to a device not on the virtual channel"] == 1
     assert vm.counters.simulated["SIO"] == 1
     assert visible(vm.cpu) == visible(bare(img))            # CC 3 there too
 
@@ -120,7 +120,7 @@ BCPSW    DC    X'0000000000',AL3(BCGO)
 """
     img = image(body, data)
     vma = under_cp(img, ["VMA"])
-    assert vma.assist.fallbacks["EC bit change"] == 2 and vma.counters.simulated["LPSW"] == 3
+    assert vma.backend.assist.fallbacks["EC bit change"] == 2 and vma.counters.simulated["LPSW"] == 3
     vm = under_cp(img, ["VMA", "ECPS"])
     assert vm.counters.assisted["LPSW"] == 2 and vm.counters.simulated == {"LPSW": 1}
     assert visible(vm.cpu) == visible(vma.cpu) == visible(bare(img))

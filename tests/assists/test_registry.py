@@ -43,7 +43,7 @@ def test_from_config_assist_and_ecpsvm_statements():
 def test_micblok_fields_cp_keeps():
     system = System(SystemConfig(assists=("VMA", "ECPS")))
     vm = system.logon("M", storage=1 << 20)
-    a = vm.assist
+    a = vm.backend.assist
     cr6 = vm.cpu.sdesc.cr6
     assert cr6 & CR6_VMA and cr6 & CR6_MICBLOK == a.micblok and a.micblok % 8 == 0
     assert vm.cpu.sdesc.micblok == a.micblok
@@ -56,12 +56,12 @@ def test_micblok_fields_cp_keeps():
     assert a.area.mem[off + ECBLOK:off + ECBLOK + 4] == b"\x40\x00\x00\x40"   # virtual CR0
     assert a.word(MICVPSW) == (MICVIP << 24) | (a.micblok + VPSW)            # pending bit
     other = system.logon("N", storage=1 << 20)
-    assert other.assist.micblok != a.micblok                                  # own slot
+    assert other.backend.assist.micblok != a.micblok                                  # own slot
 
 
 def test_machine_without_the_feature_has_nothing_in_effect():
     vm = under_cp(image("         LPSW  DONEPSW\n"), [], assist=True, sassist=True)
-    assert vm.assist.active == frozenset() and vm.cpu.sdesc.assists == []
+    assert vm.backend.assist.active == frozenset() and vm.cpu.sdesc.assists == []
 
 
 def test_query_assist_counts_match_what_the_guest_did():
@@ -89,7 +89,7 @@ def test_micblok_slot_returns_to_cp_storage_at_logoff():
     import gc
     system = System(SystemConfig(assists=("VMA",)))
     from assists.micblok import system_area
-    first = system.logon("A", storage=1 << 20).assist.micblok
+    first = system.logon("A", storage=1 << 20).backend.assist.micblok
     assert first not in system_area(system).free
     system.logoff("A")
     gc.collect()

@@ -45,7 +45,7 @@ def test_untrusted_guest_is_refused():
 def test_trusted_vr_guest_reaches_cp_micblok_area():
     vm = under_cp(image(PEEK, PEEK_DATA), ["STBYPASS"], options={"VIRT=REAL": True},
                   stbypass="VR")
-    a = vm.assist
+    a = vm.backend.assist
     assert "STBYPASS" in a.active and a.micblok == EXTENT
     assert vm.gpr(6) == a.micblok + ECBLOK            # it read CP's MICCREG word
     assert a.word(MICCREG) == a.micblok + ECBLOK
@@ -59,7 +59,7 @@ def test_trusted_vr_guest_reaches_cp_micblok_area():
 def test_untrusted_guest_same_program_gets_addressing_exception():
     for kw in ({}, {"options": {"VIRT=REAL": True}}):   # V=V; V=R without the bypass
         vm = under_cp(image(PEEK, PEEK_DATA), ["STBYPASS"], **kw)
-        assert "STBYPASS" not in vm.assist.active
+        assert "STBYPASS" not in vm.backend.assist.active
         assert vm.cpu.psw & 0xFFFFFF == 0xDEAD00          # program new PSW: wait
         assert vm.read_storage(0x28, 8)[1] & 0x08          # EC old PSW
         assert vm.read_storage(0x8E, 2) == b"\x00\x05"     # addressing exception

@@ -33,7 +33,7 @@ def test_supervisor_ops_are_assisted_without_intercepts():
     assert c.assisted == {"SSM": 2, "STNSM": 1, "STOSM": 1, "LPSW": 1}
     assert c.intercepts == {"instruction": 1}           # the final wait-state LPSW
     assert c.simulated == {"LPSW": 1}
-    assert vm.assist.fallbacks == {"wait-state PSW": 1}
+    assert vm.backend.assist.fallbacks == {"wait-state PSW": 1}
     assert visible(vm.cpu) == visible(bare(img))
 
 
@@ -104,7 +104,7 @@ def test_svc_76_always_goes_to_cp(number):
     vm = under_cp(img, ["VMA"])
     assert "SVC" not in vm.counters.assisted
     assert vm.counters.reflected["svc"] == 1
-    assert vm.assist.fallbacks["SVC 76"] == 1
+    assert vm.backend.assist.fallbacks["SVC 76"] == 1
     assert visible(vm.cpu) == visible(bare(img))
 
 
@@ -121,7 +121,7 @@ def test_vma_off_for_tracing_user():
     system = System(SystemConfig(assists=("VMA",)))
     vm = system.logon("T", storage=1 << 20)
     assert vm.cpu.sdesc.cr6 & CR6_VMA
-    vm.assist.set_tracing(True)                 # TRACE or ADSTOP
+    vm.backend.assist.set_tracing(True)                 # TRACE or ADSTOP
     assert not vm.cpu.sdesc.cr6 & CR6_VMA
     vm.ipl(image=img)
     vm.run(10_000)
@@ -147,7 +147,7 @@ PROB     DC    X'0001000000',AL3(PGO)
     img = image(body, data)
     vm = under_cp(img, ["VMA"])
     assert vm.counters.assisted == {"LPSW": 1}   # into problem state: assisted
-    assert not vm.assist.cr6() & CR6_VPROB       # back in supervisor state (program new)
+    assert not vm.backend.assist.cr6() & CR6_VPROB       # back in supervisor state (program new)
     assert vm.counters.reflected["program"] == 1
     assert visible(vm.cpu) == visible(bare(img))
 
@@ -175,7 +175,7 @@ FALLBACKS = [
 def test_fallback_exits_to_cp(reason, body, data):
     img = image(body, data)
     vm = under_cp(img, ["VMA"])
-    assert vm.assist.fallbacks.get(reason, 0) >= 1
+    assert vm.backend.assist.fallbacks.get(reason, 0) >= 1
     assert vm.counters.intercepts.get("instruction", 0) >= 1
     assert visible(vm.cpu) == visible(bare(img))
 
@@ -200,7 +200,7 @@ def test_ec_mode_mask_fallbacks(reason, op):
     body = EC_PROLOGUE + f"         {op}\n         LPSW  ECDONE\n         LTORG\n"
     img = image(body, EC_DATA + "SAVE     DC    X'00'\n")
     vm = under_cp(img, ["VMA"])
-    assert vm.assist.fallbacks.get(reason, 0) == 1
+    assert vm.backend.assist.fallbacks.get(reason, 0) == 1
     assert visible(vm.cpu) == visible(bare(img))
 
 
@@ -212,7 +212,7 @@ def test_enabling_with_interruption_pending_exits_to_cp():
          LTORG
 """
     vm = with_external(image(body, EXT_DATA), ["VMA"])
-    assert vm.assist.fallbacks["enabling with interruption pending"] == 1
+    assert vm.backend.assist.fallbacks["enabling with interruption pending"] == 1
     assert vm.counters.simulated["SSM"] == 1
     assert vm.counters.reflected["external"] == 1
     assert vm.read_storage(0x1A, 2) == b"\x00\x40"    # BC old PSW: code X'0040'
@@ -245,7 +245,7 @@ def test_cr6_bits_2_and_3_leave_the_operation_to_cp(bit, body, reason):
     data = "SAVE     DC    X'00'\n         DS    0F\nSAVE4    DS    F\n"
     img = image(body + "         LPSW  DONEPSW\n", data)
     vm = _run_with_cr6(img, bit)
-    assert vm.assist.fallbacks[reason] == 1 and len(vm.counters.simulated) == 2
+    assert vm.backend.assist.fallbacks[reason] == 1 and len(vm.counters.simulated) == 2
     assert visible(vm.cpu) == visible(bare(img))
 
 
@@ -263,7 +263,7 @@ PT       DC    X'0000',X'0010',X'0020',13X'0008'
 """
     img = image(body, data)
     vm = _run_with_cr6(img, CR6_STVINHIB)
-    assert vm.assist.fallbacks["shadow validation inhibited"] >= 1
+    assert vm.backend.assist.fallbacks["shadow validation inhibited"] >= 1
     assert "STV" not in vm.counters.assisted and vm.counters.shadow_builds >= 1
     vm2 = _run_with_cr6(img, 0)
     assert vm2.counters.assisted["STV"] >= 1 and vm2.counters.shadow_builds == 0
@@ -274,6 +274,6 @@ def test_svc_new_psw_wait_state_goes_to_cp():
     img = image("         SVC   5\n",
                 "         ORG   TEST+X'60'\n         DC    X'0002000000',AL3(X'5EC')\n")
     vm = under_cp(img, ["VMA"])
-    assert vm.assist.fallbacks["SVC new PSW wait or invalid"] == 1
+    assert vm.backend.assist.fallbacks["SVC new PSW wait or invalid"] == 1
     assert vm.counters.reflected == {"svc": 1}
     assert visible(vm.cpu) == visible(bare(img))
