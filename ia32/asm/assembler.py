@@ -90,6 +90,9 @@ class Assembler:
     # ----- driver ---------------------------------------------------------------
     def run(self) -> None:
         for ln in self.lines:
+            if ln.listed_only:
+                self._stmts.append(None)
+                continue
             try:
                 self._stmts.append(parse_line(ln.text))
             except AsmError as exc:
@@ -136,6 +139,8 @@ class Assembler:
         self._section(".text", (), None)
         for idx, (ln, st) in enumerate(zip(self.lines, self._stmts)):
             if st is None:
+                if final:
+                    self.items.append(ListItem(ln, None, None))
                 continue
             self.line = ln
             self.idx = idx

@@ -18,10 +18,10 @@ def render(asm) -> str:
             h = it.data.hex().upper()
             hexes = [h[i:i + 2 * _PER_ROW] for i in range(0, len(h), 2 * _PER_ROW)] or [""]
         first = hexes[0] + ("-" if len(hexes) > 1 else "")
-        out.append(f"{ln.line:6} {off} {first:<20}{depth}{ln.text}".rstrip())
+        out.append(f"{ln.line:6} {off} {first:<20}{depth}{ln.source or ln.text}".rstrip())
         for n, row in enumerate(hexes[1:], 1):
             mark = "-" if n < len(hexes) - 1 else ""
-            out.append(f"{ln.line:6} {it.offset + n * _PER_ROW:08X} {row}{mark}")
+            out.append(f"{ln.line:6} {it.offset + n * _PER_ROW:08X} {row + mark:<19}")
     for e in asm.errors:
         out.append(e.format())
     return "\n".join(out) + "\n"

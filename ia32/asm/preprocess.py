@@ -49,12 +49,17 @@ _MAX_DEPTH = 64          #: macro/include nesting limit (NASM's default is simil
 @dataclass
 class Line:
     """One preprocessed source line. ``depth`` is the macro-expansion depth (the
-    listing's ``<n>``); ``where`` names the outermost call, for error messages."""
+    listing's ``<n>``); ``where`` names the outermost call, for error messages;
+    ``source`` is the line as written (the listing shows it); ``listed_only``
+    marks a line that only the listing shows (a directive, a macro definition or
+    call)."""
     text: str
     file: str
     line: int
     depth: int = 0
     where: str = ""
+    source: str = ""
+    listed_only: bool = False
 
 
 @dataclass
@@ -201,6 +206,7 @@ class Preprocessor:
         out: list = []
         cond: list = []     # stack of [active, done_any, parent_active, (file, line)]
         self._cond = cond
+        self._listed = out
         while frames:
             fr = frames[-1]
             if fr.pos >= len(fr.lines):
@@ -230,25 +236,31 @@ class Preprocessor:
 
     def _line(self, raw, file, lno, fr, frames, cond, out, loc):
         toks = tokenize(raw)
+        if fr.depth:
+            raw = _text(toks).rstrip()      # NASM lists expanded lines without the comment
         lead = next((i for i, (k, _) in enumerate(toks) if k != "ws"), None)
         active = all(c[0] for c in cond)
         if lead is not None and toks[lead][0] == "pct" and re.match(r"%[A-Za-z]", toks[lead][1]):
             word = toks[lead][1].lower()
             rest = toks[lead + 1:]
             col = len(_text(toks[:lead])) + 1
+            listed = Line("", file, lno, fr.depth, fr.where, raw, True)
             if self._conditional(word, rest, cond, active, fr, (file, lno, col, fr.where)):
+                if active or all(c[0] for c in cond[:-1]):
+                    out.append(listed)
                 return
             if not active:
                 return
+            out.append(listed)
             self._directive(word, rest, raw, file, lno, col, fr, frames, out)
             return
         if not active:
             return
         toks = self._substitute_params(toks, fr, (file, lno))
         toks = self.expand(toks, (file, lno))
-        if self._macro_call(toks, file, lno, fr, frames, out):
+        if self._macro_call(toks, raw, file, lno, fr, frames, out):
             return
-        out.append(Line(_text(toks).rstrip(), file, lno, fr.depth, fr.where))
+        out.append(Line(_text(toks).rstrip(), file, lno, fr.depth, fr.where, raw))
 
     # ----- conditionals -----------------------------------------------------------
     _COND = re.compile(r"%(if|elif)(n?)(def|macro|idni|idn|num|str|id|empty|)$")
@@ -435,11 +447,13 @@ class Preprocessor:
             _Multi(name, nmin, nmax, greedy, defaults, body, word == "%imacro"))
 
     def _collect(self, fr, openers, closer, loc) -> list:
-        """The raw lines up to the matching ``closer`` (nested openers counted)."""
+        """The raw lines up to the matching ``closer`` (nested openers counted);
+        the listing shows them, and the closer, where they were written."""
         body, depth = [], 0
         while fr.pos < len(fr.lines):
             item = fr.lines[fr.pos]
             fr.pos += 1
+            self._listed.append(Line("", item[0], item[1], fr.depth, fr.where, item[2], True))
             toks = [t for t in tokenize(item[2]) if t[0] != "ws"]
             w = toks[0][1].lower() if toks and toks[0][0] == "pct" else ""
             if w in openers:
@@ -466,7 +480,7 @@ class Preprocessor:
         frames.append(_Frame(self._split(text, path), depth=fr.depth, where=fr.where))
 
     # ----- multi-line macro calls ---------------------------------------------
-    def _macro_call(self, toks, file, lno, fr, frames, out) -> bool:
+    def _macro_call(self, toks, raw, file, lno, fr, frames, out) -> bool:
         idx = [i for i, (k, _) in enumerate(toks) if k != "ws"]
         if not idx:
             return False
@@ -519,8 +533,8 @@ class Preprocessor:
             args += mac.defaults[len(args) - mac.nmin:][:missing]
         if fr.depth + 1 > _MAX_DEPTH:
             raise AsmError(f"macro '{name}' nested too deeply", file, lno, 1, fr.where)
-        if label:
-            out.append(Line(label if label.endswith(":") else label + ":", file, lno, fr.depth, fr.where))
+        out.append(Line(label if label.endswith(":") else label + ":", file, lno, fr.depth, fr.where,
+                        raw) if label else Line("", file, lno, fr.depth, fr.where, raw, True))
         self._uniq += 1
         where = fr.where or f"in macro '{mac.name}' called at {file}:{lno}"
         frames.append(_Frame(mac.body, depth=fr.depth + 1, args=args, uniq=self._uniq,

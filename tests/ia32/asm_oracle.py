@@ -38,19 +38,24 @@ def cli(argv) -> int:
     return args.func(args)
 
 
-def nasm(source: str, include_dirs=()) -> bytes:
-    """The flat binary nasm makes of ``source``; AssertionError with nasm's
-    messages if it refuses it."""
+def nasm(source: str, include_dirs=(), listing: bool = False):
+    """The flat binary nasm makes of ``source`` (with ``listing``: the binary and
+    nasm's listing text); AssertionError with nasm's messages if it refuses it."""
     with tempfile.TemporaryDirectory() as d:
         src = os.path.join(d, "t.asm")
         out = os.path.join(d, "t.bin")
+        lst = os.path.join(d, "t.lst")
         with open(src, "w") as f:
             f.write(source)
-        args = [NASM, "-f", "bin", "-o", out, src] + [f"-I{p}/" for p in include_dirs]
+        args = [NASM, "-f", "bin", "-o", out, "-l", lst, src] + [f"-I{p}/" for p in include_dirs]
         r = subprocess.run(args, capture_output=True, text=True)
         assert r.returncode == 0, f"nasm rejected the source:\n{r.stderr}"
         with open(out, "rb") as f:
-            return f.read()
+            data = f.read()
+        if not listing:
+            return data
+        with open(lst) as f:
+            return data, f.read()
 
 
 REG = {"r8": "al cl dl bl ah ch dh bh".split(), "r16": "ax cx dx bx sp bp si di".split(),

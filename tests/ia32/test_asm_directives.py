@@ -114,3 +114,4 @@ def test_listing_shows_line_offset_bytes_and_source():
     assert "     6 00000000 B801000000              start: mov eax, 1" in lines
     assert lines.count("     3 00000005 90                  <1> nop") == 1
     assert "     4 00000006 90                  <1> nop" in lines
+    assert "     2                                  %macro two 0" in lines

@@ -323,3 +323,30 @@ def test_guest_kernels_assemble_as_nasm_does(path):
     ours = assemble_file(path, [str(path.parent)])
     assert ours.ok, [e.format() for e in ours.errors]
     assert ours.binary == nasm(path.read_text(), [str(path.parent)])
+
+
+LISTED = """%macro foo 1-3 7,8
+db %1, %2, %3, %0   ; a comment stays in the listing
+%endmacro
+bits 32
+foo 1
+foo 1,2
+%define X(a,b) a+b
+start: db X(1,2)
+%assign i 0
+%rep 3
+db i
+%assign i i+1
+%endrep
+mov eax, 0x12345678
+db "Hello, world, and more"
+"""
+
+
+def test_listing_has_nasms_layout():
+    """Lines without label-relative values (NASM brackets those) list exactly as
+    ``nasm -l`` lists them, macro definitions and expansions included."""
+    ours = assemble(LISTED)
+    assert ours.ok, [e.format() for e in ours.errors]
+    _, ref = nasm(LISTED, listing=True)
+    assert ours.listing.splitlines() == ref.splitlines()

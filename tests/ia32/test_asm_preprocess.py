@@ -114,4 +114,8 @@ def test_include_searches_the_file_directory_then_include_dirs(tmp_path):
 def test_lines_keep_file_and_line_numbers(tmp_path):
     lines, errors, _ = preprocess("%macro m 0\nnop\n%endmacro\nm\nhlt\n", "x.asm")
     assert not errors
-    assert [(ln.text, ln.line, ln.depth) for ln in lines] == [("nop", 2, 1), ("hlt", 5, 0)]
+    assert [(ln.text, ln.line, ln.depth) for ln in lines if not ln.listed_only] == \
+        [("nop", 2, 1), ("hlt", 5, 0)]
+    # the listing also shows the definition and the call, as written
+    assert [(ln.source, ln.line) for ln in lines if ln.listed_only] == \
+        [("%macro m 0", 1), ("nop", 2), ("%endmacro", 3), ("m", 4)]
