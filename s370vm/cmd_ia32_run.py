@@ -1,7 +1,8 @@
 """``s370vm ia32 run IMAGE``: boot an image on the IA-32 PC and run it to its end.
 
 ``--bios`` maps IMAGE as the BIOS ROM and starts at the reset vector; ``--kernel``
-boots it as a Multiboot kernel; ``--load ADDR`` (the default, at 7C00) copies a
+boots it as a Multiboot kernel; ``--linux`` as a Linux bzImage by the 32-bit boot
+protocol (``--append`` the command line, ``--initrd`` a ramdisk); ``--load ADDR`` (the default, at 7C00) copies a
 flat binary to ADDR and enters it in real mode. The run ends at HLT with IF=0, a
 triple fault, a write to the exit port F4 or the instruction limit; the report
 gives the stop reason, registers, EFLAGS, segment registers with their cached
@@ -48,10 +49,14 @@ def add_parser(sub) -> argparse.ArgumentParser:
                      help="IMAGE is a BIOS ROM (ends at 1M and 4G); start at the reset vector")
     how.add_argument("--kernel", action="store_true",
                      help="IMAGE is a Multiboot kernel (ELF32 or a.out kludge)")
+    how.add_argument("--linux", action="store_true",
+                     help="IMAGE is a Linux bzImage, entered by the 32-bit boot protocol")
     how.add_argument("--load", type=_hex, nargs="?", const=BOOT_SECTOR, default=None,
                      metavar="ADDR", help="IMAGE is a flat binary entered in real mode at ADDR "
                                           "(hex; the default, at 7C00)")
-    p.add_argument("--cmdline", default="", help="with --kernel: the kernel's command line")
+    p.add_argument("--cmdline", "--append", default="", dest="cmdline",
+                   help="with --kernel or --linux: the kernel's command line")
+    p.add_argument("--initrd", metavar="FILE", help="with --linux: an initial ramdisk")
     p.add_argument("--memory", type=_positive, default=16, metavar="MB",
                    help="RAM in megabytes (default 16)")
     p.add_argument("--max-instructions", type=_positive, default=100_000_000, metavar="N")
@@ -80,6 +85,7 @@ def boot(args):
     from ia32.errors import MachineError
     from ia32.loaders.bios import boot_bios
     from ia32.loaders.flat import boot_flat
+    from ia32.loaders.linux import boot_linux
     from ia32.loaders.multiboot import boot_multiboot
     from ia32.machine import Machine
     if args.memory < 2 or args.memory > 3072:
@@ -89,6 +95,8 @@ def boot(args):
         boot_bios(machine, args.image)
     elif args.kernel:
         boot_multiboot(machine, args.image, args.cmdline)
+    elif args.linux:
+        boot_linux(machine, args.image, args.cmdline, args.initrd)
     else:
         boot_flat(machine, args.image, BOOT_SECTOR if args.load is None else args.load)
     return machine

@@ -19,11 +19,10 @@ from __future__ import annotations
 
 import struct
 
-from ..state import (CR0_ET, CR0_PE, CS, DS, EAX, EBX, ES, FS, GS, RIGHTS_CODE,
-                   RIGHTS_DB, RIGHTS_G, RIGHTS_P, RIGHTS_READABLE, RIGHTS_S,
-                   RIGHTS_WRITABLE, SS)
+from ..state import (EAX, EBX, RIGHTS_CODE, RIGHTS_DB, RIGHTS_G, RIGHTS_P, RIGHTS_READABLE,
+                     RIGHTS_S, RIGHTS_WRITABLE)
 from ..errors import MachineError
-from . import read_image
+from . import enter_flat_protected, memory_map, read_image
 from .elf import Segment, is_elf, parse_elf
 
 HEADER_MAGIC = 0x1BADB002
@@ -33,7 +32,6 @@ UNDERSTOOD = 0x0007                      # page-align modules, memory info, vide
 AOUT_KLUDGE = 1 << 16
 LOADER_NAME = b"s370vm\0"
 INFO_MEM, INFO_CMDLINE, INFO_MODS, INFO_MMAP, INFO_LOADER = 1, 4, 8, 64, 512
-RAM, RESERVED = 1, 2
 CODE_SELECTOR, DATA_SELECTOR = 0x08, 0x10
 _ACCESSED = 0x100
 #: the cached rights of the flat segments (descriptor bits 8..23, accessed)
@@ -72,12 +70,6 @@ def kernel_segments(path: str, data: bytes) -> tuple[int, list]:
         raise MachineError(f"{path}: Multiboot a.out addresses do not match the file")
     memsz = max(length, bss_end - load_addr) if bss_end else length
     return entry, [Segment(load_addr, data[start:start + length], memsz)]
-
-
-def memory_map(size: int) -> list[tuple[int, int, int]]:
-    """(base, length, type) of the PC's physical memory of ``size`` bytes."""
-    return [(0, 0x9FC00, RAM), (0x9FC00, 0x400, RESERVED), (0xF0000, 0x10000, RESERVED),
-            (0x100000, size - 0x100000, RAM)]
 
 
 def boot_multiboot(machine, path: str, cmdline: str = "") -> None:
@@ -125,12 +117,7 @@ def build_info(base: int, size: int, cmdline: str) -> bytes:
 
 def enter_protected(cpu, entry: int, info: int, gdt: int) -> None:
     """The Multiboot machine state (section 3.2) on a freshly reset CPU."""
-    cpu.reset()
-    cpu.gdtr_base, cpu.gdtr_limit = gdt, len(GDT) - 1
-    cpu.write_cr(0, CR0_PE | CR0_ET)
-    cpu.set_segment(CS, CODE_SELECTOR, 0, 0xFFFFFFFF, CODE_RIGHTS)
-    for sreg in (ES, SS, DS, FS, GS):
-        cpu.set_segment(sreg, DATA_SELECTOR, 0, 0xFFFFFFFF, DATA_RIGHTS)
+    enter_flat_protected(cpu, entry, gdt, len(GDT) - 1, (CODE_SELECTOR, CODE_RIGHTS),
+                         (DATA_SELECTOR, DATA_RIGHTS))
     cpu.regs[EAX] = BOOT_MAGIC
     cpu.regs[EBX] = info
-    cpu.eip = entry

@@ -10,9 +10,9 @@ command line, the initrd, an e820 memory map), loads the protected-mode part at
 and interrupts off, ESI pointing at the zero page and EBP, EDI, EBX zero, through a
 GDT holding __BOOT_CS (0x10) and __BOOT_DS (0x18).
 
-This module works out that layout as data (:class:`BootPlan`): what to write
-where, and the entry state. Putting it into a machine is the machine's business
-(``ia32.loaders``), so the bare PC and CP's IPL of an IA-32 virtual machine share
+:func:`plan` works out that layout as data (:class:`BootPlan`: what to write
+where, and the entry state) and :func:`boot_linux` puts it into a machine, so the
+bare PC (``s370vm ia32 run --linux``) and CP's IPL of an IA-32 virtual machine share
 one reading of the protocol.
 """
 from __future__ import annotations
@@ -20,16 +20,16 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass, field
 
-from .errors import MachineError
+from ..errors import MachineError
+from ..state import ESI, RIGHTS_CODE, RIGHTS_DB, RIGHTS_G, RIGHTS_P, RIGHTS_READABLE, RIGHTS_S, \
+    RIGHTS_WRITABLE
+from . import enter_flat_protected, memory_map, read_image
 
 #: Where the loader puts its own pieces (all below the EBDA at 0x9FC00).
 GDT_ADDR = 0x0800           # the boot GDT: null, null, __BOOT_CS, __BOOT_DS
 ZERO_PAGE = 0x7000          # struct boot_params, 4096 bytes
 CMDLINE_ADDR = 0x20000      # the command line, NUL-terminated
 BOOT_CS, BOOT_DS = 0x10, 0x18
-LOW_TOP = 0x9FC00           # conventional memory ends where the EBDA begins
-#: e820 types (zero-page.rst; ACPI's address-range types).
-E820_RAM, E820_RESERVED = 1, 2
 
 #: setup-header and zero-page offsets used here (boot.rst's table, zero-page.rst).
 OFF_ALT_MEM_K = 0x1E0
@@ -53,9 +53,14 @@ E820_MAX = 128
 LOADED_HIGH = 0x01          # loadflags bit 0: the protected-mode part loads at 0x100000
 MIN_VERSION = 0x0206        # cmdline_size and a 32-bit initrd_addr_max are 2.06+
 
-#: The GDT entries the protocol asks for: 4G flat, execute/read and read/write.
+#: The GDT entries the protocol asks for: 4G flat, execute/read and read/write
+#: (accessed bit clear: the kernel loads its own GDT at once).
 _FLAT_CODE = 0x00CF9A000000FFFF
 _FLAT_DATA = 0x00CF92000000FFFF
+_ACCESSED = 0x100
+#: Their cached rights (descriptor bits 8..23) as the CPU holds them once loaded.
+CODE_RIGHTS = RIGHTS_P | RIGHTS_S | RIGHTS_CODE | RIGHTS_READABLE | _ACCESSED | RIGHTS_DB | RIGHTS_G
+DATA_RIGHTS = RIGHTS_P | RIGHTS_S | RIGHTS_WRITABLE | _ACCESSED | RIGHTS_DB | RIGHTS_G
 
 
 @dataclass
@@ -77,15 +82,6 @@ class BootPlan:
     ds: int = BOOT_DS
     version: int = 0
     e820: list = field(default_factory=list)
-
-
-def e820_map(memory_size: int) -> list:
-    """The memory map a PC BIOS reports: conventional memory up to the EBDA, the
-    EBDA and the BIOS area reserved, then RAM from 1M to the end."""
-    return [(0, LOW_TOP, E820_RAM),
-            (LOW_TOP, 0xA0000 - LOW_TOP, E820_RESERVED),
-            (0xF0000, 0x10000, E820_RESERVED),
-            (0x100000, memory_size - 0x100000, E820_RAM)]
 
 
 def plan(image: bytes, memory_size: int, cmdline: str = "", initrd: bytes | None = None,
@@ -129,7 +125,7 @@ def plan(image: bytes, memory_size: int, cmdline: str = "", initrd: bytes | None
     struct.pack_into("<H", zero, OFF_VID_MODE, 0xFFFF)   # normal video mode
     struct.pack_into("<I", zero, OFF_CMD_LINE_PTR, CMDLINE_ADDR)
     struct.pack_into("<I", zero, OFF_ALT_MEM_K, (memory_size - 0x100000) >> 10)
-    p = BootPlan(eip=code32, version=version, e820=e820_map(memory_size))
+    p = BootPlan(eip=code32, version=version, e820=memory_map(memory_size))
     if initrd:
         top = min(memory_size, (_u32(image, OFF_INITRD_ADDR_MAX) or 0x37FFFFFF) + 1)
         addr = (top - len(initrd)) & ~0xFFF
@@ -144,6 +140,20 @@ def plan(image: bytes, memory_size: int, cmdline: str = "", initrd: bytes | None
     gdt = struct.pack("<4Q", 0, 0, _FLAT_CODE, _FLAT_DATA)
     p.writes[:0] = [(GDT_ADDR, gdt), (ZERO_PAGE, bytes(zero)), (CMDLINE_ADDR, cmd),
                     (code32, bytes(kernel))]
+    return p
+
+
+def boot_linux(machine, path: str, cmdline: str = "", initrd: str | None = None) -> BootPlan:
+    """Load the bzImage in ``path`` (and the initrd file, if given) into ``machine``
+    and leave its CPU at the kernel's 32-bit entry; the plan is returned."""
+    mem = machine.memory
+    rd = read_image(initrd, mem.size) if initrd else None
+    p = plan(read_image(path, mem.size), mem.size, cmdline, rd, name=path)
+    for addr, data in p.writes:
+        mem.load(addr, data)
+    enter_flat_protected(machine.cpu, p.eip, p.gdt_base, p.gdt_limit, (p.cs, CODE_RIGHTS),
+                         (p.ds, DATA_RIGHTS))
+    machine.cpu.regs[ESI] = p.esi          # EBP, EDI, EBX are zero after the reset
     return p
 
 

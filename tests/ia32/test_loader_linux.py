@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from ia32 import linuxboot
+from ia32.loaders import linux as linuxboot
 from ia32.errors import MachineError
 
 M = 1 << 20
@@ -111,3 +111,24 @@ def test_debian_kernel_header():
     """The 6.1 kernel built by guests/ia32/linux/build.sh speaks protocol 2.15."""
     p = linuxboot.plan(CACHED.read_bytes(), 32 * M, "console=ttyS0")
     assert p.version == 0x020F and p.eip == 0x100000
+
+
+def test_cli_linux_bad_image_is_one_line_and_status_2(tmp_path, capsys):
+    from s370vm.main import main
+    path = tmp_path / "notlinux"
+    path.write_bytes(b"\x90" * 4096)
+    assert main(["ia32", "run", str(path), "--linux"]) == 2
+    err = capsys.readouterr().err
+    assert err == f"s370vm: {path}: not a Linux bzImage (no 'HdrS' setup header at 0x202)\n"
+
+
+def test_cli_linux_enters_the_32bit_entry_with_esi_at_the_zero_page(tmp_path, capsys):
+    """A kernel part of HLT with IF=0 stops at once: the report shows the entry state."""
+    import json
+    from s370vm.main import main
+    path = tmp_path / "bz"
+    path.write_bytes(bzimage(kernel=b"\xF4"))
+    assert main(["ia32", "run", str(path), "--linux", "--append", "quiet", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["stop"] == "hlt" and report["eip"] == "00100001"
+    assert report["regs"]["ESI"] == "00007000" and report["regs"]["CR0"] == "00000011"
