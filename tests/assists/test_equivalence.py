@@ -26,7 +26,7 @@ def _under(label: str, img: bytes):
     installed, option, stb = ASSIST_SETS[label]
     kw = {"options": {option: True}, "stbypass": stb} if option else {}
     vm = under_cp(img, installed, **kw)
-    assert vm.assist.active == frozenset(installed), label
+    assert vm.backend.assist.active == frozenset(installed), label
     return vm
 
 

@@ -128,7 +128,7 @@ def make_vm(program: Program, img: bytes, label: str, system: System | None = No
     if option:
         vm.configure_assists(options={option: True}, stbypass=stb)
     want = set(installed)
-    assert vm.assist.active == want, (label, vm.assist.active)
+    assert vm.backend.assist.active == want, (label, vm.backend.assist.active)
     vm.ipl(image=img)
     return system, vm
 
