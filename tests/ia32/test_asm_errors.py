@@ -3,6 +3,7 @@ from the command line, never a traceback."""
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, strategies as st
 
 from ia32.asm import assemble, assemble_file
 from .asm_oracle import cli as main
@@ -81,3 +82,20 @@ def test_cli_asm_writes_binary_and_listing(tmp_path, capsys):
 def test_cli_disasm_of_a_missing_file_is_exit_2(tmp_path, capsys):
     assert main(["ia32", "disasm", str(tmp_path / "none.bin")]) == 2
     assert "cannot read" in capsys.readouterr().err
+
+
+_WORDS = ["mov", "add", "jmp", "lea", "push", "db", "dd", "times 2", "align", "org", "bits",
+          "section", "equ", "struc", "at", "iend", "%define", "%macro", "%endmacro", "%if",
+          "%endif", "%rep", "%endrep", "%include", "label:", ".x:"]
+_OPERANDS = ["eax", "al", "es", "cr0", "tr6", "5", "-1", "label", "$", "[eax]", "[ax]", "[esp*2]",
+             "[eax+ebx*3]", "[bx+si]", "byte [ebx]", "far [ebx]", "0x8:0x10", "short label",
+             "strict byte 5", "'ab'", '"x', "1.5", "[label", "1/0", "label*2", "{1}", "%1", "%%x",
+             "(", ")", ",", "[", "]", ":", "+", "`\\x4", ";"]
+
+
+@given(st.lists(st.tuples(st.sampled_from(_WORDS), st.lists(st.sampled_from(_OPERANDS), max_size=3)),
+                max_size=6), st.sampled_from([16, 32]))
+def test_any_source_gives_bytes_or_messages_never_an_exception(lines, bits):
+    src = f"bits {bits}\n" + "\n".join(w + " " + " ".join(ops) for w, ops in lines) + "\n"
+    a = assemble(src, "t.asm")
+    assert a.ok or all(e.format().startswith("t.asm:") for e in a.errors)
