@@ -23,21 +23,6 @@ NASM = shutil.which("nasm")
 needs_nasm = pytest.mark.skipif(NASM is None, reason="nasm is not installed (apt-get install nasm)")
 
 
-def cli(argv) -> int:
-    """``s370vm ia32 asm|disasm ...`` through the subcommand modules themselves
-    (the ``ia32`` group of ``s370vm.main`` routes to the same functions)."""
-    import argparse
-
-    from s370vm import cmd_ia32_asm, cmd_ia32_disasm
-    assert argv[0] == "ia32"
-    parser = argparse.ArgumentParser(prog="s370vm ia32")
-    sub = parser.add_subparsers(required=True)
-    for mod in (cmd_ia32_asm, cmd_ia32_disasm):
-        mod.add_parser(sub).set_defaults(func=mod.run)
-    args = parser.parse_args(argv[1:])
-    return args.func(args)
-
-
 def nasm(source: str, include_dirs=(), listing: bool = False):
     """The flat binary nasm makes of ``source`` (with ``listing``: the binary and
     nasm's listing text); AssertionError with nasm's messages if it refuses it."""

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, strategies as st
 
 from ia32.asm import assemble, assemble_file
-from .asm_oracle import cli as main
+from s370vm.main import main
 
 
 def _errors(src: str) -> list:

@@ -8,7 +8,7 @@ from hypothesis import given, strategies as st
 
 from ia32.asm import assemble
 from ia32.disasm import disassemble
-from .asm_oracle import cli as main
+from s370vm.main import main
 
 from .asm_oracle import random_instruction
 
