@@ -23,7 +23,8 @@ def add_parser(sub) -> argparse.ArgumentParser:
     return p
 
 
-def _write(path: str, data) -> None:
+def write_file(path: str, data) -> None:
+    """Write an output file (text or bytes); a failure is a MachineError (exit 2)."""
     try:
         if isinstance(data, str):
             Path(path).write_text(data)
@@ -38,14 +39,14 @@ def run(args) -> int:
     a = assemble_file(args.source, args.include)
     if a.rc < 16:
         if args.object:
-            _write(args.object, a.object_deck)
+            write_file(args.object, a.object_deck)
         if args.listing:
-            _write(args.listing, a.listing)
+            write_file(args.listing, a.listing)
         if args.core:
-            _write(args.core, a.core)
+            write_file(args.core, a.core)
         if args.ipl_deck:
             try:
-                _write(args.ipl_deck, a.ipl_deck())
+                write_file(args.ipl_deck, a.ipl_deck())
             except MachineError as exc:
                 print(f"s370vm: {exc}", file=sys.stderr)
                 return max(a.rc, 8)

@@ -6,6 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from .cmd_asm import write_file
+
 
 def add_parser(sub) -> argparse.ArgumentParser:
     p = sub.add_parser("asm", help="assemble a NASM-syntax source into a flat binary")
@@ -17,17 +19,6 @@ def add_parser(sub) -> argparse.ArgumentParser:
     return p
 
 
-def _write(path: str, data) -> str | None:
-    try:
-        if isinstance(data, str):
-            Path(path).write_text(data)
-        else:
-            Path(path).write_bytes(data)
-    except OSError as exc:
-        return f"s370vm: cannot write {path}: {exc.strerror}"
-    return None
-
-
 def run(args) -> int:
     from ia32.asm import assemble_file
     a = assemble_file(args.source, args.include)
@@ -36,16 +27,10 @@ def run(args) -> int:
     for e in a.errors:
         print(e.format(), file=sys.stderr)
     if args.listing and a.listing:
-        msg = _write(args.listing, a.listing)
-        if msg:
-            print(msg, file=sys.stderr)
-            return 2
+        write_file(args.listing, a.listing)
     if a.errors:
         return 2
     out = args.output or str(Path(args.source).with_suffix(".bin"))
-    msg = _write(out, a.binary)
-    if msg:
-        print(msg, file=sys.stderr)
-        return 2
+    write_file(out, a.binary)
     print(f"{args.source}: {len(a.binary)} bytes at org 0x{a.org:x} -> {out}", file=sys.stderr)
     return 0
