@@ -72,7 +72,8 @@ class Machine:
         self.uart = UART16550(clock, self._console_byte, self.pics.irq_line(4))
         self.pit = PIT8254(clock, self.pics.irq_line(0))
         self.cmos = CMOS(clock, memory_size, irq=self.pics.irq_line(8))
-        self.kbc = KeyboardController(self._reset_requested)
+        self.kbc = KeyboardController(self._reset_requested, self.pics.irq_line(1),
+                                      self.pics.irq_line(12))
         self.post = PostPort()
         self.nic = NetCard(self.memory, self.pics.irq_line(NIC_IRQ), nic_backend)
         for device in (self.pics, self.uart, self.pit, self.cmos, self.kbc, self.post,
