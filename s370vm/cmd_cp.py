@@ -33,6 +33,8 @@ from pathlib import Path
 
 from s370.errors import MachineError
 
+from .argtypes import positive_int
+
 
 def add_parser(sub) -> argparse.ArgumentParser:
     p = sub.add_parser("cp", help="start the VM/370-style control program (console, telnet, scripts)")
@@ -57,17 +59,6 @@ def add_parser(sub) -> argparse.ArgumentParser:
     return p
 
 
-def positive_int(text: str) -> int:
-    """An argparse type: a whole number above zero."""
-    try:
-        value = int(text, 10)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"{text} must be greater than 0")
-    return value
-
-
 def build_host(directory: str | None = None, data: str | None = None, config: str | None = None):
     """The CP host: directory, spool (persistent under ``data``), named systems;
     the guests run on the CP core (cp/commands/host.py)."""
@@ -79,8 +70,9 @@ def build_host(directory: str | None = None, data: str | None = None, config: st
     host = Host(d, Spool(data), named_systems=defaults.named_systems())
     if config:
         _read_config(host, config)
-    if directory is None:
-        host.logon_hook = lambda userid: defaults.seed_reader(host, userid)
+    # the sample users (GUEST1-GUEST4) find MONITOR and HELLO in their reader in
+    # any directory (a copy of the built-in one too); others get files with --reader
+    host.logon_hook = lambda userid: defaults.seed_reader(host, userid)
     return host
 
 
@@ -213,8 +205,8 @@ def _run(args, data: str | None) -> int:
         for line in run_script(host, text, args.max_instructions):
             print(line)
         return 0
-    if args.directory is None:
-        from cp import defaults
+    from cp import defaults
+    if any(u in host.directory for u in defaults.SAMPLE_USERS):
         defaults.monitor_deck()         # assemble the sample guests now, not at the first logon
         defaults.hello_cards()
     if args.no_console or not sys.stdin.isatty():

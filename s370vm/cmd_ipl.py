@@ -13,14 +13,15 @@ from pathlib import Path
 from s370.errors import MachineError
 
 from . import report
+from .argtypes import count_or_zero
 
 
 def add_parser(sub) -> argparse.ArgumentParser:
     p = sub.add_parser("ipl", help="IPL a configured machine from a device and run it")
     p.add_argument("device", metavar="CUU", help="device address to IPL from (hex, e.g. 00C or 281)")
     add_machine_options(p)
-    p.add_argument("--max-instructions", type=int, default=0,
-                   help="stop after this many instructions (0: no limit)")
+    p.add_argument("--max-instructions", type=count_or_zero, default=0, metavar="N",
+                   help="stop after this many instructions (0, the default: no limit)")
     p.add_argument("--dump", action="append", default=[], metavar="ADDR.LEN",
                    help="storage to print after the run (hex address.length)")
     p.add_argument("--json", action="store_true", help="print one JSON object")

@@ -6,6 +6,7 @@ import sys
 
 from s370.errors import MachineError
 
+from .argtypes import positive_int
 
 
 def add_parser(sub) -> argparse.ArgumentParser:
@@ -13,7 +14,8 @@ def add_parser(sub) -> argparse.ArgumentParser:
     p.add_argument("file", help="core image loaded at 0 (.asm sources and object decks are assembled/loaded)")
     p.add_argument("--dump", action="append", default=[], metavar="ADDR.LEN",
                    help="storage to print after the run (hex address.length)")
-    p.add_argument("--max-instructions", type=int, default=50_000_000)
+    p.add_argument("--max-instructions", type=positive_int, default=50_000_000, metavar="N",
+                   help="stop after this many instructions (default 50000000)")
     p.add_argument("--storage", default=None,
                    help="main storage size (e.g. 512K, 1M, 16M; default: the configuration's)")
     p.add_argument("--json", action="store_true", help="print one JSON object")

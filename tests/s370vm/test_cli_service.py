@@ -25,9 +25,32 @@ def test_a_latin1_byte_in_a_config_comment_is_harmless(tmp_path):
     assert cfg.mainsize == 2 << 20 and [d.address for d in cfg.devices] == [0x009]
 
 
+@pytest.mark.parametrize("argv", [["cp", "--script", "x"], ["run", "x.asm"], ["ipl", "00C"]])
 @pytest.mark.parametrize("value", ["-5", "0", "x"])
-def test_max_instructions_must_be_a_positive_number(value, capsys):
+def test_max_instructions_must_be_a_sensible_number(argv, value, capsys):
+    if argv[0] == "ipl" and value == "0":
+        return                      # ipl: 0 is "no limit", as its help says
     with pytest.raises(SystemExit) as exc:
-        main(["cp", "--script", "x", "--max-instructions", value])
+        main(argv + ["--max-instructions", value])
     assert exc.value.code == 2
     assert "--max-instructions" in capsys.readouterr().err
+
+
+def test_every_max_instructions_option_says_what_it_does(capsys):
+    for cmd in ("cp", "run", "ipl"):
+        with pytest.raises(SystemExit):
+            main([cmd, "--help"])
+        help_text = " ".join(capsys.readouterr().out.split())
+        assert "--max-instructions N" in help_text
+        assert "instructions" in help_text.rsplit("--max-instructions N", 1)[1][:80]
+
+
+def test_a_copy_of_the_builtin_directory_gets_the_sample_reader_files(tmp_path, capsys):
+    from cp import defaults
+    copy = tmp_path / "direct.txt"
+    copy.write_bytes((defaults.HERE / "directory.txt").read_bytes())
+    script = tmp_path / "s.txt"
+    script.write_text("LOGON GUEST1 GUEST\nIPL 00C\nECHO HI\n")
+    assert main(["cp", "--directory", str(copy), "--script", str(script)]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert "T1: FILES: 002 RDR,  NO PRT,  NO PUN" in out and "T1: HI" in out

@@ -1,0 +1,28 @@
+"""argparse types for counts, shared by the subcommands: a bad number is a
+usage error (status 2) naming the option, never a run that does nothing."""
+from __future__ import annotations
+
+import argparse
+
+
+def _whole(text: str) -> int:
+    try:
+        return int(text, 10)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+
+
+def positive_int(text: str) -> int:
+    """A whole number above zero."""
+    value = _whole(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"{text} must be greater than 0")
+    return value
+
+
+def count_or_zero(text: str) -> int:
+    """A whole number, 0 or more (0 meaning "no limit" where an option says so)."""
+    value = _whole(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{text} must not be negative")
+    return value
