@@ -39,6 +39,11 @@ from .terminal_input import ATTENTION, ECHO, ERASE, LINE, TOO_LONG, LineAssemble
 
 DEFAULT_PORT = 3270
 IDLE_SLEEP = 0.02
+#: Guest instructions per turn of the loop, and the least slice one guest gets.
+TURN_INSTRUCTIONS = 40_000
+MIN_SLICE = 2_000
+#: Seconds of guest work after which the loop answers the terminals.
+YIELD_AFTER = 0.002
 READ_CHUNK = 4096
 #: Output bytes a connection may leave unread before it is hung up.
 OUTPUT_LIMIT = 1 << 20
@@ -55,10 +60,26 @@ Handler = Callable[["Connection"], Awaitable[None]]
 
 
 async def run_guests(host, stop: asyncio.Event | None = None) -> None:
-    """Keep the guests going: a slice each, yield, repeat; sleep a little when
-    every guest waits. Returns at SHUTDOWN or when ``stop`` is set."""
-    while not host.shutdown and not (stop is not None and stop.is_set()):
-        worked = host.run_guests()
+    """Keep the guests going: a slice each, yielding to the terminals after
+    every guest, repeat; sleep a little when every guest waits. Returns at
+    SHUTDOWN or when ``stop`` is set. A turn runs about ``TURN_INSTRUCTIONS``
+    in all, shared by the guests that compute (at least ``MIN_SLICE`` each), so
+    a crowd of busy guests cannot keep a CP command waiting for a whole round."""
+    def stopped() -> bool:
+        return host.shutdown or (stop is not None and stop.is_set())
+    while not stopped():
+        busy = sum(1 for s in host.sessions.values() if s.running and s.status == "RUNNING")
+        budget = max(MIN_SLICE, min(host.slice, TURN_INSTRUCTIONS // max(busy, 1)))
+        worked = False
+        for s in list(host.sessions.values()):
+            if stopped():
+                return
+            if not s.running:
+                continue
+            t0 = time.perf_counter()
+            worked = host.run_guest(s, budget) or worked
+            if time.perf_counter() - t0 > YIELD_AFTER:
+                await asyncio.sleep(0)      # let the terminals in
         await asyncio.sleep(0 if worked else IDLE_SLEEP)
 
 

@@ -22,12 +22,14 @@ from .processor import execute_for_guest
 
 #: Seconds a disconnected machine may wait for its console before CP logs it off.
 DISCONNECT_TIMEOUT = 15 * 60
+#: Users logged on at once (a LOGON beyond is refused with DMKLOG067E).
+MAX_USERS = 256
 
 
 def core_factory(host):
     """A guest factory for ``Host``: one cp.System shared by all sessions."""
-    system = System(SystemConfig(assists=tuple(host.installed_assists), volumes=host.volumes),
-                    spool=HostSpoolPort(host))
+    system = System(SystemConfig(assists=tuple(host.installed_assists), volumes=host.volumes,
+                                 max_users=host.max_users), spool=HostSpoolPort(host))
     system.command_hook = lambda vm, text: execute_for_guest(host.sessions[vm.userid], text)
     return lambda session: CoreGuest(session, system)
 
@@ -49,6 +51,7 @@ class Host:
         self.installed_assists: list[str] = []
         self.logmsg: list[str] = []
         self.oplog: list[str] = []
+        self.max_users = MAX_USERS
         #: wrong-password delays by user and address (cp/logon_guard.py)
         self.logon_guard = LogonGuard()
         #: also receives every operator message (a CP without a console logs them)
@@ -108,27 +111,33 @@ class Host:
     # ------------------------------------------------------- running
     def run_guests(self, budget: int | None = None) -> bool:
         """Give every running guest one slice. True if any guest did work (so
-        the caller should call again soon). A disconnected machine that waits for
-        its console or has stopped is logged off after DISCONNECT_TIMEOUT, as
-        VM/370 did after 15 minutes."""
+        the caller should call again soon)."""
         worked = False
         for s in list(self.sessions.values()):
-            if s.disconnected and s.disconnect_time is not None \
-                    and s.status in ("CP READ", "VM READ") \
-                    and self.clock() - s.disconnect_time >= DISCONNECT_TIMEOUT:
-                end_session(s, forced=True)
-                continue
-            if not s.running:
-                continue
-            try:
-                reason = s.guest.run(budget or self.slice)
-            except Exception:       # a defect under this guest stops it, not CP
-                self.errors.append(traceback.format_exc())
-                s.running = False
-                s.out("DMKDSP450W CP ENTERED; INTERNAL ERROR LOGGED")
-                continue
-            if reason == "limit":
-                worked = True
-            elif reason not in ("wait", "read"):
-                report_stop(s, reason)
+            worked = self.run_guest(s, budget) or worked
         return worked
+
+    def run_guest(self, s: Session, budget: int | None = None) -> bool:
+        """One session's turn: a slice if its guest runs (True if it did work).
+        A disconnected machine that waits for its console or has stopped is
+        logged off after DISCONNECT_TIMEOUT, as VM/370 did after 15 minutes.
+        (The telnet loop calls this guest by guest, answering terminals between.)"""
+        if s.disconnected and s.disconnect_time is not None \
+                and s.status in ("CP READ", "VM READ") \
+                and self.clock() - s.disconnect_time >= DISCONNECT_TIMEOUT:
+            end_session(s, forced=True)
+            return False
+        if not s.running or self.sessions.get(s.userid) is not s:
+            return False
+        try:
+            reason = s.guest.run(budget or self.slice)
+        except Exception:       # a defect under this guest stops it, not CP
+            self.errors.append(traceback.format_exc())
+            s.running = False
+            s.out("DMKDSP450W CP ENTERED; INTERNAL ERROR LOGGED")
+            return False
+        if reason == "limit":
+            return True
+        if reason not in ("wait", "read"):
+            report_stop(s, reason)
+        return False

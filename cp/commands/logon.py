@@ -86,6 +86,8 @@ def complete_logon(host, terminal, userid: str, password: str, noipl: bool) -> l
         terminal.session = existing
         host.operator(f"{terminal.name} RECONNECT AS {user.userid:<8} USERS = {host.users_count():03d}")
         return [f"RECONNECTED AT {stamp(host.clock())}"]
+    if len(host.sessions) >= host.max_users:
+        return [CPError("LOG", 67).line()]
     s = Session(host, user, terminal)
     host.sessions[user.userid] = s
     terminal.session = s

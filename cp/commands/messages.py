@@ -41,6 +41,7 @@ CATALOGUE: dict[int, tuple[str, str]] = {
     53: ("E", "{} NOT IN CP DIRECTORY"),
     54: ("E", "ALREADY LOGGED ON {}"),
     57: ("W", "{} NOT RECEIVING; {}"),
+    67: ("E", "MAXIMUM NUMBER OF USERS REACHED"),   # wording [U]: no R6 source at hand
     101: ("W", "DASD {} FORCED R/O; R/O BY {} USERS"),
     104: ("E", "{} {} NOT LINKED; R/W BY {}"),
     105: ("E", "{} {} NOT LINKED; R/O BY {} USERS"),

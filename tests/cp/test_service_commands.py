@@ -44,3 +44,16 @@ def test_query_operands_over_eight_characters():
 def test_an_overlong_input_line_is_refused_with_a_message():
     out = q("Q " + "X" * 300, "Q USERS")
     assert out == ["INPUT LINE OF 302 CHARACTERS IGNORED; THE LIMIT IS 255", "001 USERS, 000 DIALED"]
+
+
+def test_a_logon_beyond_the_user_limit_is_refused_cleanly():
+    """Once the 65th LOGON was an internal error (the core's limit of 64)."""
+    from cp.terminal import Terminal
+    from s370vm.cmd_cp import build_host
+    host = build_host()
+    host.max_users = 1
+    out: list[str] = []
+    Terminal(host, "GRAF 0C1", out.append).handle_line("LOGON GUEST1 GUEST")
+    Terminal(host, "GRAF 0C2", out.append).handle_line("LOGON GUEST2 GUEST")
+    assert out[-1] == "DMKLOG067E MAXIMUM NUMBER OF USERS REACHED"
+    assert list(host.sessions) == ["GUEST1"] and host.errors == []
