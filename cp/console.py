@@ -30,7 +30,7 @@ COMMAND_WORDS = sorted({e.name for e in TABLE if e.name.isalpha()}
                           "STBYPASS", "PSW", "CAW", "CSW", "STATUS", "CLEAR", "RESET", "END"})
 
 
-async def console_main(host, port: int, write=None, tn3270_port: int = 0) -> int:
+async def console_main(host, port: int, write=None) -> int:
     """``write`` receives output lines (default: print above the prompt).
     The telnet server starts first: a port in use is an error (OSError), not a
     console without its terminals."""
@@ -43,9 +43,6 @@ async def console_main(host, port: int, write=None, tn3270_port: int = 0) -> int
         await telnet.start()
     runner = asyncio.ensure_future(telnet.run(stop) if telnet else run_guests(host, stop))
     tasks = [runner]
-    if tn3270_port:                     # 3270 terminals (cp/tn3270)
-        from .tn3270.server import serve_beside
-        tasks.append(asyncio.ensure_future(serve_beside(host, tn3270_port, write)))
     session: PromptSession = PromptSession(
         history=InMemoryHistory(),
         completer=WordCompleter(COMMAND_WORDS, ignore_case=True, sentence=True),
@@ -81,9 +78,9 @@ async def console_main(host, port: int, write=None, tn3270_port: int = 0) -> int
     return 0
 
 
-def run_console(host, port: int = 3270, tn3270_port: int = 0) -> int:
+def run_console(host, port: int = 3270) -> int:
     """Run the operator console (and telnet server) until Ctrl-D, SHUTDOWN or SIGTERM."""
     try:
-        return asyncio.run(console_main(host, port, tn3270_port=tn3270_port))
+        return asyncio.run(console_main(host, port))
     except OSError as exc:
         raise port_error(port, exc) from None

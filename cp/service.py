@@ -46,8 +46,7 @@ def on_shutdown_signals(host, signals: tuple, then: Callable[[], None]) -> None:
             pass                # no signals here (another thread, or Windows)
 
 
-async def service_main(host, port: int, write: Callable[[str], None] = print,
-                       tn3270_port: int = 0) -> int:
+async def service_main(host, port: int, write: Callable[[str], None] = print) -> int:
     """Serve until SHUTDOWN or a shutdown signal. Raises OSError when the
     telnet port cannot be had."""
     log = host.operator_echo = write
@@ -58,16 +57,7 @@ async def service_main(host, port: int, write: Callable[[str], None] = print,
     log("CP RUNNING WITHOUT A CONSOLE; LOGON OPERATOR FROM A TERMINAL, SHUTDOWN TO STOP")
     stop = asyncio.Event()
     on_shutdown_signals(host, (signal.SIGTERM, signal.SIGINT, signal.SIGHUP), stop.set)
-    beside = None
-    if tn3270_port:                     # 3270 terminals (cp/tn3270)
-        from .tn3270.server import serve_beside
-        beside = asyncio.ensure_future(serve_beside(host, tn3270_port, log))
-    try:
-        await telnet.run(stop)
-    finally:
-        if beside is not None:
-            beside.cancel()
-            await asyncio.wait([beside])
+    await telnet.run(stop)
     return 0
 
 
@@ -80,13 +70,12 @@ def port_error(port: int, exc: OSError):
     return MachineError(f"cannot start the telnet server on port {port}: {why}")
 
 
-def run_service(host, port: int, tn3270_port: int = 0) -> int:
+def run_service(host, port: int) -> int:
     """``s370vm cp --no-console``: ``service_main`` with output flushed line by line."""
     from s370.errors import MachineError
     if not port:
         raise MachineError("without a console CP needs a telnet port (--port N, not 0)")
     try:
-        return asyncio.run(service_main(host, port, lambda line: print(line, flush=True),
-                                        tn3270_port))
+        return asyncio.run(service_main(host, port, lambda line: print(line, flush=True)))
     except OSError as exc:
         raise port_error(port, exc) from None

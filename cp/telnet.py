@@ -35,6 +35,7 @@ from typing import Awaitable, Callable
 
 from . import telnet_protocol as tp
 from .terminal import BANNER, Terminal
+from .tn3270.server import TN3270Server
 from .terminal_input import ATTENTION, ECHO, ERASE, LINE, TOO_LONG, LineAssembler
 
 DEFAULT_PORT = 3270
@@ -313,6 +314,9 @@ class TelnetCP:
         self.terminals: set[Terminal] = set()
         self.connections: set[Connection] = set()
         self.terminal_type_handlers: list[tuple[Callable[[str], bool], Handler]] = []
+        #: 3270 terminals on this port get VM/370's 3270 screen (cp/tn3270)
+        self.tn3270 = TN3270Server(host)
+        self.terminal_type_handlers.append((self.tn3270.accepts, self.tn3270.take_over))
         self._tasks: set[asyncio.Task] = set()
         self.server: asyncio.base_events.Server | None = None
 

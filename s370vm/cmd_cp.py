@@ -1,7 +1,7 @@
 """``s370vm cp``: the ready VM/370-style system.
 
     s370vm cp [--directory FILE] [--config FILE] [--port N] [--script FILE] [--data DIR]
-              [--no-console] [--reader USER=FILE]... [--tn3270-port N]
+              [--no-console] [--reader USER=FILE]...
               [--max-instructions N]
 
 Without options it starts the built-in system (cp/defaults): the operator console
@@ -41,9 +41,6 @@ def add_parser(sub) -> argparse.ArgumentParser:
     p.add_argument("--directory", help="user directory file (VM/370 USER/MDISK/... statements)")
     p.add_argument("--config", help="system configuration file (Hercules-style device statements)")
     p.add_argument("--port", type=int, default=3270, help="telnet port on 127.0.0.1 (0 = none; default 3270)")
-    p.add_argument("--tn3270-port", type=int, default=3278,
-                   help="TN3270 port on 127.0.0.1 for 3270 terminals: x3270, c3270 (0 = none; "
-                        "default 3278; docs/3270.md)")
     p.add_argument("--script", help="run CP commands from FILE and print the responses")
     p.add_argument("--data", help="directory for persistent data (spool files); default for the "
                                   "interactive system: $S370VM_DATA/cp or ~/.s370vm/cp; scripts keep "
@@ -214,7 +211,7 @@ def _run(args, data: str | None) -> int:
             print("s370vm cp: standard input is not a terminal: serving telnet terminals only "
                   "(--no-console)", flush=True)
         from cp.service import run_service
-        return run_service(host, args.port, args.tn3270_port)
+        return run_service(host, args.port)
     from cp.console import run_console
-    return run_console(host, port=args.port, tn3270_port=args.tn3270_port)
+    return run_console(host, port=args.port)
 

@@ -19,13 +19,6 @@ class DataStreamError(ValueError):
 # ---------------------------------------------------------------- commands (3.1)
 #: Commands as a TN3270 host sends them (the "remote" / SNA codes, 3.1.1).
 W, EW, EWA, RB, RM, RMA, WSF, EAU = 0xF1, 0xF5, 0x7E, 0xF2, 0xF6, 0x6E, 0xF3, 0x6F
-#: The same commands as CCW command codes to a local 3277/3278 on a 3272/3274
-#: channel-attached control unit (3.1.1, "local" column).
-CCW_W, CCW_EW, CCW_EWA, CCW_RB, CCW_RM, CCW_RMA, CCW_EAU = 0x01, 0x05, 0x0D, 0x02, 0x06, 0x0E, 0x0F
-CCW_SELECT, CCW_NOP, CCW_SENSE, CCW_SENSE_ID = 0x0B, 0x03, 0x04, 0xE4
-#: local CCW command -> the remote command it performs
-CCW_TO_REMOTE = {CCW_W: W, CCW_EW: EW, CCW_EWA: EWA, CCW_RB: RB, CCW_RM: RM, CCW_RMA: RMA,
-                 CCW_EAU: EAU}
 WRITES = (W, EW, EWA)
 
 # ------------------------------------------------------ write control character (3.4)

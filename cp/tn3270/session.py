@@ -13,8 +13,10 @@ terminal) whose output lines go to a ``VMScreen``. Keys, as VM/370 gives them:
 * CLEAR: the screen is cleared; CP redraws it, waiting lines first.
 
 Input is checked before it reaches CP: a record that is not a valid inbound
-data stream is ignored (the keyboard is unlocked again), the input field is
-decoded from EBCDIC and sanitised as telnet lines are. A failure inside the
+data stream is ignored (the keyboard is unlocked again); the input field is
+decoded from EBCDIC and handed to the ``Terminal``, which checks it as it
+checks every telnet line (printable characters only, the line limit, the
+slow-down after wrong passwords). A failure inside the
 session is logged in ``host.errors`` and ends only this connection.
 """
 from __future__ import annotations
@@ -26,7 +28,7 @@ import traceback
 
 from s370.ebcdic import to_ascii
 
-from ..terminal import Terminal, sanitise
+from ..terminal import Terminal
 from . import datastream as ds
 from .fullscreen import FullScreen
 from .negotiation import Link, record
@@ -34,6 +36,8 @@ from .vmscreen import VMScreen
 
 #: Seconds between looks at the terminal state (status area, MORE... timer).
 TICK = 0.1
+#: Guest records (full-screen, dialled) that may wait for a client not reading.
+OUTBOX_LIMIT = 256
 
 
 class Terminal3270(Terminal):
@@ -88,8 +92,13 @@ class Session3270:
         self.wake.set()
 
     def send_record(self, data: bytes) -> None:
-        """A record of the guest's (full-screen write) for the writer to send."""
+        """A record of the guest's (full-screen write) for the writer to send.
+        A client that takes no output while a guest keeps writing is hung up."""
         self._redraw = False
+        if len(self.outbox) >= OUTBOX_LIMIT:
+            self.closed = True
+            self.link.writer.close()
+            return
         self.outbox.append(data)
         self.wake.set()
 
@@ -160,7 +169,7 @@ class Session3270:
         start = self.screen.input_start
         for addr, data in inbound.fields:
             if addr == start or addr is None:
-                return sanitise(to_ascii(data.replace(b"\x00", b"")))[:self.screen.input_length]
+                return to_ascii(data.replace(b"\x00", b""))     # Terminal checks it further
         return ""
 
     def _enter(self, text: str, now: float) -> None:
@@ -188,6 +197,9 @@ class Session3270:
         while not self.closed:
             ev = await self.link.event(None)
             if ev[0] == "record":
+                wait = self.term.hold_until - time.monotonic()
+                if wait > 0:                # slowed down after wrong passwords
+                    await asyncio.sleep(wait)
                 screen = self.handle(ev[1])
                 if screen is not None:
                     await self._send(screen)

@@ -43,8 +43,8 @@ LOGO = (
     "",
     "VM/370 ONLINE",
     "",
-    "Type LOGON userid and press ENTER.  PA1 (or Esc in some clients) is the",
-    "attention key; CLEAR or PA2 releases a MORE... screen.",
+    "Type LOGON userid and press ENTER.  PA1 is the attention key;",
+    "CLEAR or PA2 moves a MORE... screen on.",
 )
 
 

@@ -111,7 +111,7 @@ def test_model_5_gets_27_by_132_and_two_sessions_beside_a_line_mode_user(cp, ter
     big.connect(cp.port)
     small.connect(cp.port)
     assert big.status[6:8] == ["27", "132"] and len(big.screen()[0]) == 132
-    line = socket.create_connection(("127.0.0.1", cp.telnet_port), timeout=TIMEOUT)
+    line = socket.create_connection(("127.0.0.1", cp.port), timeout=TIMEOUT)
     line.sendall(bytes((255, 250, 24, 0)) + b"VT100" + bytes((255, 240)))
     line.sendall(b"LOGON GUEST4 GUEST\r")
     logon(big, "GUEST2")
@@ -134,24 +134,27 @@ def test_model_5_gets_27_by_132_and_two_sessions_beside_a_line_mode_user(cp, ter
     line.close()
 
 
-def raw_3270(port: int) -> socket.socket:
-    """A hand-made TN3270 client: negotiated, then free to send anything."""
+def negotiated(port: int, ttype: bytes, *offers: bytes) -> tuple[socket.socket, bytes]:
+    """A hand-made TN3270 client: names ``ttype`` (and sends ``offers``) at
+    once, agrees EOR and BINARY when the server asks: (socket, bytes received)."""
     s = socket.create_connection(("127.0.0.1", port), timeout=TIMEOUT)
-    s.sendall(tn.command(tn.WILL, tn.TTYPE))
-    s.sendall(bytes((255, 250, 24, 0)) + b"IBM-3278-2" + bytes((255, 240)))
+    s.sendall(tn.command(tn.WILL, tn.TTYPE) + bytes((255, 250, 24, 0)) + ttype + bytes((255, 240))
+              + b"".join(offers))
+    got = b""
+    while tn.command(tn.DO, tn.EOR) not in got:
+        got += s.recv(65536)
     s.sendall(tn.command(tn.WILL, tn.EOR) + tn.command(tn.DO, tn.EOR)
               + tn.command(tn.WILL, tn.BINARY) + tn.command(tn.DO, tn.BINARY))
-    got = b""
     while b"\xff\xef" not in got:                           # the first screen
         got += s.recv(65536)
-    return s
+    return s, got
 
 
 def test_garbage_and_a_drop_mid_record_affect_nobody_else(cp, term):
     t = term()
     t.connect(cp.port)
     logon(t, "GUEST1")
-    bad = raw_3270(cp.port)
+    bad, _ = negotiated(cp.port, b"IBM-3278-2")
     for junk in (b"\x7d\xff\xef", b"\x7d\x5b\x61\x11\xff\xef", b"\x88\x00\x05\xff\xef",
                  b"\x7d\x5b\x61\x11\x5b\x61" + bytes(range(256)).replace(b"\xff", b"") + b"\xff\xef",
                  b"\x7d" * 20000 + b"\xff\xef", b"\x7d\x5b\x61\x11\x5b"):
@@ -164,16 +167,29 @@ def test_garbage_and_a_drop_mid_record_affect_nobody_else(cp, term):
     t.wait_text("VM/370 ONLINE")
 
 
-def test_a_client_refusing_binary_is_not_a_3270_session(cp):
+def test_a_3270_refusing_binary_falls_back_to_line_mode(cp):
     s = socket.create_connection(("127.0.0.1", cp.port), timeout=TIMEOUT)
     s.sendall(tn.command(tn.WILL, tn.TTYPE))
     s.sendall(bytes((255, 250, 24, 0)) + b"IBM-3278-2" + bytes((255, 240)))
     s.sendall(tn.command(tn.WONT, tn.BINARY))
     got = b""
-    while b"line-mode" not in got:
+    deadline = time.monotonic() + TIMEOUT
+    while b"VM/370 ONLINE" not in got and time.monotonic() < deadline:
         chunk = s.recv(4096)
         if not chunk:
             break
         got += chunk
-    assert b"line-mode" in got and b"\xff\xef" not in got    # told, and never sent a 3270 record
+    assert b"VM/370 ONLINE" in got and b"\xff\xef" not in got   # a line terminal, no 3270 record
+    s.sendall(b"LOGON GUEST4 GUEST\r")
+    while b"LOGON AT" not in got and time.monotonic() < deadline:
+        got += s.recv(4096)
+    assert b"LOGON AT" in got
+    s.sendall(b"LOGOFF\r")
+    s.close()
+
+
+def test_tn3270e_offered_by_the_client_is_declined_and_rfc1576_goes_on(cp):
+    s, got = negotiated(cp.port, b"IBM-3278-2-E", tn.command(tn.WILL, tn.TN3270E))
+    assert tn.command(tn.DONT, tn.TN3270E) in got
+    assert got.split(tn.command(tn.WILL, tn.BINARY))[-1][:1] == bytes((0x7E,))   # EWA record
     s.close()

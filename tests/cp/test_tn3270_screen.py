@@ -93,7 +93,7 @@ def test_rfc885_record_doubles_iac_and_ends_with_eor():
 
 
 def test_rfc1576_parser_splits_records_commands_and_subnegotiation():
-    p = tn.TelnetParser()
+    p = tn.RecordParser()
     evs = p.feed(bytes((255, 251, 24, 255, 250, 24, 0)) + b"IBM-3278-2" + bytes((255, 240)))
     assert evs == [("cmd", tn.WILL, tn.TTYPE), ("sb", tn.TTYPE, b"\x00IBM-3278-2")]
     p.records = True
@@ -102,7 +102,7 @@ def test_rfc1576_parser_splits_records_commands_and_subnegotiation():
 
 
 def test_overlong_record_is_dropped_not_kept():
-    p = tn.TelnetParser(limit=8)
+    p = tn.RecordParser(limit=8)
     p.records = True
     assert p.feed(b"A" * 20 + b"\xff\xef" + b"\x6d\xff\xef") == [("overflow",), ("record", b"\x6d")]
 

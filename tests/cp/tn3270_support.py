@@ -1,5 +1,5 @@
-"""Helpers for the TN3270 end-to-end tests: CP with its TN3270 server and the
-line-mode telnet server in a background thread, and an s3270 driver."""
+"""Helpers for the TN3270 end-to-end tests: CP with its telnet server (line
+mode and TN3270 on one port) in a background thread, and an s3270 driver."""
 from __future__ import annotations
 
 import asyncio
@@ -12,7 +12,6 @@ import time
 import pytest
 
 from cp.telnet import TelnetCP
-from cp.tn3270.server import TN3270Server
 from s370vm.cmd_cp import build_host
 
 TIMEOUT = 15.0
@@ -28,12 +27,13 @@ def free_port() -> int:
 
 
 class CP:
-    """One CP (built-in system) serving TN3270 and line-mode telnet on free ports."""
+    """One CP (built-in system) serving line-mode telnet and TN3270 on a free port."""
 
     def __init__(self, data: str, more_wait: float = 60.0):
         self.host = build_host(data=data)
-        self.tn3270 = TN3270Server(self.host, 0, more_wait=more_wait)
-        self.telnet_port = free_port()
+        self.telnet = TelnetCP(self.host, free_port())
+        self.tn3270 = self.telnet.tn3270
+        self.tn3270.more_wait = more_wait
         self._ready = threading.Event()
         self._thread = threading.Thread(target=lambda: asyncio.run(self._main()), daemon=True)
         self._thread.start()
@@ -42,18 +42,15 @@ class CP:
     async def _main(self) -> None:
         self.loop = asyncio.get_running_loop()
         self.stop = asyncio.Event()
-        await self.tn3270.start()
         started = asyncio.Event()
-        telnet = asyncio.ensure_future(TelnetCP(self.host, self.telnet_port).serve(ready=started,
-                                                                                   stop=self.stop))
+        telnet = asyncio.ensure_future(self.telnet.serve(ready=started, stop=self.stop))
         await started.wait()
         self._ready.set()
         await telnet
-        await self.tn3270.close()
 
     @property
     def port(self) -> int:
-        return self.tn3270.port
+        return self.telnet.port
 
     def close(self) -> None:
         self.loop.call_soon_threadsafe(self.stop.set)
