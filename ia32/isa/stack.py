@@ -63,12 +63,15 @@ def push_sreg(cpu, ins) -> None:
 
 
 def pop_sreg(cpu, ins) -> None:
-    """POP Sreg: the load happens before ESP moves (a fault leaves ESP); POP SS
+    """POP Sreg: the load happens before ESP moves (a fault leaves ESP), and ESP moves
+    by the stack size in force before the load (POP SS may change it); POP SS
     inhibits interrupts for one instruction."""
     sreg = ins.operands[0].value
     size = ins.osize >> 3
-    cpu.load_sreg(sreg, cpu.read_stack(0, size) & 0xFFFF)
-    cpu.adjust_sp(size)
+    value = cpu.read_stack(0, size) & 0xFFFF
+    esp = _esp_after(cpu, size)
+    cpu.load_sreg(sreg, value)
+    cpu.regs[ESP] = esp
     if sreg == SS:
         cpu.shadow = True
         cpu.events = True
@@ -78,15 +81,19 @@ def pusha(cpu, ins) -> None:
     """PUSHA/PUSHAD: AX CX DX BX, the original SP, BP SI DI."""
     bits = ins.osize
     size = bits >> 3
-    cpu.check_write(SS, _sp_after(cpu, -8 * size), 8 * size)
+    sp = _esp_after(cpu, -8 * size)
+    cpu.check_write(SS, sp if cpu.sregs[SS].big else sp & 0xFFFF, 8 * size)
     sp = cpu.get_reg(ESP, bits)
     for n in range(8):
         cpu.push(sp if n == ESP else cpu.get_reg(n, bits), size)
 
 
-def _sp_after(cpu, delta: int) -> int:
-    mask = 0xFFFFFFFF if cpu.sregs[SS].big else 0xFFFF
-    return (cpu.regs[ESP] + delta) & mask
+def _esp_after(cpu, delta: int) -> int:
+    """ESP after moving the stack pointer by ``delta`` (SP only with a 16-bit stack)."""
+    esp = cpu.regs[ESP]
+    if cpu.sregs[SS].big:
+        return (esp + delta) & 0xFFFFFFFF
+    return (esp & 0xFFFF0000) | ((esp + delta) & 0xFFFF)
 
 
 def popa(cpu, ins) -> None:
@@ -134,22 +141,32 @@ def popf(cpu, ins) -> None:
 
 
 def enter(cpu, ins) -> None:
-    """ENTER imm16, imm8 (PRM 17 ENTER): push EBP, copy level-1 frame pointers,
-    push the new frame pointer when level > 0, then EBP = frame, ESP -= imm16."""
+    """ENTER imm16, imm8 (PRM 17 ENTER): push (E)BP, copy level-1 frame pointers
+    from [(E)BP], push the frame pointer when level > 0, then (E)BP = frame and
+    (E)SP -= imm16. The frame pointer is the whole ESP with a 32-bit operand size
+    and (E)BP takes it by the operand size; the copies are addressed and the
+    final subtraction done by the stack size (as test386.asm checks and Bochs does)."""
     size = ins.osize >> 3
     level = ins.imm2 & 31
-    big = cpu.sregs[SS].big
-    smask = 0xFFFFFFFF if big else 0xFFFF
-    cpu.push(cpu.get_reg(EBP, ins.osize), size)
-    frame = cpu.regs[ESP] & smask
-    if level:
-        bp = cpu.regs[EBP]
-        for _ in range(level - 1):
-            bp = (bp - size) & smask
-            cpu.push(cpu.read(SS, bp, size), size)
-        cpu.push(frame, size)
+    smask = 0xFFFFFFFF if cpu.sregs[SS].big else 0xFFFF
+    esp = cpu.regs[ESP]
+    try:
+        cpu.push(cpu.get_reg(EBP, ins.osize), size)
+        frame = cpu.get_reg(ESP, ins.osize)
+        if level:
+            bp = cpu.regs[EBP]
+            for _ in range(level - 1):
+                bp = (bp - size) & smask
+                cpu.push(cpu.read(SS, bp, size), size)
+            cpu.push(frame, size)
+        cpu.adjust_sp(-ins.imm)
+        # the final stack pointer must be writable (SDM ENTER: #SS/#PF "if the
+        # value in ESP ... after the instruction is outside the stack segment")
+        cpu.check_write(SS, cpu.regs[ESP] & smask, 1)
+    except CPUFault:
+        cpu.regs[ESP] = esp
+        raise
     cpu.set_reg(EBP, ins.osize, frame)
-    cpu.adjust_sp(-ins.imm)
 
 
 def leave(cpu, ins) -> None:

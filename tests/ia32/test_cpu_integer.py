@@ -278,3 +278,39 @@ def test_cpuid_reports_a_486_without_fpu():
             + cpu.regs[1].to_bytes(4, "little")) == b"GenuineIntel"
     cpu = run32("0FA2F4", eax=1)
     assert (cpu.regs[0] >> 8) & 0xF == 4 and not cpu.regs[2] & 1
+
+
+# -- stack-size corner cases that test386.asm checks ----------------------------------
+def _sixteen_bit_stack(code: str):
+    """Flat 32-bit code with a 16-bit SS (base 0, limit FFFFF, B=0) in GDT entry 3."""
+    from ia32 import descriptors as D
+    from ia32.state import SS
+    from .helpers import flat32_cpu
+    cpu = flat32_cpu(bytes.fromhex(code))
+    gdt = 0x20000
+    for n, (lo, hi) in enumerate([(0, 0), D.segment(0, 0xFFFFFFFF, 0xB),
+                                  D.segment(0, 0xFFFFFFFF, 0x3),
+                                  D.segment(0, 0xFFFFF, 0x3, db=0)]):
+        cpu.memory.load(gdt + 8 * n, lo.to_bytes(4, "little") + hi.to_bytes(4, "little"))
+    cpu.gdtr_base, cpu.gdtr_limit = gdt, 4 * 8 - 1
+    cpu.load_sreg(SS, 0x18)
+    return cpu
+
+
+def test_prm_17_enter_o32_on_a_16_bit_stack_frame_pointer_is_the_whole_esp():
+    cpu = _sixteen_bit_stack("C8080001F4")                # enter 8,1
+    cpu.regs[4], cpu.regs[5] = 0x10000, 0x1FFF0
+    assert cpu.run(10) == "hlt"
+    assert cpu.regs[5] == 0x1FFFC                         # EBP = ESP after push ebp
+    assert cpu.regs[4] == 0x1FFF0                         # SP: FFFC - 4 - 8
+    assert cpu.read_linear(0xFFFC, 4) == 0x1FFF0          # old EBP at SS:SP
+    assert cpu.read_linear(0xFFF8, 4) == 0x1FFFC          # the frame pointer
+
+
+def test_prm_17_pop_ss_moves_esp_by_the_stack_size_before_the_load():
+    # pop ss (to the 32-bit data selector 10h) from a 16-bit stack at SP=FFFC
+    cpu = _sixteen_bit_stack("17F4")
+    cpu.regs[4] = 0x2FFFC
+    cpu.memory.load(0xFFFC, (0x10).to_bytes(4, "little"))
+    assert cpu.run(10) == "hlt"
+    assert cpu.sregs[2].selector == 0x10 and cpu.regs[4] == 0x20000
