@@ -28,7 +28,7 @@ _SIZED_MEM = {"r/m8": 8, "r/m16": 16, "r/m32": 32, "m8": 8, "m16": 16, "m32": 32
 #: Table forms whose NASM spelling names the default operand size (see ia32.asm).
 _W_FORMS = {"PUSHA", "POPA", "PUSHF", "POPF", "IRET"}
 #: o=0 forms whose register operand gives the operand size (as in ia32.asm.instructions)
-_WIDE_DEST = {"mov_from_sreg", "smsw", "sldt", "str", "bswap"}
+_WIDE_DEST = {"mov_from_sreg", "smsw", "sldt", "str"}
 #: Mnemonics with a sign-extended imm8 form, which NASM prefers for small values
 _HAS_SX = {f.mnemonic for f in TABLE if f.sx}
 
@@ -125,11 +125,14 @@ def _operand(ins, op, tok: str, bits: int) -> str:
                 text = f"{_SIZE[ins.osize]} {text}"
             return text
         width = int(tok[3:])
+        text = f"0x{op.value:x}"
         if width > 8 and _fits8(op.value, width) and form.mnemonic in _HAS_SX:
-            return f"strict {_SIZE[width]} 0x{op.value:x}"
+            return f"strict {_SIZE[width]} {text}"
+        if len(form.operands) == 1 and form.o and form.o != bits:      # PUSH imm16/imm32
+            return f"{_SIZE[form.o]} {text}"
         if width == 8 and form.encoding[0] in ("C0", "C1") and op.value == 1:
             return "byte 0x1"
-        return f"0x{op.value:x}"
+        return text
     if k == "rel":
         target = f"0x{op.value:x}"
         if tok == "rel8":
@@ -144,9 +147,26 @@ def _operand(ins, op, tok: str, bits: int) -> str:
     return "?"
 
 
-def format_instruction(ins, bits: int) -> str:
-    """NASM source text of one decoded instruction (``bits``: the code size)."""
+def _expressible(ins) -> bool:
+    """Whether NASM syntax can say this instruction: not the x87 escapes (no x87
+    here), BSWAP with a 16-bit operand size (NASM always adds 66h to it in 16-bit
+    code), MOV to/from CRn/DRn with ModRM.mod other than 3, or segment register
+    numbers 6 and 7."""
     form = ins.form
+    if not form.asm or (form.semantics == "bswap" and ins.osize != 32):
+        return False
+    if ("CRn" in form.operands or "DRn" in form.operands) and ins.mod != 3:
+        return False        # MOV CRn/DRn ignore ModRM.mod: no syntax for mod 0-2
+    return all(o.kind != "sreg" or o.value < 6 for o in ins.operands)
+
+
+def format_instruction(ins, bits: int, data: bytes) -> str:
+    """NASM source text of one decoded instruction (``bits``: the code size;
+    ``data`` its bytes); an instruction NASM cannot express is its bytes as ``db``
+    (see ``_expressible``)."""
+    form = ins.form
+    if not _expressible(ins):
+        return "db " + ", ".join(f"0x{b:02x}" for b in data[:ins.length])
     toks = form.operands
     ops = [_operand(ins, op, tok, bits) for op, tok in zip(ins.operands, toks)]
     if form.mnemonic == "XCHG" and len(ops) == 2 and ins.mod == 3 and toks[0].startswith("r/m"):
@@ -187,7 +207,7 @@ def disassemble(code: bytes, org: int = 0, bits: int = 32, start: int | None = N
             ins = decode(window, addr, bits)
             if addr + ins.length > end:
                 raise IndexError
-            text = format_instruction(ins, bits)
+            text = format_instruction(ins, bits, window)
             n = ins.length
         except (CPUFault, IndexError):
             text, n = f"db 0x{code[off]:02x}", 1

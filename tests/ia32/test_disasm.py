@@ -69,3 +69,38 @@ def test_cli_disasm(tmp_path, capsys):
     assert main(["ia32", "disasm", str(f), "--bits", "16", "--org", "0x7c00"]) == 0
     assert capsys.readouterr().out == ("00007C00  B80100              mov ax, 0x1\n"
                                        "00007C03  EBFB                jmp 0x7c00\n")
+
+
+def _meaning(ins):
+    """What an instruction does, independent of how it was encoded."""
+    ops = []
+    for o in ins.operands:
+        if o.kind == "mem":
+            ops.append(("mem", o.size, o.base, o.index, o.scale if o.index is not None else 1,
+                        o.disp, o.seg, o.asize))
+        else:
+            ops.append((o.kind, o.size, o.value, o.selector))
+    if ins.form.mnemonic == "XCHG":
+        ops.sort()
+    return (ins.form.semantics, ins.form.mnemonic, tuple(ops), ins.rep, ins.lock,
+            ins.osize if ins.form.o == 0 else None)
+
+
+@given(st.binary(min_size=16, max_size=16), st.sampled_from([16, 32]),
+       st.sampled_from([b"", b"\x66", b"\x67", b"\x26", b"\x0f", b"\xf3", b"\x64"]))
+def test_any_decodable_bytes_disassemble_to_text_that_assembles_to_the_same_instruction(code, bits, pre):
+    from ia32.decode import decode
+    from ia32.errors import CPUFault
+    code = pre + code
+    try:
+        ins = decode(code, 0x1000, bits)
+    except (CPUFault, IndexError):
+        return
+    (line,) = disassemble(code[:ins.length], 0x1000, bits)
+    a = assemble(f"bits {bits}\norg 0x1000\n{line.text}\n")
+    assert a.ok, (code[:ins.length].hex(), line.text, [e.format() for e in a.errors])
+    if line.text.startswith("db "):
+        assert a.binary == code[:ins.length]
+        return
+    again = decode(a.binary + bytes(15), 0x1000, bits)
+    assert _meaning(again) == _meaning(ins), (code[:ins.length].hex(), line.text, a.binary.hex())
