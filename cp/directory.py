@@ -10,6 +10,7 @@ follow IBM's Release 6 starter directory:
      ACCOUNT ACT3 MAINT
      OPTION ECMODE REALTIMER
      IPL CMS PARM AUTOCR
+     MACHINE S370
      CONSOLE 009 3215
      SPOOL 00C 2540 READER A
      SPOOL 00D 2540 PUNCH A
@@ -19,7 +20,9 @@ follow IBM's Release 6 starter directory:
      DEDICATE 0B1 078
      SPECIAL 01F 3270
 
-Every error names the file and line. Passwords are kept out of ``repr`` and
+``MACHINE S370|IA32`` (as VM/XA's MACHINE statement chose 370 or XA) says which
+architecture the user's virtual machine has; S370, a virtual System/370, is
+the default. Every error names the file and line. Passwords are kept out of ``repr`` and
 compared with ``hmac.compare_digest`` so that neither logs nor timing reveal them.
 """
 from __future__ import annotations
@@ -28,7 +31,7 @@ import hmac
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from s370.errors import MachineError
+from .backends import DEFAULT_MACHINE, MACHINES, MachineError
 
 #: Privilege classes VM/370 defines (A-H); a user with no class field gets G.
 CLASSES = "ABCDEFGH"
@@ -116,6 +119,7 @@ class User:
     options: dict[str, str | bool] = field(default_factory=dict)
     ipl: str | None = None
     ipl_parm: str | None = None
+    machine: str = DEFAULT_MACHINE
     console: ConsoleDevice | None = None
     spool: list[SpoolDevice] = field(default_factory=list)
     mdisks: dict[int, Minidisk] = field(default_factory=dict)
@@ -303,6 +307,12 @@ class _Parser:
             if w[2].upper() != "PARM":
                 raise self.fail(f"unexpected {w[2]!r} on IPL (only PARM text may follow)")
             u.ipl_parm = " ".join(w[3:])[:64]
+
+    def st_MACHINE(self, w: list[str]) -> None:
+        u = self.need_user("MACHINE")
+        if len(w) != 2 or w[1] not in MACHINES:
+            raise self.fail(f"MACHINE needs one of {', '.join(MACHINES)}")
+        u.machine = w[1]
 
     def st_CONSOLE(self, w: list[str]) -> None:
         u = self.need_user("CONSOLE")

@@ -114,6 +114,10 @@ class VirtualMachine:
                      readonly: bool = False):
         return self.backend.add_minidisk(address, volume, start, cylinders, readonly)
 
+    def add_display(self, address: int) -> None:
+        """A display station (S/370: a local 3270) a terminal can dial."""
+        self.backend.add_display(address)
+
     def add_unit_record(self, kind: str, address: int) -> None:
         """``kind`` is READER, PUNCH or PRINTER: a spooled virtual device."""
         self.backend.add_unit_record(kind, address)

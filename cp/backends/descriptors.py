@@ -152,12 +152,15 @@ class DeviceClass:
 @dataclass(frozen=True)
 class InstructionInfo:
     """What TRACE needs of one instruction: its mnemonic, length and bytes, the
-    trace events it belongs to (``SVC``, ``IO``, ``PRIV``, ``BRANCH``) and, for
-    an I/O instruction, the device address it names."""
+    trace events it belongs to (``SVC``, ``IO``, ``PRIV``, ``BRANCH``), whether
+    it loads the status register (S/370 LPSW: TRACE shows the new one) and, for
+    an I/O instruction, the operation TRACE I/O names and the device address."""
     name: str
     length: int
     text: str
     events: frozenset = field(default_factory=frozenset)
+    shows_status: bool = False
+    io_name: str = ""
     device: int | None = None
 
 

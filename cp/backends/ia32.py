@@ -171,8 +171,11 @@ class IA32Backend:
     def _refuse(self, *args, **kw):
         raise MachineError(NOT_AVAILABLE)
 
-    add_minidisk = add_unit_record = ipl = external = restart = machine_check = _refuse
-    configure_assists = store_status = ipl_parm = _refuse
+    add_minidisk = add_unit_record = add_display = ipl = external = restart = machine_check = _refuse
+    configure_assists = store_status = ipl_parm = system_restart = _refuse
+    #: IPL's answer until the IA-32 machine can run a guest here
+    ipl_refusal = NOT_AVAILABLE
+    iplable = ("DISK", "RDR")
 
     def set_mode(self, mode: str) -> None:
         """SET VMMODE: remembered for the IPL that will use it."""
@@ -215,7 +218,10 @@ class IA32Backend:
 
     def resume(self, address: int | None) -> None:
         if address is not None:
-            self.cpu.eip = address & 0xFFFFFFFF
+            self.set_pc(address)
+
+    def set_pc(self, address: int) -> None:
+        self.cpu.eip = address & 0xFFFFFFFF
 
     def instruction_at(self, address: int):
         return None

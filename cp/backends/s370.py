@@ -13,9 +13,11 @@ the bare machine's own code, IPL, and the descriptor tables (s370_tables.py).
 from __future__ import annotations
 
 from assists import costs
+from s370.asm import assemble_file
 from assists.registry import AssistControl
 from s370 import dat
 from s370.cpu import CPU
+from s370.devices.d3270 import Display3270
 from s370.ebcdic import to_ascii, to_ebcdic
 from s370.errors import MachineError, ProgramInterrupt, StateChange
 from s370.interp import (IC_EXTERNAL, IC_INSTRUCTION, IC_IO, IC_NAMES, IC_PROGRAM, IC_SLICE,
@@ -42,6 +44,16 @@ _KIND = {IC_SLICE: SLICE, IC_PROGRAM: PROGRAM, IC_EXTERNAL: EXTERNAL, IC_IO: IO,
          IC_WAIT: WAIT, IC_VALIDITY: VALIDITY}
 BRANCHES = frozenset({"BC", "BCR", "BAL", "BALR", "BAS", "BASR", "BCT", "BCTR", "BXH", "BXLE"})
 IO_NAMES = {0x9C: "SIO", 0x9D: "TIO", 0x9E: "HIO", 0x9F: "TCH"}
+
+
+def assemble_guest(path):
+    """An S/370 guest program from HLASM source (the built-in system's sample
+    guests, cp/defaults): the assembly, or MachineError naming the first error."""
+    asm = assemble_file(str(path))
+    if asm.rc > 4:
+        first = asm.errors[0].message if asm.errors else "errors"
+        raise MachineError(f"{path.name}: assembly failed: {first}")
+    return asm
 
 
 class S370PageFormat:
@@ -140,6 +152,10 @@ class S370Backend:
         md = s370_vio.Minidisk(address, volume, start, cylinders, readonly)
         self.channel.attach(md)
         return md
+
+    def add_display(self, address: int) -> None:
+        """A local 3270 a terminal can DIAL (cp/tn3270/dialled.py)."""
+        self.channel.attach(Display3270(address))
 
     def add_unit_record(self, kind: str, address: int) -> None:
         """``kind`` is READER, PUNCH or PRINTER: a spooled virtual device."""
@@ -307,8 +323,17 @@ class S370Backend:
             cpu.fpr[:] = [0] * 8
         self.channel.reset()
 
+    #: why IPL cannot be done on this machine (None: it can); the device
+    #: classes IPL can read from
+    ipl_refusal = None
+    iplable = ("RDR", "DASD", "TAPE")
+
     def pc(self) -> int:
         return self.cpu.ia
+
+    def set_pc(self, address: int) -> None:
+        """BEGIN hexloc: the PSW's instruction address."""
+        self.cpu.ia = address & MASK24
 
     def resume(self, address: int | None) -> None:
         """BEGIN: continue (at ``address``)."""
@@ -329,6 +354,11 @@ class S370Backend:
         cpu.stopped = False
         cpu.restart_pending = True
         cpu.attn = True
+
+    def system_restart(self) -> None:
+        """SYSTEM RESTART command: the restart interruption at once (old PSW at
+        X'08', new PSW from X'00'), as the operator's RESTART key."""
+        self.cpu.restart()
 
     def machine_check(self, code: int) -> None:
         """A machine-check interruption (when the guest's PSW bit 13 allows it)."""
@@ -382,8 +412,8 @@ class S370Backend:
             device = ((cpu.gpr[b2] if b2 else 0)
                       + (((mem[address + 2] & 15) << 8) | mem[address + 3])) & 0xFFF
             events.add("IO")
-            name = IO_NAMES[op]
-        return InstructionInfo(name, length, text, frozenset(events), device)
+        return InstructionInfo(name, length, text, frozenset(events), name == "LPSW",
+                               IO_NAMES.get(op, ""), device)
 
     def program_code(self) -> int:
         """The interruption code of the program interruption just presented."""

@@ -76,7 +76,7 @@ REGISTERS = (
     Register("PSW", "PSW", 64, lambda vm, n: vm.cpu.psw, _set_psw, layout=psw_layout,
              role="status", aliases=("P", "PS")),
     Register("CAW", "CAW", 32, _word(CAW_ADDR, 4), layout=lambda vm, n, v: CAW),
-    Register("CSW", "CSW", 64, _word(CSW_ADDR, 8), layout=lambda vm, n, v: CSW),
+    Register("CSW", "CSW", 64, _word(CSW_ADDR, 8), layout=lambda vm, n, v: CSW, role="io"),
 )
 
 #: The device classes of a virtual 370 (QUERY VIRTUAL, DEFINE, the directory).

@@ -14,7 +14,7 @@ DEFAULT_SETTINGS = {
     "MSG": "ON", "WNG": "ON", "EMSG": "ON", "IMSG": "ON", "SMSG": "OFF", "ACNT": "OFF",
     "RUN": "OFF", "LINEDIT": "ON", "TIMER": "ON", "ISAM": "OFF", "ECMODE": "OFF",
     "ASSIST": "ON", "ASSIST_SVC": "SVC", "ASSIST_TMR": "TMR", "PAGEX": "OFF",
-    "AUTOPOLL": "OFF", "STBYPASS": "OFF", "NOTRANS": "OFF",
+    "AUTOPOLL": "OFF", "STBYPASS": "OFF", "NOTRANS": "OFF", "VMMODE": "TRANSLATE",
 }
 
 
@@ -39,6 +39,7 @@ class TraceSettings:
     events: set[str] = field(default_factory=set)
     run: bool = False
     printer: bool = False
+    fields: bool = False             # TRACE FIELDS: decoded status lines too
 
 
 class Session:

@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import time
 
-from s370.devices.d3270 import Display3270
-from s370.errors import MachineError
-
+from ..backends import MachineError
 from .guest import STOP_CHECK, STOP_CP, STOP_DISABLED, STOP_LIMIT, STOP_READ, STOP_WAIT
 
 KIND_OF_QUEUE = {"RDR": "READER", "PUN": "PUNCH", "PRT": "PRINTER"}
@@ -67,16 +65,22 @@ class CoreGuest:
         u = self.session.user
         self.console = u.console.vaddr if u.console is not None else 0x009
         self.vm = self.system.logon(u.userid, size, privclass=u.classes, output=self._console_line,
-                                    console=self.console, reader=None, punch=None, printer=None)
+                                    console=self.console, reader=None, punch=None, printer=None,
+                                    machine=u.machine)
         # DIAGNOSE X'58' full-screen I/O reaches the user's 3270, whichever terminal that is now
         self.vm.display = lambda: getattr(self.session.terminal, "display", None)
         for dev in list(self.session.devices.values()):     # again after DEFINE STORAGE
             self.device_added(dev)
-        fn = getattr(self.vm, "configure_assists", None)
-        if fn is not None:
-            host = self.session.host
-            fn(options=u.options, sassist=host.system_flags["SASSIST"] == "ON",
-               cpassist=host.system_flags["CPASSIST"] == "ON")
+        host = self.session.host
+        try:
+            self.vm.configure_assists(options=u.options,
+                                      sassist=host.system_flags["SASSIST"] == "ON",
+                                      cpassist=host.system_flags["CPASSIST"] == "ON")
+        except MachineError:
+            pass                        # a machine without the assists
+        mode = self.session.settings.get("VMMODE")
+        if mode in self.machine.modes:
+            self.machine.set_mode(mode)
 
     def _console_line(self, text: str) -> None:
         """A 3215 line: trailing blanks are invisible on paper, so not sent."""
@@ -85,21 +89,20 @@ class CoreGuest:
     def device_added(self, dev) -> None:
         """Spooled readers, punches and printers, minidisks on known volumes and
         dedicated/attached real DASD (as full-pack minidisks) go on the VM's
-        channel. Temporary disks and other kinds have no data path here."""
+        channel. Temporary disks and other kinds have no data path here, nor
+        does a device the VM's machine does not have (MachineError)."""
         host = self.session.host
         if self.vm.channel.device(dev.vaddr) is not None:
             return
-        if dev.unit is not None:
-            self.vm.add_unit_record(KIND_OF_QUEUE[dev.kind], dev.vaddr)
-            return
-        if dev.kind == "GRAF":          # a local 3270 a terminal can DIAL (cp/tn3270/dialled.py)
-            self.vm.attach(Display3270(dev.vaddr))
-            return
-        if dev.kind != "DASD":
-            return
         readonly = dev.access == "R"
         try:
-            if dev.mdisk is not None:
+            if dev.unit is not None:
+                self.vm.add_unit_record(KIND_OF_QUEUE[dev.kind], dev.vaddr)
+            elif dev.kind == "GRAF":    # a local 3270 a terminal can DIAL (cp/tn3270/dialled.py)
+                self.vm.add_display(dev.vaddr)
+            elif dev.kind != "DASD":
+                return
+            elif dev.mdisk is not None:
                 volume = host.volumes.get(dev.mdisk.volser)
                 if volume is not None:
                     self.vm.add_minidisk(dev.vaddr, volume, dev.mdisk.start, dev.mdisk.count, readonly)
@@ -121,24 +124,14 @@ class CoreGuest:
 
     # --------------------------------------------------------- state access
     @property
-    def cpu(self):
-        return self.vm.cpu
+    def machine(self):
+        """The VM's backend: its descriptor tables and architecture operations
+        (cp/backends/base.py), which the commands walk."""
+        return self.vm.backend
 
     @property
     def size(self) -> int:
         return self.vm.storage.size
-
-    @property
-    def gpr(self) -> list[int]:
-        return self.vm.cpu.gpr
-
-    @property
-    def fpr(self) -> list[int]:
-        return self.vm.cpu.fpr
-
-    @property
-    def cr(self) -> list[int]:
-        return self.vm.cpu.cr
 
     @property
     def program_interrupts(self) -> int:
@@ -156,26 +149,8 @@ class CoreGuest:
         except MachineError:
             raise IndexError(addr) from None
 
-    def key(self, addr: int) -> int:
-        return self.vm.storage.keys[addr >> 11] & 0xFE
-
-    def get_psw(self) -> int:
-        return self.vm.psw
-
-    def set_psw(self, value: int) -> None:
-        self.vm.psw = value
-
     def reset(self, clear: bool = False) -> None:
-        cpu = self.vm.cpu
-        cpu.reset(clear=False)
-        if clear:
-            # Zeroed in place: the CPU keeps a reference to the (sparse) storage.
-            st = self.vm.storage
-            st.mem[0:st.size] = bytes(st.size)
-            st.keys[:] = bytes(len(st.keys))
-            cpu.gpr[:] = [0] * 16
-            cpu.fpr[:] = [0] * 8
-        self.vm.channel.reset()
+        self.vm.backend.reset(clear)
         self.vm.stopped = True
 
     def set_storage(self, size: int) -> None:
@@ -183,22 +158,18 @@ class CoreGuest:
         self._logon(size)
 
     def configure_assists(self, **switches) -> None:
-        """SET ASSIST/SASSIST/CPASSIST/STBYPASS reach the assists layer
-        (assists.registry.AssistControl); MachineError if not allowed."""
+        """SET ASSIST/SASSIST/CPASSIST/STBYPASS reach the S/370 backend's assists
+        (assists.registry.AssistControl); MachineError if not allowed (or on a
+        machine without them)."""
         self.assists = switches
-        fn = getattr(self.vm, "configure_assists", None)
-        if fn is not None:
-            fn(**switches)
+        self.vm.configure_assists(**switches)
 
     def set_tracing(self, on: bool) -> None:
         """TRACE or ADSTOP active: VMA is off for this user, as in VM/370."""
-        ctl = getattr(self.vm, "assist", None)
-        if ctl is not None:
-            ctl.set_tracing(on)
+        self.vm.backend.set_tracing(on)
 
     def query_assist(self) -> list[str]:
-        fn = getattr(self.vm, "query_assist", None)
-        return fn() if fn is not None else []
+        return self.vm.query_assist()
 
     @property
     def waiting_for_console(self) -> bool:
@@ -208,7 +179,8 @@ class CoreGuest:
     # --------------------------------------------------------------- IPL
     def ipl(self, vaddr: int) -> str | None:
         dev = self.session.devices.get(vaddr)
-        if self.vm.channel.device(vaddr) is None or dev is None or dev.kind not in ("RDR", "DASD", "TAPE"):
+        if self.vm.channel.device(vaddr) is None or dev is None \
+                or dev.kind not in self.machine.iplable:
             return "DEVICE NOT IPLABLE"
         if dev is not None and dev.unit is not None and dev.unit.next_file(dev.spool) is None \
                 and dev.unit.reading is None:
@@ -250,14 +222,13 @@ class CoreGuest:
             self.virt_seconds += time.perf_counter() - t0
 
     def _reason(self, r: str) -> str:
-        cpu = self.vm.cpu
         if r == "slice":
             return STOP_LIMIT
         if r == "checkstop":
             return STOP_CHECK
         if r == "stopped":
             return STOP_CP
-        if not cpu.can_wake():
+        if not self.vm.backend.can_wake():
             return STOP_DISABLED
         return STOP_READ if self.waiting_for_console else STOP_WAIT
 

@@ -2,29 +2,29 @@
 
 Syntax follows the VM/370 HELP pages:
 
-    Display [L|T|K]hexloc[-hexloc|:hexloc|.count|-END]  Greg[-reg|.count]  Yreg  Xreg  PSW  CAW  CSW
-    STore [L]hexloc hexword...  |  Shexloc hexdata  |  Greg|Xreg|Yreg hexword...  |  Psw [hw1] hw2  |  STATUS
+    Display [L|T|K]hexloc[-hexloc|:hexloc|.count|-END]  register [FIELDS] ...
+    STore [L]hexloc hexword...  |  Shexloc hexdata  |  register hexword...  |  STATUS
 
-``L`` (or no prefix) shows storage in hex, ``T`` adds the EBCDIC translation, ``K``
-shows storage keys. Storage addresses are rounded down to a fullword.
+``L`` (or no prefix) shows storage in hex, ``T`` adds the text translation (EBCDIC
+on a 370), ``K`` shows storage keys. Storage addresses are rounded down to a
+fullword. The registers are the backend's descriptor table
+(cp/backends/descriptors.py): on a virtual 370 ``Greg[-reg|.count]``, ``Xreg``
+(control registers), ``Yreg`` (floating point), ``PSW``, ``CAW``, ``CSW``, as in
+VM/370; ``FIELDS`` after a register operand adds its bit fields, named and
+decoded (PSW, CR0, CAW, CSW; on an IA-32 machine EFLAGS, CR0, the selectors).
 """
 from __future__ import annotations
 
-from s370 import psw as pswmod
-from s370.ebcdic import to_ascii
-
+from ..backends import MachineError
+from ..backends.descriptors import find_register
 from .messages import parse_hex
-from .registry import Context, command
+from .registry import Context, abbrev, command
 
 HEX = set("0123456789ABCDEF")
-#: Store-status save area (GA22-7000, "Store Status"): where STORE STATUS puts things.
-STATUS_PSW, STATUS_FPR, STATUS_GPR, STATUS_CR = 0x100, 0x160, 0x180, 0x1C0
 
 
-
-
-def _printable(data: bytes) -> str:
-    s = to_ascii(data)
+def _printable(machine, data: bytes) -> str:
+    s = machine.to_text(data)
     return "".join(c if c.isprintable() and ord(c) < 128 else "." for c in s)
 
 
@@ -51,35 +51,40 @@ def _range(ctx: Context, spec: str, default_len: int, limit: int) -> tuple[int, 
 
 def _storage_lines(ctx: Context, guest, kind: str, spec: str) -> list[str]:
     size = guest.size
+    machine = guest.machine
+    w = machine.address_digits
     try:
         first, last = _range(ctx, spec, 4, size)
     except ValueError:
         raise ctx.error(5, spec.upper()) from None
     if first >= size:
-        raise ctx.error(160, f"{first:06X}")
+        raise ctx.error(160, f"{first:0{w}X}")
     if last < first:
         raise ctx.error(5, spec.upper())
     last = min(last, size - 1)
     out = []
     if kind == "K":
-        blk = first & ~0x7FF
+        step = machine.key_block
+        if not step:                                    # no storage keys on this machine
+            raise ctx.error(2, kind + spec.upper())
+        blk = first & ~(step - 1)
         while blk <= last:
-            out.append(f"{blk:06X} KEY = {guest.key(blk):02X}")
-            blk += 0x800
+            out.append(f"{blk:0{w}X} KEY = {machine.storage_key(blk):02X}")
+            blk += step
         return out
     if kind == "T":
         a = first & ~0xF
         while a <= last:
             data = guest.read(a, 16) if a + 16 <= size else guest.read(a, size - a)
             words = " ".join(data[i:i + 4].hex().upper() for i in range(0, len(data), 4))
-            out.append(f"{a:06X}  {words:<35}  *{_printable(data)}*")
+            out.append(f"{a:0{w}X}  {words:<35}  *{_printable(machine, data)}*")
             a += 16
         return out
     a = first & ~3
     while a <= last:
         n = min(16, ((last - a) // 4 + 1) * 4, size - a)
         data = guest.read(a, n)
-        out.append(f"{a:06X}  " + " ".join(data[i:i + 4].hex().upper() for i in range(0, n, 4)))
+        out.append(f"{a:0{w}X}  " + " ".join(data[i:i + 4].hex().upper() for i in range(0, n, 4)))
         a += 16
     return out
 
@@ -94,15 +99,15 @@ def regnum(text: str) -> int:
     raise ValueError(text)
 
 
-def _reg_range(spec: str) -> tuple[int, int]:
-    """``n``, ``n-m``, ``n:m``, ``n.count``, ``n-END`` or empty (all)."""
+def _reg_range(spec: str, top: int) -> tuple[int, int]:
+    """``n``, ``n-m``, ``n:m``, ``n.count``, ``n-END`` or empty (all, to ``top``)."""
     t = spec.upper()
     if not t:
-        return 0, 15
+        return 0, top
     for sep in ("-", ":"):
         if sep in t:
             a, b = t.split(sep, 1)
-            return (regnum(a) if a else 0), (15 if b in ("", "END") else regnum(b))
+            return (regnum(a) if a else 0), (top if b in ("", "END") else regnum(b))
     if "." in t:
         a, b = t.split(".", 1)
         first = regnum(a) if a else 0
@@ -111,51 +116,44 @@ def _reg_range(spec: str) -> tuple[int, int]:
     return r, r
 
 
-def _reg_lines(ctx: Context, guest, kind: str, spec: str) -> list[str]:
+def _register_span(ctx: Context, reg, spec: str, token: str) -> tuple[int, int]:
+    """The registers of a set an operand names (a single register: 0, 0)."""
+    if reg.count == 1:
+        return 0, 0
     try:
-        first, last = _reg_range(spec)
+        first, last = _reg_range(spec, reg.last)
     except ValueError:
-        raise ctx.error(2, kind + spec.upper()) from None
-    if kind == "Y":
-        # FPRs are numbered 0, 2, 4, 6.
-        if not spec:
-            last = 6
-        if first & 1 or first > 6 or last < first:
-            raise ctx.error(2, kind + spec.upper())
-        last = min(last, 6)
-        return [f"FPR {r} = {guest.fpr[r] >> 32:08X} {guest.fpr[r] & 0xFFFFFFFF:08X}"
-                for r in range(first, last + 1, 2)]
-    if last < first:
-        raise ctx.error(2, kind + spec.upper())
-    last = min(last, 15)
-    regs = guest.gpr if kind == "G" else guest.cr
-    label = "GPR" if kind == "G" else "CR"
-    out = []
-    r = first
-    while r <= last:
-        end = min(r + 3, last)
-        out.append(f"{label} {r:>2} = " + " ".join(f"{regs[i]:08X}" for i in range(r, end + 1)))
-        r = end + 1
-    return out
+        raise ctx.error(2, token) from None
+    if first % reg.step or first > reg.last or last < first:
+        raise ctx.error(2, token)
+    return first, min(last, reg.last)
 
 
 @command("DISPLAY")
 def cmd_display(ctx: Context, args: list[str]) -> list[str]:
     guest = ctx.session.guest
+    machine = guest.machine
     if not args:
         args = ["0"]
     out: list[str] = []
+    shown = None                        # the last register operand: (register, first, last)
     for tok in args:
         t = tok.upper()
-        if t in ("PSW", "P", "PS"):
-            out.append(f"PSW = {pswmod.format_psw(guest.get_psw())}")
-        elif t == "CAW":
-            out.append(f"CAW = {guest.read(0x48, 4).hex().upper()}")
-        elif t == "CSW":
-            csw = guest.read(0x40, 8).hex().upper()
-            out.append(f"CSW = {csw[:8]} {csw[8:]}")
-        elif t[0] in "GXY":
-            out += _reg_lines(ctx, guest, t[0], t[1:])
+        found = find_register(machine.registers, t)
+        if abbrev(t, "FIELDS", 2) and shown is not None:
+            reg, first, last = shown
+            for n in (n for n in reg.numbers if first <= n <= last):
+                line = reg.decoded(guest.vm, n, reg.read(guest.vm, n))
+                if line is not None:
+                    out.append(line)
+            shown = None
+            continue
+        shown = None
+        if found is not None:
+            reg, spec = found
+            first, last = _register_span(ctx, reg, spec, t)
+            out += reg.lines(guest.vm, first, last)
+            shown = (reg, first, last)
         elif t[0] in "LTK":
             out += _storage_lines(ctx, guest, t[0], t[1:])
         elif t[0] in HEX or t[0] in "-:.":
@@ -183,58 +181,67 @@ def _hexwords(ctx: Context, toks: list[str]) -> list[int]:
     return words
 
 
+def _store_register(ctx: Context, guest, reg, spec: str, token: str, words: list[int]) -> None:
+    """STORE into registers: a single register takes up to as many words as it
+    is wide, replacing its rightmost ones (``STORE PSW hw2`` keeps the first
+    word); a set takes words into consecutive registers from the one named,
+    each register as many words as it is wide (the S/370 FPRs two)."""
+    vm = guest.vm
+    per = max(reg.width // 32, 1)
+    if reg.count == 1:
+        if not 1 <= len(words) <= per:
+            raise ctx.error(26)
+        k = 32 * len(words)
+        value = (reg.read(vm, 0) >> k << k) if k < reg.width else 0
+        for w in words:
+            k -= 32
+            value |= w << k
+        vm.set_register(reg.token, 0, value)
+        return
+    try:
+        r = regnum(spec) if spec else 0
+    except ValueError:
+        raise ctx.error(2, token) from None
+    start = (r // reg.step) * per
+    if r % reg.step or r > reg.last or start + len(words) > reg.count * per:
+        raise ctx.error(2, token)
+    halves = []
+    for n in reg.numbers:
+        v = reg.read(vm, n)
+        halves += [(v >> (32 * (per - 1 - i))) & 0xFFFFFFFF for i in range(per)]
+    halves[start:start + len(words)] = words
+    for i in range(start // per, (start + len(words) + per - 1) // per):
+        value = 0
+        for h in halves[i * per:(i + 1) * per]:
+            value = value << 32 | h
+        vm.set_register(reg.token, i * reg.step, value)
+
+
 @command("STORE")
 def cmd_store(ctx: Context, args: list[str]) -> list[str]:
     guest = ctx.session.guest
+    machine = guest.machine
     if not args:
         raise ctx.error(26)
     t = args[0].upper()
     rest = args[1:]
+    digits = machine.address_digits
     if t == "STATUS":
         if rest:
             raise ctx.error(2, rest[0].upper())
-        _store_status(guest)
+        try:
+            machine.store_status()
+        except MachineError:
+            raise ctx.error(2, t) from None
         return []
-    if t in ("PSW", "P", "PS"):
-        words = _hexwords(ctx, rest)
-        if not 1 <= len(words) <= 2:
+    found = find_register(machine.registers, t)
+    if found is not None and found[0].write is not None:
+        if not rest and found[0].count > 1:
             raise ctx.error(26)
-        old = guest.get_psw()
-        new = (old & ~0xFFFFFFFF) | words[0] if len(words) == 1 else (words[0] << 32) | words[1]
-        guest.set_psw(new)
+        _store_register(ctx, guest, found[0], found[1], t, _hexwords(ctx, rest))
         return []
     if not rest:
         raise ctx.error(26)
-    if t[0] in "GX":
-        try:
-            r = regnum(t[1:]) if t[1:] else 0
-        except ValueError:
-            raise ctx.error(2, t) from None
-        words = _hexwords(ctx, rest)
-        if r + len(words) > 16:
-            raise ctx.error(2, t)
-        regs = guest.gpr if t[0] == "G" else guest.cr
-        for i, w in enumerate(words):
-            regs[r + i] = w
-        if t[0] == "X" and hasattr(guest, "cpu"):
-            guest.cpu.psw_changed()
-        return []
-    if t[0] == "Y":
-        try:
-            r = regnum(t[1:]) if t[1:] else 0
-        except ValueError:
-            raise ctx.error(2, t) from None
-        words = _hexwords(ctx, rest)
-        if r & 1 or r > 6 or r + len(words) > 8:
-            raise ctx.error(2, t)
-        halves = []
-        for f in (0, 2, 4, 6):
-            halves += [guest.fpr[f] >> 32, guest.fpr[f] & 0xFFFFFFFF]
-        for i, w in enumerate(words):
-            halves[r + i] = w
-        for f in (0, 2, 4, 6):
-            guest.fpr[f] = (halves[f] << 32) | halves[f + 1]
-        return []
     if t[0] == "S":
         try:
             loc = parse_hex(t[1:])
@@ -246,7 +253,7 @@ def cmd_store(ctx: Context, args: list[str]) -> list[str]:
         odd = len(data) % 2
         raw = bytes.fromhex(data[:len(data) - odd])
         if loc + len(raw) > guest.size:
-            raise ctx.error(160, f"{loc:06X}")
+            raise ctx.error(160, f"{loc:0{digits}X}")
         guest.write(loc, raw)
         if odd:
             raise ctx.error(4, data[-1])
@@ -258,14 +265,6 @@ def cmd_store(ctx: Context, args: list[str]) -> list[str]:
         raise ctx.error(5, t) from None
     words = _hexwords(ctx, rest)
     if loc + 4 * len(words) > guest.size:
-        raise ctx.error(160, f"{loc:06X}")
+        raise ctx.error(160, f"{loc:0{digits}X}")
     guest.write(loc, b"".join(w.to_bytes(4, "big") for w in words))
     return []
-
-
-def _store_status(guest) -> None:
-    """STORE STATUS: PSW, registers into the save area in low storage."""
-    guest.write(STATUS_PSW, guest.get_psw().to_bytes(8, "big"))
-    guest.write(STATUS_FPR, b"".join(guest.fpr[f].to_bytes(8, "big") for f in (0, 2, 4, 6)))
-    guest.write(STATUS_GPR, b"".join(r.to_bytes(4, "big") for r in guest.gpr))
-    guest.write(STATUS_CR, b"".join(r.to_bytes(4, "big") for r in guest.cr))

@@ -2,8 +2,7 @@
 reports a guest that stops (disabled wait, ADSTOP, trace stop)."""
 from __future__ import annotations
 
-from s370 import psw as pswmod
-
+from ..backends.descriptors import with_role
 from ..directory import parse_vaddr
 from .guest import STOP_ADSTOP, STOP_CHECK, STOP_DISABLED
 from .messages import CPError, parse_hex
@@ -31,6 +30,9 @@ def do_ipl(session, target: str, options: list[str], module: str = "CFG") -> lis
             raise CPError(module, 3, o.upper())
         i += 1
     guest = session.guest
+    refusal = guest.machine.ipl_refusal
+    if refusal is not None:
+        raise CPError(module, 450, f"VIRTUAL MACHINE NOT IN RUNNABLE STATE ({refusal})")
     t = target.upper()
     named = session.host.named_systems.get(t)
     try:
@@ -48,7 +50,7 @@ def do_ipl(session, target: str, options: list[str], module: str = "CFG") -> lis
         if load + len(image) > guest.size:
             raise CPError(module, 25)
         guest.write(load, image)
-        guest.set_psw(psw)
+        set_status(guest, psw)
     else:
         if vaddr not in session.devices:
             raise CPError(module, 40, f"{vaddr:03X}")
@@ -58,11 +60,7 @@ def do_ipl(session, target: str, options: list[str], module: str = "CFG") -> lis
         if err is not None:
             raise CPError(module, 450, f"VIRTUAL MACHINE NOT IN RUNNABLE STATE ({err})")
     if parm is not None:
-        from s370.ebcdic import to_ebcdic
-        data = to_ebcdic(parm)[:64]
-        data += b"\x40" * (-len(data) % 4)
-        for r in range(len(data) // 4):
-            guest.gpr[r] = int.from_bytes(data[4 * r:4 * r + 4], "big")
+        guest.machine.ipl_parm(parm)
     session.ipled = True
     session.running = not stop
     return []
@@ -87,10 +85,9 @@ def cmd_begin(ctx: Context, args: list[str]) -> list[str]:
             loc = parse_hex(args[0])
         except ValueError:
             raise ctx.error(5, args[0].upper()) from None
-        if loc >= s.guest.size or loc > 0xFFFFFF:
+        if loc >= s.guest.size or loc >> 4 * s.guest.machine.address_digits:
             raise ctx.error(5, args[0].upper())
-        psw = s.guest.get_psw()
-        s.guest.set_psw((psw & ~0xFFFFFF) | loc)
+        s.guest.machine.set_pc(loc)
     s.ipled = True
     s.running = True
     return []
@@ -112,10 +109,9 @@ def cmd_system(ctx: Context, args: list[str]) -> list[str]:
         s.running = False
         return ["SYSTEM RESET"]
     if abbrev(a, "RESTART", 7):
-        cpu = getattr(s.guest, "cpu", None)
-        if cpu is None or not s.ipled:
+        if not s.ipled:
             raise CPError("DSP", 450, "VIRTUAL MACHINE NOT IN RUNNABLE STATE")
-        cpu.restart()
+        s.guest.machine.system_restart()
         s.running = True
         return []
     raise ctx.error(2, a.upper())
@@ -126,8 +122,22 @@ def report_stop(session, reason: str) -> None:
     trace stop was already announced by its trace line)."""
     session.running = False
     if reason == STOP_DISABLED:
-        session.out(f"DMKDSP450W CP ENTERED; DISABLED WAIT PSW {pswmod.format_psw(session.guest.get_psw())}")
+        reg = status_register(session.guest)
+        session.out(f"DMKDSP450W CP ENTERED; DISABLED WAIT {reg.name} "
+                    f"{reg.text(reg.read(session.guest.vm, 0))}")
     elif reason == STOP_CHECK:
         session.out("DMKDSP450W CP ENTERED; CHECK-STOP STATE")
     elif reason == STOP_ADSTOP:
-        session.out(f"ADSTOP AT {session.guest.get_psw() & 0xFFFFFF:06X}")
+        machine = session.guest.machine
+        session.out(f"ADSTOP AT {machine.pc():0{machine.address_digits}X}")
+
+
+def status_register(guest):
+    """The register CP's messages show (the descriptor table's "status" role:
+    the PSW of a virtual 370)."""
+    return with_role(guest.machine.registers, "status")
+
+
+def set_status(guest, value: int) -> None:
+    """Load the status register (a named system's entry PSW)."""
+    guest.vm.set_register(status_register(guest).token, 0, value)

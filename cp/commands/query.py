@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 
+from ..backends import DEFAULT_MACHINE
 from ..directory import parse_vaddr
 from .logon import files_line
 from .messages import CPError, account_line, stamp
@@ -70,8 +71,10 @@ def file_lines(files, owner_label: str, full: bool) -> list[str]:
 
 
 def query_set(session) -> list[str]:
+    """VM/370's four lines; a machine with virtualization modes adds VMMODE."""
     s = session.settings
     h = session.host.system_flags
+    extra = [f"VMMODE {s['VMMODE']}"] if session.guest.machine.modes else []
     return [
         f"MSG {s['MSG']:<3}, WNG {s['WNG']:<3}, EMSG {s['EMSG']:<4}, ACNT {s['ACNT']:<3}, RUN {s['RUN']:<3}",
         f"LINEDIT {s['LINEDIT']:<3}, TIMER {s['TIMER']:<4}, ISAM {s['ISAM']:<3}, ECMODE {s['ECMODE']}",
@@ -79,7 +82,7 @@ def query_set(session) -> list[str]:
         f"AUTOPOLL {s['AUTOPOLL']}",
         f"IMSG {s['IMSG']:<3}, SMSG {s['SMSG']:<3}, STBYPASS {s['STBYPASS']}, SASSIST {h['SASSIST']}, "
         f"CPASSIST {h['CPASSIST']}",
-    ]
+    ] + extra
 
 
 def _no_more(ctx: Context, extra: list[str]) -> None:
@@ -178,11 +181,13 @@ def cmd_query(ctx: Context, args: list[str]) -> list[str]:
         return detail or [f"ASSIST {st['ASSIST']} {st['ASSIST_SVC']} {st['ASSIST_TMR']}, STBYPASS {st['STBYPASS']}, "
                 f"SASSIST {host.system_flags['SASSIST']}, CPASSIST {host.system_flags['CPASSIST']}"]
     if name == "CPUID":
-        cpu = getattr(s.guest, "cpu", None)
-        cpuid = cpu.cpuid if cpu is not None else 0
-        return [f"CPUID = {cpuid:016X}"]
+        return [f"CPUID = {getattr(s.guest.vm.cpu, 'cpuid', 0):016X}"]
     kinds = {"VIRTUAL": None, "DASD": ("DASD",), "UR": ("RDR", "PUN", "PRT"), "CONSOLE": ("CONS",)}[name]
     out = [f"STORAGE = {s.guest.size // 1024:05d}K"] if name == "VIRTUAL" else []
+    machine = s.guest.machine
+    if name == "VIRTUAL" and machine.machine != DEFAULT_MACHINE:
+        out.append(f"MACHINE {machine.machine}" + (f", VMMODE {s.settings['VMMODE']}"
+                                                    if machine.modes else ""))
     order = {"CONS": 0, "RDR": 1, "PUN": 2, "PRT": 3}
     for dev in sorted(s.devices.values(), key=lambda d: (order.get(d.kind, 9), d.vaddr)):
         if kinds is None or dev.kind in kinds:

@@ -3,12 +3,14 @@
 The assist switches (ASSIST, SASSIST, CPASSIST, STBYPASS) are stored here per
 user (``session.settings``) and system-wide (``host.system_flags``); the guest is
 told through ``configure_assists`` when it offers it, so the assists layer can act
-on them. An operand the user's class does not allow is answered like an
+on them. ``SET VMMODE NAIVE|SCAN|TRANSLATE|PARAVIRT`` (ours) chooses how a
+machine with modes (IA-32) is virtualized; a virtual 370 has none (trap-and-
+emulate suffices there), so it answers DMKCFC003E. An operand the user's class does not allow is answered like an
 unknown command, as VM/370 did.
 """
 from __future__ import annotations
 
-from s370.errors import MachineError
+from ..backends import MachineError
 
 from .messages import CPError
 from .registry import Context, abbrev, command
@@ -35,6 +37,7 @@ OPERANDS = (
     ("AUTOPOLL", 5, "G", ONOFF),
     ("ACNT", 4, "G", ONOFF),
     ("LOGMSG", 3, "B", None),
+    ("VMMODE", 3, "G", None),
 )
 
 
@@ -72,6 +75,15 @@ def cmd_set(ctx: Context, args: list[str]) -> list[str]:
         return []
     if not vals:
         raise ctx.error(26)
+    if name == "VMMODE":
+        machine = s.guest.machine
+        if not machine.modes:
+            raise ctx.error(3, "VMMODE")
+        if len(vals) != 1 or vals[0] not in machine.modes:
+            raise ctx.error(2, vals[-1])
+        machine.set_mode(vals[0])
+        s.settings["VMMODE"] = vals[0]
+        return []
     if name == "ASSIST":
         if vals[0] not in ONOFF:
             raise ctx.error(26)

@@ -2,6 +2,7 @@
 DMKCSV, DMKCSU): the user's view of the spool (cp/spool.py)."""
 from __future__ import annotations
 
+from ..backends.shared import to_ebcdic
 from ..directory import parse_vaddr
 from .registry import Context, abbrev, command
 
@@ -117,7 +118,6 @@ def _close_console(ctx: Context) -> list[str]:
     lines, s.console_spool = s.console_spool, None
     if not lines:
         return []
-    from s370.ebcdic import to_ebcdic
     f = ctx.host.spool.create(s.userid, "PRT", s.userid, "CON", [to_ebcdic(ln) for ln in lines],
                               cls="T")
     return [f"CON FILE {f.spoolid:04d} TO {s.userid:<8} COPY 001 NOHOLD"]

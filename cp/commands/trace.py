@@ -1,6 +1,7 @@
 """TRACE and ADSTOP (VM/370 DMKTRA, DMKCFD).
 
-``TRace {SVC|I/O|PROgram|PRIV|BRanch|INSTruct|ALL|END}... [PRinter|TErminal|BOTH|OFF] [RUN|NORUN]``
+``TRace {SVC|I/O|PROgram|PRIV|BRanch|INSTruct|ALL|END}... [PRinter|TErminal|BOTH|OFF] [RUN|NORUN]
+[FIelds|NOFields]``
 
 Each traced event prints a line in the layout of the R6 CP Command Reference
 (TRACE responses): the virtual address, the mnemonic, the instruction in hex and,
@@ -10,16 +11,19 @@ the device and the condition code.
 Tracing to the terminal stops the virtual machine after each event (CP READ;
 BEGIN continues) unless RUN is given, as in VM/370. ``ADSTOP hexloc`` stops the
 machine before the instruction at hexloc executes (``ADSTOP AT xxxxxx``).
+``FIELDS`` (ours) follows each interruption and status load with the new status
+register's bit fields, named and decoded, and each I/O instruction with the I/O
+status (a virtual 370: the PSW and the CSW, from the descriptor tables).
+What an instruction is comes from the machine's backend; nothing here is
+specific to one architecture.
 
 While tracing or an address stop is set the guest is single-stepped by the
 ``Tracer`` below (VM/370 likewise turned the assist off for traced users).
 """
 from __future__ import annotations
 
-from s370 import psw as pswmod
-from s370.isa import lookup
-
 from .guest import STOP_ADSTOP, STOP_TRACE
+from .ipl import status_register
 from .messages import parse_hex
 from .registry import Context, abbrev, command
 
@@ -35,13 +39,12 @@ EVENTS = (
     ("INSTRUCT", 4, {"INSTRUCT"}),
     ("ALL", 3, {"SVC", "IO", "PROG", "PRIV", "BRANCH", "INSTRUCT"}),
 )
-BRANCHES = frozenset({"BC", "BCR", "BAL", "BALR", "BAS", "BASR", "BCT", "BCTR", "BXH", "BXLE"})
-IO_NAMES = {0x9C: "SIO", 0x9D: "TIO", 0x9E: "HIO", 0x9F: "TCH"}
-PGM_OLD = 0x28
 
 
 class Tracer:
-    """Called by the guest around each instruction while tracing or ADSTOP is on."""
+    """Called by the guest around each instruction while tracing or ADSTOP is on.
+    What an instruction is (mnemonic, length, events, device) comes from the
+    machine's ``instruction_at``; the line layouts are CP's."""
 
     def __init__(self, session):
         self.session = session
@@ -49,24 +52,17 @@ class Tracer:
 
     def __call__(self, guest) -> str | None:
         s = self.session
-        cpu = guest.cpu
-        ia = cpu.ia
+        machine = guest.machine
+        ia = machine.pc()
         if s.adstop is not None and ia == s.adstop:
             s.adstop = None
             update(s)
             return STOP_ADSTOP
-        if not s.trace.events or ia + 2 > guest.size:
+        info = machine.instruction_at(ia) if s.trace.events else None
+        if info is None:
             self.before = None
             return None
-        mem = cpu.mem
-        ins = lookup(mem, ia)
-        length = ((2, 4, 4, 6)[mem[ia] >> 6])
-        text = bytes(mem[ia:ia + length]).hex().upper()
-        dev = None
-        if mem[ia] in IO_NAMES and ia + 4 <= guest.size:      # S format: the device address
-            b2 = mem[ia + 2] >> 4
-            dev = ((cpu.gpr[b2] if b2 else 0) + (((mem[ia + 2] & 15) << 8) | mem[ia + 3])) & 0xFFF
-        self.before = (ia, ins, length, text, guest.program_interrupts, dev)
+        self.before = (ia, info, guest.program_interrupts)
         return None
 
     def after(self, guest) -> str | None:
@@ -74,35 +70,58 @@ class Tracer:
             return None
         s = self.session
         ev = s.trace.events
-        cpu = guest.cpu
-        ia, ins, length, text, pgm_old, dev = self.before
-        name = ins.mnemonic if ins is not None else "????"
+        machine = guest.machine
+        digits = machine.address_digits
+        ia, info, pgm_old = self.before
+        name, text, dev = info.name, info.text, info.device
+        at = f"{ia:0{digits}X}"
         lines = []
-        new_ia = cpu.ia
+        new_ia = machine.pc()
+        to = f"{new_ia:0{digits}X}"
         pgm = guest.program_interrupts != pgm_old
         if dev is not None and "IO" in ev and not pgm:
             vdev = s.devices.get(dev)
             kind = vdev.kind if vdev is not None else "DEV"
-            lines.append(f"I/O {ia:06X} {IO_NAMES[cpu.mem[ia]]:<5} {text} {kind} {dev:03X} CC {cpu.cc}")
+            lines.append(f"I/O {at} {info.io_name:<5} {text} {kind} {dev:03X} {machine.condition()}")
+            lines += _fields(guest, "io")
         plain = len(lines)
-        if name == "SVC" and "SVC" in ev:
-            lines.append(f"*** {ia:06X} SVC   {text}  ==> {new_ia:06X}")
-        elif ins is not None and ins.priv and "PRIV" in ev and not pgm:
-            extra = f" {pswmod.format_psw(guest.get_psw())}" if name == "LPSW" else ""
-            lines.append(f"{ia:06X} {name:<5} {text}{extra}")
-        elif name in BRANCHES and "BRANCH" in ev and not pgm and new_ia != ((ia + length) & 0xFFFFFF):
-            lines.append(f"{ia:06X} {name:<5} {text}  ==> {new_ia:06X}")
+        if "SVC" in info.events and "SVC" in ev:
+            lines.append(f"*** {at} {name:<5} {text}  ==> {to}")
+            lines += _fields(guest, "status")
+        elif "PRIV" in info.events and "PRIV" in ev and not pgm:
+            reg = status_register(guest) if info.shows_status else None
+            extra = f" {reg.text(reg.read(guest.vm, 0))}" if reg is not None else ""
+            lines.append(f"{at} {name:<5} {text}{extra}")
+            lines += _fields(guest, "status") if extra else []
+        elif "BRANCH" in info.events and "BRANCH" in ev and not pgm \
+                and new_ia != ((ia + info.length) & ((1 << 4 * digits) - 1)):
+            lines.append(f"{at} {name:<5} {text}  ==> {to}")
         if "INSTRUCT" in ev and len(lines) == plain:
-            lines.append(f"{ia:06X} {name:<5} {text}")     # one line per instruction
+            lines.append(f"{at} {name:<5} {text}")     # one line per instruction
         if pgm and "PROG" in ev:
-            code = int.from_bytes(guest.read(0x8E, 2), "big") if cpu.ec else \
-                int.from_bytes(guest.read(PGM_OLD + 2, 2), "big")
-            lines.append(f"*** {ia:06X} PROG  {code:04X}  ==> {new_ia:06X}")
+            lines.append(f"*** {at} PROG  {machine.program_code():04X}  ==> {to}")
+            lines += _fields(guest, "status")
         for ln in lines:
             s.out(ln)
         if lines and not s.trace.run:
             return STOP_TRACE
         return None
+
+
+def _fields(guest, role: str) -> list[str]:
+    """TRACE FIELDS: the registers of ``role`` (the status register after an
+    interruption or a status load, the I/O status after an I/O instruction),
+    their bit fields named and decoded."""
+    session = guest.session
+    if not session.trace.fields:
+        return []
+    out = []
+    for reg in guest.machine.registers:
+        if reg.role == role:
+            line = reg.decoded(guest.vm, 0, reg.read(guest.vm, 0))
+            if line is not None:
+                out.append(f"    {line}")
+    return out
 
 
 def update(session) -> None:
@@ -139,6 +158,10 @@ def cmd_trace(ctx: Context, args: list[str]) -> list[str]:
                 run = True
             elif abbrev(u, "NORUN", 3):
                 run = False
+            elif abbrev(u, "FIELDS", 2):
+                s.trace.fields = True
+            elif abbrev(u, "NOFIELDS", 3):
+                s.trace.fields = False
             elif abbrev(u, "TERMINAL", 2) or abbrev(u, "PRINTER", 2) or abbrev(u, "BOTH", 2):
                 s.trace.printer = not abbrev(u, "TERMINAL", 2)
             elif abbrev(u, "OFF", 3):
@@ -150,6 +173,7 @@ def cmd_trace(ctx: Context, args: list[str]) -> list[str]:
     if end:
         s.trace.events.clear()
         s.trace.run = False
+        s.trace.fields = False
         update(s)
         return ["TRACE ENDED"] if was else []
     if not events:
