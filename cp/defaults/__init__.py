@@ -13,8 +13,8 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from s370.errors import MachineError
-
+from ..backends import MachineError
+from ..backends.s370 import assemble_guest
 from ..directory import Directory, load_directory
 
 HERE = Path(__file__).resolve().parent
@@ -29,26 +29,17 @@ def default_directory() -> Directory:
     return load_directory(HERE / "directory.txt")
 
 
-def _assemble(path: Path):
-    from s370.asm import assemble_file
-    asm = assemble_file(str(path))
-    if asm.rc > 4:
-        first = asm.errors[0].message if asm.errors else "errors"
-        raise MachineError(f"{path.name}: assembly failed: {first}")
-    return asm
-
-
 @lru_cache(maxsize=None)
 def monitor_system() -> tuple[bytes, int, int]:
     """(image, load address, PSW) of the MONITOR named system."""
-    asm = _assemble(MONITOR_SOURCE)
+    asm = assemble_guest(MONITOR_SOURCE)
     psw = int.from_bytes(asm.core[0:8], "big")
     return asm.core, 0, psw
 
 
 @lru_cache(maxsize=None)
 def monitor_deck() -> list[bytes]:
-    asm = _assemble(MONITOR_SOURCE)
+    asm = assemble_guest(MONITOR_SOURCE)
     deck = asm.ipl_deck()
     return [deck[i:i + 80] for i in range(0, len(deck), 80)]
 
@@ -56,7 +47,7 @@ def monitor_deck() -> list[bytes]:
 @lru_cache(maxsize=None)
 def hello_cards() -> list[bytes]:
     """The HELLO program as raw 80-byte image cards for RUN (loaded at X'2000')."""
-    image = _assemble(HELLO_SOURCE).core[HELLO_ORIGIN:]
+    image = assemble_guest(HELLO_SOURCE).core[HELLO_ORIGIN:]
     image += bytes(-len(image) % 80)
     return [image[i:i + 80] for i in range(0, len(image), 80)]
 
@@ -70,7 +61,7 @@ def reader_cards(path: str | Path) -> tuple[list[bytes], str, str]:
     p = Path(path)
     name = p.stem.upper()[:8]
     if p.suffix.lower() in (".asm", ".s", ".assemble"):
-        asm = _assemble(p)
+        asm = assemble_guest(p)
         start = min((a for a, _ in asm.sections.values()), default=0)
         if start >= HELLO_ORIGIN:
             image = asm.core[HELLO_ORIGIN:]
