@@ -26,7 +26,8 @@ _SCALE = {1: 0, 2: 1, 4: 2, 8: 3}
 class EA(NamedTuple):
     """An encoded memory operand: ``asize`` 16/32, ModRM ``mod``/``rm``, the SIB
     byte or None, the displacement bytes; ``direct`` when there is no register
-    (the moffs forms), with the address as ``disp_value``."""
+    (the moffs forms), with the address as ``disp_value``; ``reloc_base`` the
+    section start the displacement is relative to when it depends on a label."""
     asize: int
     mod: int
     rm: int
@@ -34,6 +35,7 @@ class EA(NamedTuple):
     disp: bytes
     direct: bool
     disp_value: int
+    reloc_base: int | None = None
 
 
 def _has_reg(e) -> bool:
@@ -92,13 +94,18 @@ def _mixed(rest, disp: Value) -> bool:
 
 
 def _disp_value(rest, env) -> Value:
-    v, reloc, unknown = 0, 0, False
+    v, reloc, unknown, base = 0, 0, False, 0
     for sign, e in rest:
         x = evaluate(e, env)
         v += sign * x.value
         reloc += sign * x.reloc
+        base += sign * x.base
         unknown = unknown or x.unknown
-    return Value(v, reloc, unknown)
+    return Value(v, reloc, unknown, base)
+
+
+def _reloc_base(disp: Value) -> int | None:
+    return disp.base if disp.reloc else None
 
 
 def _signed(v: int, bits: int) -> int:
@@ -168,13 +175,13 @@ def _ea16(regs, disp, mem, col) -> EA:
         raise AsmError("invalid 16-bit effective address (no scaled index)", column=col)
     key = frozenset(n for n, _, _, _ in regs)
     if not key:
-        return EA(16, 0, 6, None, _disp_bytes(disp, 16), True, disp.value & 0xFFFF)
+        return EA(16, 0, 6, None, _disp_bytes(disp, 16), True, disp.value & 0xFFFF, _reloc_base(disp))
     rm = _MODRM16.get(key)
     if rm is None or len(key) != len(regs):
         raise AsmError("invalid 16-bit effective address", column=col)
     width = _disp_width(disp, mem.disp_size, 16, rm != 6)
     mod = {0: 0, 8: 1, 16: 2}[width]
-    return EA(16, mod, rm, None, _disp_bytes(disp, width), False, disp.value)
+    return EA(16, mod, rm, None, _disp_bytes(disp, width), False, disp.value, _reloc_base(disp))
 
 
 def _ea32(regs, disp, mem, col) -> EA:
@@ -206,15 +213,15 @@ def _ea32(regs, disp, mem, col) -> EA:
         raise AsmError(f"invalid scaled index '{index}*{scale}'" if index != "esp"
                        else "esp cannot be an index register", column=col)
     if base is None and index is None:
-        return EA(32, 0, 5, None, _disp_bytes(disp, 32), True, disp.value & 0xFFFFFFFF)
+        return EA(32, 0, 5, None, _disp_bytes(disp, 32), True, disp.value & 0xFFFFFFFF, _reloc_base(disp))
     if base is None:
         sib = (_SCALE[scale] << 6) | (REGISTERS[index].num << 3) | 5
-        return EA(32, 0, 4, sib, _disp_bytes(disp, 32), False, disp.value)
+        return EA(32, 0, 4, sib, _disp_bytes(disp, 32), False, disp.value, _reloc_base(disp))
     b = REGISTERS[base].num
     width = _disp_width(disp, mem.disp_size, 32, b != 5)
     mod = {0: 0, 8: 1, 32: 2}[width]
     if index is None and b != 4:
-        return EA(32, mod, b, None, _disp_bytes(disp, width), False, disp.value)
+        return EA(32, mod, b, None, _disp_bytes(disp, width), False, disp.value, _reloc_base(disp))
     i = 4 if index is None else REGISTERS[index].num
     sib = (_SCALE[scale] << 6) | (i << 3) | b
-    return EA(32, mod, 4, sib, _disp_bytes(disp, width), False, disp.value)
+    return EA(32, mod, 4, sib, _disp_bytes(disp, width), False, disp.value, _reloc_base(disp))

@@ -49,12 +49,17 @@ class Section:
 
 @dataclass
 class ListItem:
-    """One listed line of the final pass: where it went and what it produced."""
+    """One listed line of the final pass: where it went and what it produced, as
+    NASM lists it: ``cells`` are the hex of each byte, or of a whole label-dependent
+    field in brackets; ``rep`` the count of a ``times`` (only the first copy is
+    listed); ``reserved`` the bytes a ``res`` reserved."""
     line: object
     section: str | None
     offset: int | None
-    data: bytes = b""
+    cells: list = field(default_factory=list)
     reserved: int = 0
+    rep: int = 0
+    messages: list = field(default_factory=list)   # (severity, AsmError)
 
 
 class _Absolute:
@@ -136,6 +141,7 @@ class Assembler:
         self.defined: dict = {}
         self.saw_unknown = False
         self.items = [] if final else None
+        self._recording = True
         self._section(".text", (), None)
         for idx, (ln, st) in enumerate(zip(self.lines, self._stmts)):
             if st is None:
@@ -150,6 +156,7 @@ class Assembler:
             except AsmError as exc:
                 if final:
                     self._error(exc, ln)
+                    self._item.messages.append(("error", exc))
             if final:
                 self.items.append(self._item)
         if final and self.struc:
@@ -217,12 +224,12 @@ class Assembler:
     def here(self) -> Value:
         if self.absolute is not None:
             return Value(self.absolute.addr, 0)
-        return Value(self.cur.start + self.cur.length(), 1)
+        return Value(self.cur.start + self.cur.length(), 1, False, self.cur.start)
 
     def section_start(self) -> Value:
         if self.absolute is not None:
             return Value(self.absolute.start, 0)
-        return Value(self.cur.start, 1)
+        return Value(self.cur.start, 1, False, self.cur.start)
 
     def eval(self, e) -> Value:
         return evaluate(e, self)
@@ -236,40 +243,66 @@ class Assembler:
         return v.value
 
     # ----- output ---------------------------------------------------------------
-    def emit(self, data: bytes) -> None:
+    def emit(self, data: bytes, relocs=()) -> None:
+        """Append bytes to the current section (and, while a line is being listed,
+        its cells; ``relocs`` are the (start, length, section base) of
+        label-dependent fields, listed section-relative in brackets as NASM does)."""
         if self.absolute is not None:
             if data:
                 raise AsmError("instructions and data are not allowed in an absolute or struc region")
             return
         if not self.cur.progbits:
             if data:
-                if self.final:
-                    self.warnings.append(self._warn(f"data in nobits section {self.cur.name}: ignored"))
+                if self._item is not None:
+                    self._warn(f"data in nobits section {self.cur.name}: ignored")
                 self.cur.size += len(data)
             return
-        if self._item is not None:
-            if self._item.section is None:
-                self._item.section, self._item.offset = self.cur.name, len(self.cur.data)
-            self._item.data += data
+        item = self._item
+        if item is not None and self._recording and data:
+            if item.section is None:
+                item.section, item.offset = self.cur.name, len(self.cur.data)
+            i = 0
+            for start, n, base in relocs:
+                item.cells.extend(f"{b:02X}" for b in data[i:start])
+                shown = (int.from_bytes(data[start:start + n], "little") - base) % (1 << (8 * n))
+                item.cells.append("[" + shown.to_bytes(n, "little").hex().upper() + "]")
+                i = start + n
+            item.cells.extend(f"{b:02X}" for b in data[i:])
         self.cur.data += data
 
     def reserve(self, n: int) -> None:
         if n < 0:
             raise AsmError(f"negative reservation of {n} bytes")
+        item = self._item
+        if item is not None and self._recording:
+            if item.section is None:
+                item.section = self.cur.name if self.absolute is None else None
+                item.offset = self.cur.length() if self.absolute is None else self.absolute.addr
+            item.reserved += n
         if self.absolute is not None:
             self.absolute.addr += n
-            return
-        if self._item is not None and self._item.section is None:
-            self._item.section, self._item.offset = self.cur.name, self.cur.length()
-        if self.cur.progbits:
-            self.emit(bytes(n))
-            return
-        if self._item is not None:
-            self._item.reserved += n
-        self.cur.size += n
+        elif self.cur.progbits:
+            self.cur.data += bytes(n)
+            if item is not None and n:
+                self._warn(f"uninitialized space declared in {self.cur.name} section: zeroing [-w+zeroing]")
+        else:
+            self.cur.size += n
 
-    def _warn(self, message: str) -> AsmError:
-        return AsmError(message, self.line.file, self.line.line, 1, self.line.where)
+    def _repeat(self, n: int, once) -> None:
+        """Run ``once`` n times, listing the first run and the count (``times``)."""
+        for i in range(n):
+            if i == 1:
+                self._recording = False
+            once()
+        self._recording = True
+        if self._item is not None and n > 1:
+            self._item.rep = n
+
+    def _warn(self, message: str) -> None:
+        """A warning of the final pass (listed under its line, as NASM does)."""
+        w = AsmError(message, self.line.file, self.line.line, 1, self.line.where)
+        self.warnings.append(w)
+        self._item.messages.append(("warning", w))
 
     # ----- statements ---------------------------------------------------------------
     def _define(self, name: str, value: Value, col: int) -> None:
@@ -301,14 +334,15 @@ class Assembler:
         if self.absolute is not None:
             raise AsmError("instructions are not allowed in an absolute or struc region", column=st.col)
         ctx = Context(self.bits, self.here().value, self, self.final, self._near.get(self.idx, False))
-        data, near = encode(st, ctx)
+        data, near, relocs = encode(st, ctx)
         if near and self.passes >= STICKY_PASS:
             self._near[self.idx] = True
-        self.emit(data)
+        self.emit(data, relocs)
 
     def _do_data(self, st: Stmt) -> None:
         unit = st.unit
         out = bytearray()
+        relocs = []
         for item in st.items:
             if item[0] == "str":
                 b = item[1]
@@ -319,9 +353,11 @@ class Assembler:
                     raise AsmError("floating-point constant in db", column=st.col)
                 out += struct.pack(fmt, item[1])
             else:
-                v = self.eval(item).value
-                out += (v & ((1 << (8 * unit)) - 1)).to_bytes(unit, "little")
-        self.emit(bytes(out))
+                v = self.eval(item)
+                if v.reloc:
+                    relocs.append((len(out), unit, v.base))
+                out += (v.value & ((1 << (8 * unit)) - 1)).to_bytes(unit, "little")
+        self.emit(bytes(out), relocs)
 
     def _do_res(self, st: Stmt) -> None:
         self.reserve(self._const(st.args[0], "reservation count") * st.unit)
@@ -333,20 +369,15 @@ class Assembler:
                 raise AsmError(f"times value {n} is negative", column=st.col)
             return
         inner = st.inner
-        if inner.kind == "data" and not _uses_here(inner.items):
-            start = len(self.cur.data) if self.cur.progbits and self.absolute is None else None
+        if inner.kind == "data" and not _uses_here(inner.items) and n > 1 \
+                and self.absolute is None and self.cur.progbits:
+            start = len(self.cur.data)          # the same bytes n times: build them once
             self._do_data(inner)
-            if start is not None and n != 1:
-                chunk = bytes(self.cur.data[start:])
-                del self.cur.data[start:]
-                if self._item is not None:
-                    self._item.data = self._item.data[:len(self._item.data) - len(chunk)]
-                    if n == 0 and not self._item.data:
-                        self._item.section = self._item.offset = None
-                self.emit(chunk * n) if n else None
+            self.cur.data += self.cur.data[start:] * (n - 1)
+            if self._item is not None:
+                self._item.rep = n
             return
-        for _ in range(n):
-            getattr(self, "_do_" + inner.kind)(inner)
+        self._repeat(n, lambda: getattr(self, "_do_" + inner.kind)(inner))
 
     def _do_incbin(self, st: Stmt) -> None:
         name, skip, length = st.args
@@ -413,10 +444,9 @@ class Assembler:
             self.reserve(pad)
             return
         if fill is None:
-            self.emit(b"\x90" * pad)
+            self._repeat(pad, lambda: self.emit(b"\x90"))
             return
-        for _ in range(pad):
-            getattr(self, "_do_" + fill.kind)(fill)
+        self._repeat(pad, lambda: getattr(self, "_do_" + fill.kind)(fill))
 
     def _do_ignored(self, st: Stmt) -> None:
         return

@@ -23,9 +23,13 @@ def signed64(v: int) -> int:
 
 
 class Value(NamedTuple):
+    """``base``: the section starts the value is relative to (summed like
+    ``reloc``), so ``value - base`` is the section-relative number NASM's listing
+    shows in brackets."""
     value: int
     reloc: int = 0
     unknown: bool = False
+    base: int = 0
 
 
 class Scalar:
@@ -84,7 +88,7 @@ def evaluate(e: tuple, env) -> Value:
         if op == "+":
             return a
         if op == "-":
-            return Value(signed64(-a.value), -a.reloc, a.unknown)
+            return Value(signed64(-a.value), -a.reloc, a.unknown, -a.base)
         _scalar(a, op)
         if op == "~":
             return Value(signed64(~a.value), 0, a.unknown)
@@ -94,9 +98,9 @@ def evaluate(e: tuple, env) -> Value:
     b = evaluate(e[3], env)
     unknown = a.unknown or b.unknown
     if op == "+":
-        return Value(signed64(a.value + b.value), a.reloc + b.reloc, unknown)
+        return Value(signed64(a.value + b.value), a.reloc + b.reloc, unknown, a.base + b.base)
     if op == "-":
-        return Value(signed64(a.value - b.value), a.reloc - b.reloc, unknown)
+        return Value(signed64(a.value - b.value), a.reloc - b.reloc, unknown, a.base - b.base)
     _scalar(a, op)
     _scalar(b, op)
     x, y = a.value, b.value

@@ -228,9 +228,10 @@ def _imm_bytes(v: int, n: int) -> bytes:
 
 
 def _encode(m: _Match, ctx: Context, head: bytes, seg: str | None, osize_prefix: int | None,
-            asize_prefix: int | None) -> bytes:
-    """The bytes of one matched form with its prefixes: ``head`` (LOCK/REP), the
-    segment override (``seg`` from a prefix, else the memory operand's), 66h, 67h."""
+            asize_prefix: int | None) -> tuple:
+    """(bytes, label-dependent fields) of one matched form with its prefixes:
+    ``head`` (LOCK/REP), the segment override (``seg`` from a prefix, else the
+    memory operand's), 66h, 67h."""
     form, ops = m.form, m.ops
     toks = form.operands
     rm_op = reg_op = plus_op = None
@@ -270,41 +271,50 @@ def _encode(m: _Match, ctx: Context, head: bytes, seg: str | None, osize_prefix:
         asize = form.a
     if asize and asize != ctx.bits:
         pre.append(0x67)
-    body = bytearray()
+    out = pre
+    relocs = []                     # (start, length, section base) of label-dependent fields
+
+    def field(value: Value, n: int) -> None:
+        if value.reloc:
+            relocs.append((len(out), n, value.base))
+        out.extend(_imm_bytes(value.value, n))
+
     code_len = 0
     for t in form.encoding:
         if "+r" in t:
-            body.append(int(t[:2], 16) + plus_op.reg.num)
+            out.append(int(t[:2], 16) + plus_op.reg.num)
         elif len(t) == 2 and t[0] in "0123456789ABCDEF" and t[1] in "0123456789ABCDEF":
-            body.append(int(t, 16))
+            out.append(int(t, 16))
         elif t[0] == "/":
             reg = int(t[1]) if t[1].isdigit() else (reg_op.reg.num if reg_op is not None else 0)
             if rm_op.kind == "reg":
-                body.append(0xC0 | (reg << 3) | rm_op.reg.num)
+                out.append(0xC0 | (reg << 3) | rm_op.reg.num)
             else:
                 ea = rm_op.ea
-                body.append((ea.mod << 6) | (reg << 3) | ea.rm)
+                out.append((ea.mod << 6) | (reg << 3) | ea.rm)
                 if ea.sib is not None:
-                    body.append(ea.sib)
-                body += ea.disp
+                    out.append(ea.sib)
+                if ea.reloc_base is not None and ea.disp:
+                    relocs.append((len(out), len(ea.disp), ea.reloc_base))
+                out += ea.disp
         elif t in ("ib", "iw", "id"):
-            op = imms.pop(0)
-            body += _imm_bytes(op.value.value, {"ib": 1, "iw": 2, "id": 4}[t])
+            field(imms.pop(0).value, {"ib": 1, "iw": 2, "id": 4}[t])
         elif t in ("cb", "cw", "cd", "cp"):
             code_len = {"cb": 1, "cw": 2, "cd": 4, "cp": 6}[t]
     if moffs_op is not None:
-        body += _imm_bytes(moffs_op.ea.disp_value, moffs_op.ea.asize // 8)
-    if code_op is None:
-        return bytes(pre + body)
-    if code_op.kind == "far":
-        off_len = code_len - 2
-        tail = _imm_bytes(code_op.value.value, off_len) + _imm_bytes(code_op.seg.value, 2)
-        return bytes(pre + body + tail)
-    end = ctx.address + len(pre) + len(body) + code_len
-    rel = code_op.value.value - end
-    if code_len == 1 and not _fits_signed(rel, 32) and not code_op.value.unknown:
-        raise _OutOfRange()
-    return bytes(pre + body + _imm_bytes(rel, code_len))
+        ea = moffs_op.ea
+        field(Value(ea.disp_value, int(ea.reloc_base is not None), False, ea.reloc_base or 0),
+              ea.asize // 8)
+    if code_op is not None and code_op.kind == "far":
+        field(code_op.value, code_len - 2)
+        out += _imm_bytes(code_op.seg.value, 2)
+    elif code_op is not None:
+        end = ctx.address + len(out) + code_len
+        rel = code_op.value.value - end
+        if code_len == 1 and not _fits_signed(rel, 32) and not code_op.value.unknown:
+            raise _OutOfRange()
+        out += _imm_bytes(rel, code_len)
+    return bytes(out), relocs
 
 
 class _OutOfRange(Exception):
@@ -334,7 +344,9 @@ def _forms_for(mn: str, bits: int, osize_prefix: int | None) -> list:
 
 
 def encode(stmt, ctx: Context) -> tuple:
-    """(bytes, used_near) of an instruction statement (parser.Stmt, kind 'insn')."""
+    """(bytes, used_near, relocs) of an instruction statement (parser.Stmt, kind
+    'insn'); ``relocs`` are the (start, length, section base) of fields that
+    depend on a label (the listing brackets them, as NASM's does)."""
     head = bytearray()
     seg_prefix = osize_prefix = asize_prefix = None
     for name, col in stmt.prefixes:
@@ -351,7 +363,7 @@ def encode(stmt, ctx: Context) -> tuple:
         tail = bytearray(head)
         if seg_prefix:
             tail.append(SEG_PREFIX[seg_prefix])
-        return bytes(tail), False
+        return bytes(tail), False, []
     forms = _forms_for(mn, ctx.bits, osize_prefix)
     raw_ops = _nasm_operands(mn, stmt.operands)
     ops = _prepare(raw_ops, ctx.bits, asize_prefix, ctx.env)
@@ -375,18 +387,18 @@ def encode(stmt, ctx: Context) -> tuple:
         if ctx.near and has_near and "rel8" in c.form.operands:
             continue
         try:
-            data = _encode(c, ctx, bytes(head), seg_prefix, osize_prefix, asize_prefix)
+            enc = _encode(c, ctx, bytes(head), seg_prefix, osize_prefix, asize_prefix)
         except _OutOfRange:
             short_failed = True
             continue
-        key = (len(data), not c.form.sx, idx)
+        key = (len(enc[0]), not c.form.sx, idx)
         if best_key is None or key < best_key:
-            best, best_key = data, key
+            best, best_key = enc, key
     if best is None:
         if ctx.final or not short_failed:
             raise AsmError("short jump is out of range", column=stmt.col)
-        best = b"\x00\x00"
-    return best, ctx.near or (short_failed and has_near)
+        best = (b"\x00\x00", [])
+    return best[0], ctx.near or (short_failed and has_near), best[1]
 
 
 def _no_match_message(mn: str, ops) -> str:

@@ -340,12 +340,34 @@ db i
 %endrep
 mov eax, 0x12345678
 db "Hello, world, and more"
+mov dword [ebx+0x12345678], 0x12345678
+mov dword [ebx+lab], lab
+lock add dword [es:ebx+esi*4+0x12345678], 0x12345678
+lab: dd lab, lab, 1, 2, lab
+jmp 0x08:lab
+times 4 db 1
+times 20 db 2
+times 2 mov eax, lab
+resb 20
+align 8
+
+  nop ; trailing blanks and comments stay   
+section .data
+d: dw d, b, start
+section .bss
+resb 8
+b: resb 9
+struc s
+  .x: resd 1
+  .y: resw 1
+endstruc
 """
 
 
 def test_listing_has_nasms_layout():
-    """Lines without label-relative values (NASM brackets those) list exactly as
-    ``nasm -l`` lists them, macro definitions and expansions included."""
+    """The listing is ``nasm -l``'s, line for line: macro definitions and
+    expansions, label-dependent fields in brackets (section-relative), ``<rep>``,
+    ``??`` and ``<res>``, continuation rows, warnings under their line."""
     ours = assemble(LISTED)
     assert ours.ok, [e.format() for e in ours.errors]
     _, ref = nasm(LISTED, listing=True)
