@@ -1,6 +1,4 @@
-"""Decimal adjusts: DAA DAS AAA AAS AAM AAD, as the 80386 PRM (chapter 17) states
-them. AAA/AAS adjust AL and add/subtract 1 to/from AH separately (the 386's
-"AL <- AL + 6; AH <- AH + 1", not the later processors' AX + 106H).
+"""Decimal adjusts: DAA DAS AAA AAS AAM AAD (80386 PRM chapter 17, SDM Vol. 2).
 
 Undefined flags: DAA/DAS leave OF = 0; AAA/AAS set SF ZF PF from the final AL and
 OF = 0; AAM sets CF OF AF = 0; AAD sets CF OF AF as the 8-bit addition
@@ -61,17 +59,20 @@ def das(cpu, ins) -> None:
 
 
 def _ascii_adjust(delta: int):
+    """AAA (delta 1): AX += 106h; AAS (delta -1): AX -= 6, AH -= 1 -- the carry or
+    borrow of the AL step reaches AH, as the SDM writes it and test386.asm's
+    reference output from real hardware shows (the 1986 PRM's "AL <- AL + 6;
+    AH <- AH + 1" drops it)."""
     def handler(cpu, ins) -> None:
-        al, ah = _al_ah(cpu)
-        if (al & 0xF) > 9 or _af(cpu):
-            al = (al + 6 * delta) & 0xFF
-            ah = (ah + delta) & 0xFF
+        ax = cpu.regs[0] & 0xFFFF
+        if (ax & 0xF) > 9 or _af(cpu):
+            ax = (ax + 0x106) if delta == 1 else (ax - 6 - 0x100)
             c = 1
         else:
             c = 0
-        al &= 0xF
-        cpu.set_reg(0, 16, (ah << 8) | al)
-        _set_al_flags(cpu, al, c, c)
+        ax &= 0xFF0F
+        cpu.set_reg(0, 16, ax)
+        _set_al_flags(cpu, ax & 0xFF, c, c)
     return handler
 
 

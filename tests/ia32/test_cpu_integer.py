@@ -314,3 +314,12 @@ def test_prm_17_pop_ss_moves_esp_by_the_stack_size_before_the_load():
     cpu.memory.load(0xFFFC, (0x10).to_bytes(4, "little"))
     assert cpu.run(10) == "hlt"
     assert cpu.sregs[2].selector == 0x10 and cpu.regs[4] == 0x20000
+
+
+def test_sdm_aaa_aas_carry_reaches_ah_as_test386_reference_output_shows():
+    # test386.asm's EE reference (real hardware): AAA of AX=05FA with AF -> 0700,
+    # AAS of AX=0205 with AF -> 000F.  mov ax,1000h; sahf (AF=1); mov ax,..; aaa/aas
+    cpu = run32("66B800109E66B8FA0537F4")
+    assert cpu.regs[0] & 0xFFFF == 0x0700 and flags(cpu) & (CF | AF) == CF | AF
+    cpu = run32("66B800109E66B805023FF4")
+    assert cpu.regs[0] & 0xFFFF == 0x000F and flags(cpu) & (CF | AF) == CF | AF
