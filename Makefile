@@ -13,7 +13,8 @@ STAMP := $(VENV)/.installed
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[$(EXTRAS)]'
+	@# the editable install works as intended: setuptools' notice about it is noise
+	PYTHONWARNINGS="ignore:Editable installation" $(BIN)/pip install -q -e '.[$(EXTRAS)]'
 	touch $(STAMP)
 
 run: $(STAMP)

@@ -30,7 +30,7 @@ COMMAND_WORDS = sorted({e.name for e in TABLE if e.name.isalpha()}
                           "STBYPASS", "PSW", "CAW", "CSW", "STATUS", "CLEAR", "RESET", "END"})
 
 
-async def console_main(host, port: int, write=None) -> int:
+async def console_main(host, port: int, write=None, address: str = "127.0.0.1") -> int:
     """``write`` receives output lines (default: print above the prompt).
     The telnet server starts first: a port in use is an error (OSError), not a
     console without its terminals."""
@@ -39,7 +39,7 @@ async def console_main(host, port: int, write=None) -> int:
     stop = asyncio.Event()
     telnet = None
     if port:
-        telnet = TelnetCP(host, port)
+        telnet = TelnetCP(host, port, address)
         await telnet.start()
     runner = asyncio.ensure_future(telnet.run(stop) if telnet else run_guests(host, stop))
     tasks = [runner]
@@ -55,7 +55,7 @@ async def console_main(host, port: int, write=None) -> int:
             session.app.exit(exception=EOFError())
     on_shutdown_signals(host, (signal.SIGTERM, signal.SIGHUP), end_prompt)
     with patch_stdout():
-        for ln in intro(host, port):
+        for ln in intro(host, port, address):
             write(ln)
         try:
             while not host.shutdown:
@@ -78,9 +78,9 @@ async def console_main(host, port: int, write=None) -> int:
     return 0
 
 
-def run_console(host, port: int = 3270) -> int:
+def run_console(host, port: int = 3270, address: str = "127.0.0.1") -> int:
     """Run the operator console (and telnet server) until Ctrl-D, SHUTDOWN or SIGTERM."""
     try:
-        return asyncio.run(console_main(host, port))
+        return asyncio.run(console_main(host, port, address=address))
     except OSError as exc:
         raise port_error(port, exc) from None

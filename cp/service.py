@@ -17,14 +17,15 @@ from .telnet import TelnetCP
 from .terminal import BANNER
 
 
-def intro(host, port: int) -> list[str]:
+def intro(host, port: int, address: str = "127.0.0.1") -> list[str]:
     """The lines CP greets its operator with."""
     users = sum(1 for u in host.directory if not u.nolog)    # NOLOG ones ($SPOOL$) cannot log on
     lines = [BANNER, f"s370vm CP: {users} users in the directory."]
     if "GUEST1" in host.directory:
         lines.append("Try: LOGON GUEST1 (password GUEST), then IPL 00C to start the monitor guest.")
     if port:
-        lines.append(f"Other terminals: telnet 127.0.0.1 {port}")
+        shown = "127.0.0.1" if address == "0.0.0.0" else address
+        lines.append(f"Other terminals: telnet {shown} {port}")
     return lines
 
 
@@ -46,13 +47,14 @@ def on_shutdown_signals(host, signals: tuple, then: Callable[[], None]) -> None:
             pass                # no signals here (another thread, or Windows)
 
 
-async def service_main(host, port: int, write: Callable[[str], None] = print) -> int:
+async def service_main(host, port: int, write: Callable[[str], None] = print,
+                       address: str = "127.0.0.1") -> int:
     """Serve until SHUTDOWN or a shutdown signal. Raises OSError when the
     telnet port cannot be had."""
     log = host.operator_echo = write
-    telnet = TelnetCP(host, port)
+    telnet = TelnetCP(host, port, address)
     await telnet.start()
-    for line in intro(host, telnet.port):
+    for line in intro(host, telnet.port, address):
         log(line)
     log("CP RUNNING WITHOUT A CONSOLE; LOGON OPERATOR FROM A TERMINAL, SHUTDOWN TO STOP")
     stop = asyncio.Event()
@@ -70,12 +72,13 @@ def port_error(port: int, exc: OSError):
     return MachineError(f"cannot start the telnet server on port {port}: {why}")
 
 
-def run_service(host, port: int) -> int:
+def run_service(host, port: int, address: str = "127.0.0.1") -> int:
     """``s370vm cp --no-console``: ``service_main`` with output flushed line by line."""
     from s370.errors import MachineError
     if not port:
         raise MachineError("without a console CP needs a telnet port (--port N, not 0)")
     try:
-        return asyncio.run(service_main(host, port, lambda line: print(line, flush=True)))
+        return asyncio.run(service_main(host, port, lambda line: print(line, flush=True),
+                                        address))
     except OSError as exc:
         raise port_error(port, exc) from None

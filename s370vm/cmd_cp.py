@@ -1,7 +1,7 @@
 """``s370vm cp``: the ready VM/370-style system.
 
     s370vm cp [--directory FILE] [--config FILE] [--port N] [--script FILE] [--data DIR]
-              [--no-console] [--reader USER=FILE]...
+              [--address ADDR] [--no-console] [--reader USER=FILE]...
               [--max-instructions N]
 
 Without options it starts the built-in system (cp/defaults): the operator console
@@ -40,7 +40,10 @@ def add_parser(sub) -> argparse.ArgumentParser:
     p = sub.add_parser("cp", help="start the VM/370-style control program (console, telnet, scripts)")
     p.add_argument("--directory", help="user directory file (VM/370 USER/MDISK/... statements)")
     p.add_argument("--config", help="system configuration file (Hercules-style device statements)")
-    p.add_argument("--port", type=int, default=3270, help="telnet port on 127.0.0.1 (0 = none; default 3270)")
+    p.add_argument("--port", type=int, default=3270, help="telnet port (0 = none; default 3270)")
+    p.add_argument("--address", default="127.0.0.1",
+                   help="where the telnet port listens (default 127.0.0.1, this machine only; "
+                        "0.0.0.0 for every interface: see docs/service.md)")
     p.add_argument("--script", help="run CP commands from FILE and print the responses")
     p.add_argument("--data", help="directory for persistent data (spool files); default for the "
                                   "interactive system: $S370VM_DATA/cp or ~/.s370vm/cp; scripts keep "
@@ -211,7 +214,7 @@ def _run(args, data: str | None) -> int:
             print("s370vm cp: standard input is not a terminal: serving telnet terminals only "
                   "(--no-console)", flush=True)
         from cp.service import run_service
-        return run_service(host, args.port)
+        return run_service(host, args.port, args.address)
     from cp.console import run_console
-    return run_console(host, port=args.port)
+    return run_console(host, port=args.port, address=args.address)
 

@@ -33,6 +33,14 @@ from s370.machine import RunResult
 describe = "OS/VS1 R6.0 starter system: restore, first IPL, a job; bare and under CP"
 
 REAL = Path(os.environ.get("S370VM_REAL", "/work/shared/real"))
+
+
+def missing_media() -> str:
+    """What to say when the starter media are not there (and where they go)."""
+    return (f"the OS/VS1 starter media are not in {REAL} (set S370VM_REAL to the folder "
+            "that holds them: guests/real/README.md)")
+
+
 GUESTS = Path(__file__).resolve().parents[2] / "guests" / "real"
 ZIP = "vs1r60_starter_3330.zip"
 TAPE = "vs1r60_starter_3330.aws"
@@ -54,7 +62,7 @@ def prepare(folder: Path) -> Path:
     3330 labelled DLIBA1 (as ``s370vm dasdinit``)."""
     from s370.devices.ckd import create_image, geometry
     if not available():
-        raise MachineError(f"the OS/VS1 starter media are not in {REAL}")
+        raise MachineError(missing_media())
     folder.mkdir(parents=True, exist_ok=True)
     for f in GUESTS.glob("vs1*"):
         shutil.copy(f, folder / f.name)
@@ -244,7 +252,7 @@ def run(args) -> dict:
     """The figures; without the media (``s370vm bench all`` elsewhere) a note."""
     from assists.registry import BENCH_SETS, label, parse
     if not available():
-        return {"skipped": f"the OS/VS1 starter media are not in {REAL}"}
+        return {"skipped": missing_media()}
     keep = getattr(args, "vs1_dir", None)
     tmp = None if keep else tempfile.TemporaryDirectory(prefix="vs1-")
     folder = prepare(Path(keep or tmp.name))
