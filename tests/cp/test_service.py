@@ -70,3 +70,17 @@ def test_no_console_needs_a_port(tmp_path):
     cp = CPProcess(tmp_path, 0, "--no-console", wait=False)
     assert cp.end() == 2
     assert cp.errors == ["s370vm: without a console CP needs a telnet port (--port N, not 0)"]
+
+
+def test_address_chooses_where_the_telnet_port_listens(tmp_path):
+    import socket
+    cp = CPProcess(tmp_path, free_port(), "--no-console", "--address", "127.0.0.2")
+    try:
+        assert any("Other terminals: telnet 127.0.0.2" in ln for ln in cp.lines)
+        with socket.create_connection(("127.0.0.2", cp.port), timeout=10):
+            pass
+        with pytest.raises(OSError):
+            socket.create_connection(("127.0.0.1", cp.port), timeout=10).close()
+    finally:
+        cp.proc.terminate()
+        assert cp.end() == 0
