@@ -249,6 +249,8 @@ class Connection:
             await self.line_terminal()
         except asyncio.CancelledError:
             pass                        # the server is stopping
+        except (ConnectionError, asyncio.IncompleteReadError):
+            pass                        # the peer went away (in a handler's read or write)
         except Exception:               # a defect must not show a traceback anywhere
             self.cp.host.errors.append(traceback.format_exc())
         finally:
