@@ -13,6 +13,7 @@ line, the macro depth for the listing) for the line parser:
   the call; ``%rep n`` ... ``%endrep`` (``%exitrep``)
 - ``%include "file"`` (the including file's directory, then ``-I`` directories,
   then the current directory)
+- ``%rotate n`` in a macro, ``%+`` token pasting, ``__OUTPUT_FORMAT__`` (``bin``)
 - conditionals ``%if``/``%elif``/``%else``/``%endif`` and the ``def``, ``macro``,
   ``idn``, ``idni``, ``num``, ``str``, ``id``, ``empty`` variants, each also
   negated (``%ifndef``, ``%elifnidn``, ...)
@@ -142,7 +143,8 @@ class Preprocessor:
         self.errors: list = []
         self.warnings: list = []
         self._uniq = 0
-        for k, v in (defines or {}).items():
+        predefined = {"__OUTPUT_FORMAT__": "bin", "__?OUTPUT_FORMAT?__": "bin"}
+        for k, v in {**predefined, **(defines or {})}.items():
             self.singles[k] = _Single(None, tokenize(str(v)))
 
     # ----- entry points -------------------------------------------------------
@@ -257,7 +259,7 @@ class Preprocessor:
         if not active:
             return
         toks = self._substitute_params(toks, fr, (file, lno))
-        toks = self.expand(toks, (file, lno))
+        toks = self._paste(self.expand(toks, (file, lno)))
         if self._macro_call(toks, raw, file, lno, fr, frames, out):
             return
         out.append(Line(_text(toks).rstrip(), file, lno, fr.depth, fr.where, raw))
@@ -384,6 +386,13 @@ class Preprocessor:
             raise e
         elif word == "%warning":
             self.warnings.append(AsmError(_text(self.expand(rest, (file, lno))).strip(), *loc))
+        elif word == "%rotate":
+            args = fr.args
+            if args is None:
+                raise AsmError("%rotate outside a macro", *loc)
+            if args:
+                n = self.evaluate(rest, loc) % len(args)
+                args[:] = args[n:] + args[:n]
         elif word in ("%line", "%pragma", "%use"):
             pass
         else:
@@ -572,6 +581,23 @@ class Preprocessor:
                 continue
             out.append((k, t))
         return tokenize(_text(out))     # isr%1 becomes the one identifier isr5
+
+    @staticmethod
+    def _paste(toks) -> list:
+        """``a %+ b`` is ``ab`` (NASM 4.1.4, token pasting)."""
+        if not any(t == ("pct", "%+") for t in toks):
+            return toks
+        out = []
+        for k, t in toks:
+            if (k, t) == ("pct", "%+"):
+                while out and out[-1][0] == "ws":
+                    out.pop()
+                out.append(("paste", ""))
+                continue
+            if k == "ws" and out and out[-1][0] == "paste":
+                continue
+            out.append((k, t))
+        return tokenize(_text(out))
 
     # ----- single-line macros ----------------------------------------------------
     def _lookup(self, name):

@@ -222,6 +222,18 @@ isr%1:
 %macro print 1+
     db %1, 0
 %endmacro
+%macro multipush 1-*
+%rep %0
+  push %1
+%rotate 1
+%endrep
+%endmacro
+%macro multipop 1-*
+%rep %0
+%rotate -1
+  pop %1
+%endrep
+%endmacro
 struc point
   .x: resd 1
   .y: resw 1
@@ -261,6 +273,13 @@ start:
   dec ecx
   jnz .loop
   jmp start.loop
+  multipush eax, ebx, ecx
+  multipop eax, ebx, ecx
+lab %+ 1: nop
+  jmp lab1
+%ifidn __OUTPUT_FORMAT__, bin
+  db 1
+%endif
 %assign i 0
 %rep 4
   isr i

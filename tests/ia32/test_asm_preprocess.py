@@ -119,3 +119,13 @@ def test_lines_keep_file_and_line_numbers(tmp_path):
     # the listing also shows the definition and the call, as written
     assert [(ln.source, ln.line) for ln in lines if ln.listed_only] == \
         [("%macro m 0", 1), ("nop", 2), ("%endmacro", 3), ("m", 4)]
+
+
+def test_rotate_walks_the_parameters_4_3_7():
+    src = ("%macro rev 1-*\n%rep %0\n%rotate -1\ndb %1\n%endrep\n%endmacro\n"
+           "rev 1, 2, 3\n")
+    assert _bytes(src) == bytes([3, 2, 1])
+
+
+def test_token_pasting_4_1_4():
+    assert _bytes("%define N 7\nx %+ N equ 5\ndb x7, x %+ N\n") == bytes([5, 5])
