@@ -443,8 +443,13 @@ class Assembler:
         if fill is None and reserve:
             self.reserve(pad)
             return
+        if fill is None and pad:
+            self.emit(b"\x90")                  # listed once, with <rep Nh>
+            self.cur.data += b"\x90" * (pad - 1)
+            if self._item is not None and pad > 1:
+                self._item.rep = pad
+            return
         if fill is None:
-            self._repeat(pad, lambda: self.emit(b"\x90"))
             return
         self._repeat(pad, lambda: getattr(self, "_do_" + fill.kind)(fill))
 

@@ -180,24 +180,47 @@ def _ok_operand_size(form, ops, bits) -> bool:
     return True
 
 
+def _shape(op: _Op) -> tuple:
+    """Everything about an operand that form matching looks at (the cache key)."""
+    src = op.src
+    if op.kind == "reg":
+        return ("reg", src.name)
+    if op.kind == "mem":
+        return ("mem", src.size, src.distance, op.ea.direct, src.disp_size)
+    if op.kind == "far":
+        return ("far", src.size)
+    v = op.value
+    clean = not v.reloc and not v.unknown
+    return ("imm", src.size, src.strict, src.distance, clean and v.value == 1,
+            clean and _fits_signed(v.value, 16), clean and _fits_signed(v.value, 32))
+
+
+_MATCHES: dict = {}
+
+
 def _candidates(forms, ops, bits) -> list:
-    out = []
-    for f in forms:
-        if len(f.operands) != len(ops):
-            continue
-        osize = _osize(f, ops, bits)
-        ok = True
-        for tok, op in zip(f.operands, ops):
-            if tok in ("r/m16",) and f.semantics in _WIDE_DEST and op.kind == "reg" and op.reg.cls == "r32":
+    """The forms that match the operands, with their operand size (memoised by
+    operand shape: programs repeat the same shapes, and every pass asks again)."""
+    key = (id(forms), bits, tuple(_shape(op) for op in ops))
+    hit = _MATCHES.get(key)
+    if hit is None:
+        hit = []
+        for f in forms:
+            if len(f.operands) != len(ops):
                 continue
-            if tok == "r/m16" and f.semantics == "mov_to_sreg" and op.kind == "reg" and op.reg.cls == "r32":
-                continue
-            if not _match_operand(tok, op, f, bits, osize or bits):
-                ok = False
-                break
-        if ok and _ok_operand_size(f, ops, bits):
-            out.append(_Match(f, ops, osize))
-    return out
+            osize = _osize(f, ops, bits)
+            ok = True
+            for tok, op in zip(f.operands, ops):
+                if tok == "r/m16" and op.kind == "reg" and op.reg.cls == "r32" and (
+                        f.semantics in _WIDE_DEST or f.semantics == "mov_to_sreg"):
+                    continue
+                if not _match_operand(tok, op, f, bits, osize or bits):
+                    ok = False
+                    break
+            if ok and _ok_operand_size(f, ops, bits):
+                hit.append((f, osize))
+        _MATCHES[key] = hit
+    return [_Match(f, ops, osize) for f, osize in hit]
 
 
 def _eligible(m: _Match, bits: int) -> bool:
