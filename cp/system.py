@@ -41,7 +41,7 @@ class System:
               printer: int | None = 0x00E, machine: str = DEFAULT_MACHINE) -> VirtualMachine:
         """Create the user's virtual machine of architecture ``machine`` (S370,
         IA32): storage (bytes), console and the spooled unit-record devices at
-        the usual addresses."""
+        the usual addresses (on a machine that has them)."""
         uid = userid.upper()
         if uid in self.users:
             raise MachineError(f"HCPLGN054E Already logged on: {uid}")
@@ -49,8 +49,10 @@ class System:
             raise MachineError("HCPLGN067E Maximum number of users reached")
         vm = VirtualMachine(self, uid, storage, privclass=privclass, console=console,
                             output=output, machine=machine)
-        for kind, addr in (("READER", reader), ("PUNCH", punch), ("PRINTER", printer)):
-            if addr is not None:
+        classes = {d.kind for d in vm.backend.devices}     # what the machine can have
+        for kind, cls, addr in (("READER", "RDR", reader), ("PUNCH", "PUN", punch),
+                                ("PRINTER", "PRT", printer)):
+            if addr is not None and cls in classes:
                 vm.add_unit_record(kind, addr)
         self.users[uid] = vm
         return vm

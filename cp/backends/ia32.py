@@ -173,6 +173,7 @@ class IA32Backend:
 
     add_minidisk = add_unit_record = add_display = ipl = external = restart = machine_check = _refuse
     configure_assists = store_status = ipl_parm = system_restart = _refuse
+    simulate = reflect = instruction_name = _refuse      # no exit but SLICE comes back
     #: IPL's answer until the IA-32 machine can run a guest here
     ipl_refusal = NOT_AVAILABLE
     iplable = ("DISK", "RDR")
