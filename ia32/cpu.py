@@ -106,6 +106,9 @@ class CPU:
         #: the cache keys decoded from the page
         self._code_pages: dict[int, tuple[bytearray, list]] = {}
         self.instructions = 0
+        #: the instruction count as the running instruction sees it: ``instructions``
+        #: plus those done in the current ``run`` before it (see :meth:`now`)
+        self.progress = 0
         self.reset()
 
     # -- reset ----------------------------------------------------------------
@@ -707,6 +710,12 @@ class CPU:
         self._note_code(pages, cache, key)
         return block
 
+    def now(self) -> int:
+        """Instructions executed before the one running now (or all of them between
+        runs): the time base of RDTSC and of the devices' clock, exact for the
+        instructions that can observe it."""
+        return self.progress
+
     # -- the run loop -------------------------------------------------------------
     def run(self, budget: int) -> str:
         """Execute up to ``budget`` instructions; the stop reason:
@@ -721,25 +730,33 @@ class CPU:
         ``instructions`` counts the instructions executed (a faulting one too).
         """
         done = 0
+        start = self.instructions
         while done < budget:
             if self.events:
                 self.events = False
+                self.progress = start + done
                 reason = self._service()
                 if reason is not None:
                     self.instructions += done
+                    self.progress = self.instructions
                     return reason
                 if self.shadow or self.eflags & F.TF:   # one instruction, then look again
                     self.shadow = False
+                    self.progress = start + done
                     done += self._step()
                     self.events = True
                     continue
-            done += self._burst(budget - done)
+            done += self._burst(budget - done, start + done)
         self.instructions += done
+        self.progress = self.instructions
         return "limit"
 
-    def _burst(self, k: int) -> int:
+    def _burst(self, k: int, start: int) -> int:
         """The hot loop: up to ``k`` instructions, block by block, leaving early when
         ``events`` is set (every change of CS sets it, so the CS base is read once).
+        ``start`` is the instruction count before the burst; ``progress`` is kept at
+        the count of the block's last instruction, the only one that can read the
+        time (I/O, RDTSC and MMIO handlers have no fragment, so they end blocks).
         Returns the number of instructions executed."""
         left = k
         cache = self.dcaches[self.code_bits]
@@ -751,7 +768,9 @@ class CPU:
                 if b is None or b.base != base:
                     b = self._build(self.eip, False)
                 if b.count > left:
+                    self.progress = start + k - left
                     return k - left + self._step()
+                self.progress = start + k - left + b.count - 1
                 left -= b.run(self)
             except CPUFault as f:
                 if b is None or b.base != base:     # the decode faulted

@@ -63,7 +63,7 @@ class Machine:
         self.memory = Memory(memory_size)
         self.cpu = cpu = CPU(self.memory)
         self.bus = IOBus()
-        self.clock = clock = Clock(lambda: cpu.instructions)
+        self.clock = clock = Clock(cpu.now)
         self.console = bytearray()
         self._echo = console
         self.exit_code: int | None = None

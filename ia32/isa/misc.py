@@ -101,12 +101,12 @@ def cpuid(cpu, ins) -> None:
 
 
 def rdtsc(cpu, ins) -> None:
-    """RDTSC: EDX:EAX = the time-stamp counter, which counts instructions
-    (``cpu.instructions`` at the start of the current ``run`` slice, plus one per
-    RDTSC so that it always advances). #GP(0) at CPL > 0 when CR4.TSD is set."""
+    """RDTSC: EDX:EAX = the time-stamp counter, which counts instructions executed
+    (``cpu.now()``, exact inside a burst; a 100 MHz counter at the machine's 10 ns
+    per instruction), plus one per RDTSC so that it always advances. #GP(0) at CPL > 0 when CR4.TSD is set."""
     if cpu.cr[4] & 4 and cpu.cpl and cpu.cr[0] & 1:
         raise CPUFault(GP, 0)
-    cpu.tsc = max(cpu.tsc + 1, cpu.instructions)
+    cpu.tsc = max(cpu.tsc + 1, cpu.now())
     cpu.regs[0] = cpu.tsc & 0xFFFFFFFF
     cpu.regs[2] = (cpu.tsc >> 32) & 0xFFFFFFFF
 

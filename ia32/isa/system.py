@@ -272,7 +272,7 @@ def arpl(cpu, ins) -> None:
 def read_msr(cpu, index: int) -> int:
     """The value of MSR ``index`` (see the module docstring); #GP(0) if there is none."""
     if index == MSR_TSC:
-        return max(cpu.tsc, cpu.instructions)
+        return max(cpu.tsc, cpu.now())
     if index == MSR_FS_BASE:
         return cpu.sregs[FS].base
     if index == MSR_GS_BASE:
