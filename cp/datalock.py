@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from s370.errors import MachineError
+from .backends import MachineError
 
 try:
     import fcntl

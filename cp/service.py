@@ -13,6 +13,7 @@ import asyncio
 import signal
 from typing import Callable
 
+from .backends import MachineError
 from .telnet import TelnetCP
 from .terminal import BANNER
 
@@ -66,15 +67,12 @@ async def service_main(host, port: int, write: Callable[[str], None] = print,
 def port_error(port: int, exc: OSError):
     """The one-line error for a telnet port that cannot be had."""
     import os
-
-    from s370.errors import MachineError
     why = os.strerror(exc.errno) if exc.errno else str(exc)
     return MachineError(f"cannot start the telnet server on port {port}: {why}")
 
 
 def run_service(host, port: int, address: str = "127.0.0.1") -> int:
     """``s370vm cp --no-console``: ``service_main`` with output flushed line by line."""
-    from s370.errors import MachineError
     if not port:
         raise MachineError("without a console CP needs a telnet port (--port N, not 0)")
     try:
