@@ -40,7 +40,8 @@ def add_parser(sub) -> argparse.ArgumentParser:
     p = sub.add_parser("cp", help="start the VM/370-style control program (console, telnet, scripts)")
     p.add_argument("--directory", help="user directory file (VM/370 USER/MDISK/... statements)")
     p.add_argument("--config", help="system configuration file (Hercules-style device statements)")
-    p.add_argument("--port", type=int, default=3270, help="telnet port (0 = none; default 3270)")
+    p.add_argument("--port", type=int, default=3270,
+                   help="telnet port, line mode and TN3270 (docs/3270.md); 0 = none; default 3270")
     p.add_argument("--address", default="127.0.0.1",
                    help="where the telnet port listens (default 127.0.0.1, this machine only; "
                         "0.0.0.0 for every interface: see docs/service.md)")

@@ -193,3 +193,32 @@ def test_tn3270e_offered_by_the_client_is_declined_and_rfc1576_goes_on(cp):
     assert tn.command(tn.DONT, tn.TN3270E) in got
     assert got.split(tn.command(tn.WILL, tn.BINARY))[-1][:1] == bytes((0x7E,))   # EWA record
     s.close()
+
+
+def test_headless_s370vm_cp_serves_a_3270(tmp_path, term):
+    """The real command: ``s370vm cp --no-console`` in its own process."""
+    import subprocess
+    import sys
+
+    from .tn3270_support import free_port
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-c", "from s370vm.main import main; raise SystemExit(main())",
+                             "cp", "--no-console", "--port", str(port), "--data", str(tmp_path)],
+                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            text=True)
+    try:
+        said = []
+        while not said or "CP RUNNING WITHOUT A CONSOLE" not in said[-1]:
+            said.append(proc.stdout.readline())
+            assert said[-1] and len(said) < 20, said            # it started, and said so
+        t = term()
+        t.connect(port)
+        assert t.status_area() == "CP READ       S370VM"
+        logon(t, "GUEST2")
+        t.enter("QUERY TIME")
+        t.wait_text("TIME IS")
+        t.enter("LOGOFF")
+        t.wait_text("VM/370 ONLINE")
+    finally:
+        proc.terminate()
+        proc.wait(TIMEOUT)
