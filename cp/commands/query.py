@@ -140,8 +140,8 @@ def cmd_query(ctx: Context, args: list[str]) -> list[str]:
     if name == "USERS":
         if rest:
             return query_user(ctx, rest[0])
-        dialed = 0
-        return [f"{host.users_count():03d} USERS, {dialed:03d} DIALED"]
+        from ..tn3270.dialled import dialled_count      # 3270s given to guests with DIAL
+        return [f"{host.users_count():03d} USERS, {dialled_count(host):03d} DIALED"]
     if name == "NAMES":
         entries = [f"{u.userid:<8} - {_terminal_name(u)}" for u in
                    sorted(host.sessions.values(), key=lambda x: x.userid)]

@@ -42,6 +42,8 @@ def test_dial_a_guest_that_drives_the_terminal_with_ccws(tmp_path):
         caller.enter("HELLO FROM A DIALLED 3270")
         caller.wait_text("YOU TYPED: HELLO FROM A DIALLED 3270")
         assert owner.status_area().startswith("RUNNING")
+        owner.enter("#CP QUERY USERS")
+        owner.wait_text("001 USERS, 001 DIALED")
         caller.do("PF(3)")
         caller.wait_text("GOODBYE FROM THE GUEST")
         owner.wait_status("CP READ")
