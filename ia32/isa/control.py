@@ -13,7 +13,8 @@ from __future__ import annotations
 
 from ..errors import BP, OF as OF_VECTOR
 from ..flags import OF
-from .gen import MASKS, ea_source, pop_lines, push_lines, rm_read, store, write_lines
+from .gen import (MASKS, ea_source, pop_lines, push_lines, read_lines, rm_read, store,
+                  write_lines)
 from .table import CONDITIONS
 
 _SF_NE_OF = "(((cpu.lres >> (n - 1)) ^ (v >> (n - 1)) ^ (v >> n)) & 1)"
@@ -64,6 +65,19 @@ def _setcc(ins) -> list[str]:
         return condition_source(cc) + ["r = 1 if t else 0"] + store(dst[0], dst[1], 8, "r", ins)
     return condition_source(cc) + ["r = 1 if t else 0", f"off = {ea_source(ins)}"] + \
         write_lines(8, ins.seg, "off", "r", ins)
+
+
+def _cmovcc(ins) -> list[str]:
+    """CMOVcc r, r/m: the source is read (and may fault) whatever the condition; a
+    32-bit destination is written only when it holds (SDM CMOVcc)."""
+    cc = _cc_of(ins.mnemonic, "CMOV")
+    bits = ins.osize
+    lines = condition_source(cc)
+    if ins.is_memory:
+        lines += [f"off = {ea_source(ins)}"] + read_lines("v", bits, ins.seg, "off", ins)
+    else:
+        lines.append(f"v = R[{ins.rm}] & {MASKS[bits]:#x}")
+    return lines + ["if t:"] + ["    " + line for line in store("r", ins.reg, bits, "v", ins)]
 
 
 def _jmp(ins) -> list[str]:
@@ -179,7 +193,7 @@ SEMANTICS = {
     "call_far_indirect": call_far_indirect, "retf": retf, "iret": iret, "int": int_n, "int3": int3,
     "into": into, "hlt": hlt,
 }
-FRAGMENTS = {"setcc": _setcc, "jmp": _jmp, "call": _call, "ret": _ret}
+FRAGMENTS = {"setcc": _setcc, "cmovcc": _cmovcc, "jmp": _jmp, "call": _call, "ret": _ret}
 FRAGMENTS.update({name: _conditional(taken) for name, taken in CONDITIONAL.items()})
 #: the fragments that set cpu.eip
 BRANCHES = frozenset({"jcc", "jmp", "call", "ret", "loop", "loope", "loopne", "jcxz"})

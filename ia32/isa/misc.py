@@ -15,8 +15,9 @@ from ..state import CR0_EM, CR0_MP, CR0_TS, CPU_SIGNATURE
 from ..errors import CPUFault, GP, NM, UD
 from ..flags import AF, CF, DF, IF, IOPL, PF, SF, VM, ZF
 
-#: CPUID leaf 1 EDX: PSE (3), TSC (4), MSR (5), APIC (9) -- no FPU (0), no CX8
-CPUID_FEATURES = (1 << 3) | (1 << 4) | (1 << 5) | (1 << 9)
+#: CPUID leaf 1 EDX: PSE (3), TSC (4), MSR (5), CX8 (8), APIC (9), CMOV (15), the
+#: later instructions this CPU has -- and no FPU (0)
+CPUID_FEATURES = (1 << 3) | (1 << 4) | (1 << 5) | (1 << 8) | (1 << 9) | (1 << 15)
 _VENDOR = b"GenuineIntel"
 
 
@@ -85,8 +86,9 @@ def out(cpu, ins) -> None:
 
 
 def cpuid(cpu, ins) -> None:
-    """CPUID reports an Intel 486DX4 (family 4, model 8) with PSE, TSC, MSR and an
-    on-chip APIC, and no FPU: leaf 0 is the vendor and the highest leaf (1)."""
+    """CPUID reports an Intel 486DX4 (family 4, model 8) with the later features this
+    CPU has (PSE, TSC, MSR, CMPXCHG8B, an on-chip APIC, CMOVcc) and no FPU: leaf 0
+    is the vendor and the highest leaf (1)."""
     R = cpu.regs
     leaf = R[0]
     if leaf == 0:

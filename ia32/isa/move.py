@@ -6,6 +6,7 @@ XADD (the flags of the CMP and ADD they perform).
 from __future__ import annotations
 
 from ..errors import CPUFault, UD
+from ..flags import ZF
 from .alu import opbits
 from .gen import MASKS, alu_lines, ea_source, read_lines, rm_read, store
 from ..state import CS, SS
@@ -146,6 +147,25 @@ def xadd(cpu, ins) -> None:
         cpu.set_reg(ins.reg, bits, a)
 
 
+def cmpxchg8b(cpu, ins) -> None:
+    """CMPXCHG8B m64: EDX:EAX equal to m64: m64 = ECX:EBX, ZF=1; else EDX:EAX = m64,
+    ZF=0. The memory is written either way (SDM CMPXCHG8B); other flags kept."""
+    R = cpu.regs
+    off = ins.ea(R)
+    hi_off = (off + 4) & MASKS[ins.asize]
+    lo = cpu.read_u32(ins.seg, off)
+    hi = cpu.read_u32(ins.seg, hi_off)
+    equal = lo == R[0] and hi == R[2]
+    new_lo, new_hi = (R[3], R[1]) if equal else (lo, hi)
+    cpu.check_write(ins.seg, hi_off, 4)
+    cpu.write_u32(ins.seg, off, new_lo)
+    cpu.write_u32(ins.seg, hi_off, new_hi)
+    if not equal:
+        R[0], R[2] = lo, hi
+    cpu.materialize()
+    cpu.eflags = (cpu.eflags | ZF) if equal else (cpu.eflags & ~ZF)
+
+
 def _load_far(sreg: int):
     def load_far(cpu, ins) -> None:
         """Lxx r, m16:16/m16:32: offset first, then the selector; the segment
@@ -165,7 +185,7 @@ def _load_far(sreg: int):
 SEMANTICS = {
     "mov_from_sreg": mov_from_sreg, "mov_to_sreg": mov_to_sreg,
     "xchg": xchg, "xlat": xlat, "bswap": bswap,
-    "cmpxchg": cmpxchg, "xadd": xadd,
+    "cmpxchg": cmpxchg, "cmpxchg8b": cmpxchg8b, "xadd": xadd,
     "lds": _load_far(3), "les": _load_far(0), "lss": _load_far(SS), "lfs": _load_far(4),
     "lgs": _load_far(5),
 }

@@ -68,7 +68,8 @@ flags
     ``rep``        "rep" (REP prefix repeats it) or "repcc" (REPE/REPNE test ZF)
     ``cpu``        the first processor with the form: 386, 486 (BSWAP, XADD,
                    CMPXCHG, INVLPG, INVD, WBINVD), 586 (CPUID, RDTSC, RDMSR,
-                   WRMSR), 686 (NOP r/m, UD2)
+                   WRMSR, CMPXCHG8B), 686 (NOP r/m, UD2, CMOVcc: compilers
+                   emit it, so test kernels need it)
     ``asm``        False for encodings an assembler never emits (82 group, SAL /6)
 """
 from __future__ import annotations
@@ -247,6 +248,8 @@ def _jumps() -> list[Form]:
                     f"0F {0x80 + n:02X} cd", aliases=jal)
         forms.append(I("SET" + cc, "r/m8", f"0F {0x90 + n:02X} /r", "setcc",
                        aliases=tuple("SET" + a for a in aliases)))
+        forms += _w("CMOV" + cc, "rW,r/mW", f"0F {0x40 + n:02X} /r", "cmovcc",
+                    aliases=tuple("CMOV" + a for a in aliases), cpu=686)
     forms += [
         I("JMP", "rel8", "EB cb", "jmp"),
         *_w("JMP", "relW", "E9 cw", "jmp", "E9 cd"),
@@ -308,6 +311,7 @@ def _moves() -> list[Form]:
         I("BSWAP", "r32", "0F C8+rd", "bswap", o=0, cpu=486),
         I("CMPXCHG", "r/m8,r8", "0F B0 /r", "cmpxchg", lock=True, cpu=486),
         *_w("CMPXCHG", "r/mW,rW", "0F B1 /r", "cmpxchg", lock=True, cpu=486),
+        I("CMPXCHG8B", "m", "0F C7 /1", "cmpxchg8b", o=0, lock=True, cpu=586),
         I("XADD", "r/m8,r8", "0F C0 /r", "xadd", lock=True, cpu=486),
         *_w("XADD", "r/mW,rW", "0F C1 /r", "xadd", lock=True, cpu=486),
         *_sized("LDS", "LDS", "r16,m16:16", "r32,m16:32", "C5 /r", "C5 /r", "lds"),

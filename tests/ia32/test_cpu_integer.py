@@ -323,3 +323,24 @@ def test_sdm_aaa_aas_carry_reaches_ah_as_test386_reference_output_shows():
     assert cpu.regs[0] & 0xFFFF == 0x0700 and flags(cpu) & (CF | AF) == CF | AF
     cpu = run32("66B800109E66B805023FF4")
     assert cpu.regs[0] & 0xFFFF == 0x000F and flags(cpu) & (CF | AF) == CF | AF
+
+
+def test_sdm_cmovcc_moves_only_when_the_condition_holds():
+    # cmp eax,ebx; cmovb eax,ecx
+    assert run32("39D80F42C1F4", eax=1, ebx=2, ecx=7).regs[0] == 7
+    assert run32("39D80F42C1F4", eax=3, ebx=2, ecx=7).regs[0] == 3
+
+
+def test_sdm_cmpxchg8b_equal_stores_ecx_ebx_else_loads_edx_eax():
+    from .helpers import flat32_cpu
+    for old, equal in ((0x1111111122222222, True), (0x3333333344444444, False)):
+        cpu = flat32_cpu(bytes.fromhex("0FC70EF4"))       # cmpxchg8b [esi]
+        cpu.memory.load(0x3000, old.to_bytes(8, "little"))
+        cpu.regs[:] = [0x22222222, 0xAAAAAAAA, 0x11111111, 0xBBBBBBBB, 0x8000, 0, 0x3000, 0]
+        cpu.run(10)
+        stored = int.from_bytes(cpu.memory.read_bytes(0x3000, 8), "little")
+        if equal:
+            assert stored == 0xAAAAAAAABBBBBBBB and flags(cpu) & ZF
+        else:
+            assert stored == old and not flags(cpu) & ZF
+            assert (cpu.regs[2], cpu.regs[0]) == (0x33333333, 0x44444444)
