@@ -3,7 +3,8 @@ written so that assembling the text with ``ia32.asm`` (or NASM) gives the same
 bytes back for anything the assembler produces.
 
 That needs a little more than the operands: size keywords on memory operands
-(``dword [ebx]``), ``far`` for indirect far transfers, ``near`` on JMP/Jcc rel16/32,
+(``dword [ebx]``), ``far`` for indirect far transfers, ``short``/``near`` on JMP
+and Jcc (NASM never shortens a jump to a plain number by itself),
 ``strict word``/``strict dword`` on a full-width immediate whose value would fit
 the sign-extended byte form, ``byte``/``dword`` inside the brackets when the
 displacement is wider than NASM would choose, ``nosplit`` for a lone scaled
@@ -31,6 +32,8 @@ _W_FORMS = {"PUSHA", "POPA", "PUSHF", "POPF", "IRET"}
 _WIDE_DEST = {"mov_from_sreg", "smsw", "sldt", "str"}
 #: Mnemonics with a sign-extended imm8 form, which NASM prefers for small values
 _HAS_SX = {f.mnemonic for f in TABLE if f.sx}
+#: Mnemonics with a near form beside the short one (JMP, Jcc)
+_HAS_NEAR = {f.mnemonic for f in TABLE if "rel32" in f.operands}
 
 
 class Line(NamedTuple):
@@ -135,8 +138,8 @@ def _operand(ins, op, tok: str, bits: int) -> str:
         return text
     if k == "rel":
         target = f"0x{op.value:x}"
-        if tok == "rel8":
-            return target
+        if tok == "rel8":       # NASM makes a jump to a number near unless told short
+            return f"short {target}" if form.mnemonic in _HAS_NEAR else target
         if form.o != bits:
             return f"{_SIZE[form.o]} {target}"
         return f"near {target}" if form.mnemonic != "CALL" else target

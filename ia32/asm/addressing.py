@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from .errors import AsmError
-from .expressions import Value, evaluate
+from .expressions import Value, add_reloc, evaluate
 from .registers import REGISTERS
 
 _MODRM16 = {frozenset(("bx", "si")): 0, frozenset(("bx", "di")): 1, frozenset(("bp", "si")): 2,
@@ -26,8 +26,8 @@ _SCALE = {1: 0, 2: 1, 4: 2, 8: 3}
 class EA(NamedTuple):
     """An encoded memory operand: ``asize`` 16/32, ModRM ``mod``/``rm``, the SIB
     byte or None, the displacement bytes; ``direct`` when there is no register
-    (the moffs forms), with the address as ``disp_value``; ``reloc_base`` the
-    section start the displacement is relative to when it depends on a label."""
+    (the moffs forms), with the address as ``disp_value``; ``value`` the
+    displacement as evaluated (its labels, for the listing's brackets)."""
     asize: int
     mod: int
     rm: int
@@ -35,7 +35,7 @@ class EA(NamedTuple):
     disp: bytes
     direct: bool
     disp_value: int
-    reloc_base: int | None = None
+    value: Value = Value(0)
 
 
 def _has_reg(e) -> bool:
@@ -94,18 +94,14 @@ def _mixed(rest, disp: Value) -> bool:
 
 
 def _disp_value(rest, env) -> Value:
-    v, reloc, unknown, base = 0, 0, False, 0
+    v, reloc, unknown, base = 0, (), False, 0
     for sign, e in rest:
         x = evaluate(e, env)
         v += sign * x.value
-        reloc += sign * x.reloc
+        reloc = add_reloc(reloc, x.reloc, sign)
         base += sign * x.base
         unknown = unknown or x.unknown
     return Value(v, reloc, unknown, base)
-
-
-def _reloc_base(disp: Value) -> int | None:
-    return disp.base if disp.reloc else None
 
 
 def _signed(v: int, bits: int) -> int:
@@ -175,13 +171,13 @@ def _ea16(regs, disp, mem, col) -> EA:
         raise AsmError("invalid 16-bit effective address (no scaled index)", column=col)
     key = frozenset(n for n, _, _, _ in regs)
     if not key:
-        return EA(16, 0, 6, None, _disp_bytes(disp, 16), True, disp.value & 0xFFFF, _reloc_base(disp))
+        return EA(16, 0, 6, None, _disp_bytes(disp, 16), True, disp.value & 0xFFFF, disp)
     rm = _MODRM16.get(key)
     if rm is None or len(key) != len(regs):
         raise AsmError("invalid 16-bit effective address", column=col)
     width = _disp_width(disp, mem.disp_size, 16, rm != 6)
     mod = {0: 0, 8: 1, 16: 2}[width]
-    return EA(16, mod, rm, None, _disp_bytes(disp, width), False, disp.value, _reloc_base(disp))
+    return EA(16, mod, rm, None, _disp_bytes(disp, width), False, disp.value, disp)
 
 
 def _ea32(regs, disp, mem, col) -> EA:
@@ -213,15 +209,15 @@ def _ea32(regs, disp, mem, col) -> EA:
         raise AsmError(f"invalid scaled index '{index}*{scale}'" if index != "esp"
                        else "esp cannot be an index register", column=col)
     if base is None and index is None:
-        return EA(32, 0, 5, None, _disp_bytes(disp, 32), True, disp.value & 0xFFFFFFFF, _reloc_base(disp))
+        return EA(32, 0, 5, None, _disp_bytes(disp, 32), True, disp.value & 0xFFFFFFFF, disp)
     if base is None:
         sib = (_SCALE[scale] << 6) | (REGISTERS[index].num << 3) | 5
-        return EA(32, 0, 4, sib, _disp_bytes(disp, 32), False, disp.value, _reloc_base(disp))
+        return EA(32, 0, 4, sib, _disp_bytes(disp, 32), False, disp.value, disp)
     b = REGISTERS[base].num
     width = _disp_width(disp, mem.disp_size, 32, b != 5)
     mod = {0: 0, 8: 1, 32: 2}[width]
     if index is None and b != 4:
-        return EA(32, mod, b, None, _disp_bytes(disp, width), False, disp.value, _reloc_base(disp))
+        return EA(32, mod, b, None, _disp_bytes(disp, width), False, disp.value, disp)
     i = 4 if index is None else REGISTERS[index].num
     sib = (_SCALE[scale] << 6) | (i << 3) | b
-    return EA(32, mod, 4, sib, _disp_bytes(disp, width), False, disp.value, _reloc_base(disp))
+    return EA(32, mod, 4, sib, _disp_bytes(disp, width), False, disp.value, disp)

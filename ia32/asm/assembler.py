@@ -7,7 +7,8 @@ before its definition is "unknown" there, and a jump to it is assumed short, as
 NASM's optimiser assumes). A jump found out of short range stays near in later
 passes (from the fourth pass on), so the passes always converge.
 
-Sections (``-f bin``): ``.text`` first at ``org``, then the other progbits
+Sections (``-f bin``): ``.text`` first at ``org`` (or above it, aligned; the
+file still starts at ``org``), then the other progbits
 sections in the order they were first named, then the nobits ones (``.bss``, or
 ``nobits``), each aligned to its ``align=`` (default 4) or the largest ``align``
 used inside it (NASM's ``sectalign``). Offsets in the listing are
@@ -22,7 +23,7 @@ import struct
 from dataclasses import dataclass, field
 
 from .errors import AsmError
-from .expressions import Scalar, Value, evaluate
+from .expressions import Scalar, Value, check_relocatable, evaluate, relative
 from .instructions import Context, encode
 from .parser import Stmt, parse_line
 
@@ -155,6 +156,7 @@ class Assembler:
                 self._statement(st)
             except AsmError as exc:
                 if final:
+                    exc.column = exc.column or st.col
                     self._error(exc, ln)
                     self._item.messages.append(("error", exc))
             if final:
@@ -185,9 +187,8 @@ class Assembler:
         ordered = [text] + [s for s in self.order if s is not text and s.progbits] + \
             [s for s in self.order if s is not text and not s.progbits]
         pos = self.org
-        for s in ordered:
-            if s is not text:
-                pos = (pos + s.align - 1) // s.align * s.align
+        for s in ordered:       # .text too: the file starts at org, padded up to it
+            pos = (pos + s.align - 1) // s.align * s.align
             s.start = pos
             pos += s.length()
         self.ordered = ordered
@@ -219,17 +220,17 @@ class Assembler:
         if self.final:
             raise AsmError(f"symbol '{name}' not defined", column=col)
         self.saw_unknown = True
-        return Value(0, 1, True)
+        return Value(0, (("?", 1),), True)
 
     def here(self) -> Value:
         if self.absolute is not None:
-            return Value(self.absolute.addr, 0)
-        return Value(self.cur.start + self.cur.length(), 1, False, self.cur.start)
+            return Value(self.absolute.addr)
+        return relative(self.cur.start + self.cur.length(), self.cur.name, self.cur.start)
 
     def section_start(self) -> Value:
         if self.absolute is not None:
-            return Value(self.absolute.start, 0)
-        return Value(self.cur.start, 1, False, self.cur.start)
+            return Value(self.absolute.start)
+        return relative(self.cur.start, self.cur.name, self.cur.start)
 
     def eval(self, e) -> Value:
         return evaluate(e, self)
@@ -245,8 +246,8 @@ class Assembler:
     # ----- output ---------------------------------------------------------------
     def emit(self, data: bytes, relocs=()) -> None:
         """Append bytes to the current section (and, while a line is being listed,
-        its cells; ``relocs`` are the (start, length, section base) of
-        label-dependent fields, listed section-relative in brackets as NASM does)."""
+        its cells; ``relocs`` are (start, length, value shown, brackets) of the
+        fields NASM's listing shows specially: see instructions.encode)."""
         if self.absolute is not None:
             if data:
                 raise AsmError("instructions and data are not allowed in an absolute or struc region")
@@ -262,10 +263,10 @@ class Assembler:
             if item.section is None:
                 item.section, item.offset = self.cur.name, len(self.cur.data)
             i = 0
-            for start, n, base in relocs:
+            for start, n, shown, brackets in relocs:
                 item.cells.extend(f"{b:02X}" for b in data[i:start])
-                shown = (int.from_bytes(data[start:start + n], "little") - base) % (1 << (8 * n))
-                item.cells.append("[" + shown.to_bytes(n, "little").hex().upper() + "]")
+                text = (shown % (1 << (8 * n))).to_bytes(n, "little").hex().upper()
+                item.cells.append(brackets[0] + text + brackets[1])
                 i = start + n
             item.cells.extend(f"{b:02X}" for b in data[i:])
         self.cur.data += data
@@ -333,7 +334,8 @@ class Assembler:
     def _do_insn(self, st: Stmt) -> None:
         if self.absolute is not None:
             raise AsmError("instructions are not allowed in an absolute or struc region", column=st.col)
-        ctx = Context(self.bits, self.here().value, self, self.final, self._near.get(self.idx, False))
+        ctx = Context(self.bits, self.here().value, self, self.final, self._near.get(self.idx, False),
+                      self.cur.name)
         data, near, relocs = encode(st, ctx)
         if near and self.passes >= STICKY_PASS:
             self._near[self.idx] = True
@@ -354,8 +356,9 @@ class Assembler:
                 out += struct.pack(fmt, item[1])
             else:
                 v = self.eval(item)
+                check_relocatable(v, self.cur.name)
                 if v.reloc:
-                    relocs.append((len(out), unit, v.base))
+                    relocs.append((len(out), unit, v.value - v.base, "[]"))
                 out += (v.value & ((1 << (8 * unit)) - 1)).to_bytes(unit, "little")
         self.emit(bytes(out), relocs)
 
@@ -421,7 +424,8 @@ class Assembler:
                 a = self._const(e, "section alignment")
                 if a <= 0 or a & (a - 1):
                     raise AsmError(f"section alignment {a} is not a power of 2", column=col)
-                s.align, s.fixed_align = a, True
+                s.align = max(s.align, a) if s.fixed_align else a
+                s.fixed_align = True
             elif key in ("progbits", "nobits"):
                 s.progbits = key == "progbits"
             else:

@@ -1,11 +1,13 @@
 """Expression evaluation with NASM's operators (manual section 3.5).
 
-Values are 64-bit two's complement integers, as in NASM. A value also counts the
-labels it is relative to (``reloc``: +1 per label or ``$``/``$$`` added, -1 per one
-subtracted), because NASM treats an expression that still depends on a label's
-position differently from a plain number: it never shrinks it to a sign-extended
-byte immediate or an 8-bit displacement, and the only operators allowed on it are
-``+`` and ``-``. A difference such as ``$-$$`` is a plain number again.
+Values are 64-bit two's complement integers, as in NASM. A value also counts, per
+section, the labels it is relative to (``reloc``: +1 per label or ``$``/``$$``
+added, -1 per one subtracted, as sorted (section, count) pairs), because NASM
+treats an expression that still depends on a label's position differently from a
+plain number: it never shrinks it to a sign-extended byte immediate or an 8-bit
+displacement, and the only operators allowed on it are ``+`` and ``-``. A
+difference within one section such as ``$-$$`` is a plain number again; one
+between two sections is not.
 ``unknown`` marks a value that used a symbol not yet defined in this pass.
 """
 from __future__ import annotations
@@ -27,9 +29,24 @@ class Value(NamedTuple):
     ``reloc``), so ``value - base`` is the section-relative number NASM's listing
     shows in brackets."""
     value: int
-    reloc: int = 0
+    reloc: tuple = ()
     unknown: bool = False
     base: int = 0
+
+
+def relative(value: int, section: str, base: int) -> Value:
+    """The value of a label (or ``$``, ``$$``) in ``section``, which starts at ``base``."""
+    return Value(value, ((section, 1),), False, base)
+
+
+def add_reloc(a: tuple, b: tuple, sign: int = 1) -> tuple:
+    """``a + sign * b`` of two per-section label counts."""
+    if not b:
+        return a
+    counts = dict(a)
+    for sec, n in b:
+        counts[sec] = counts.get(sec, 0) + sign * n
+    return tuple(sorted((k, n) for k, n in counts.items() if n))
 
 
 class Scalar:
@@ -88,19 +105,20 @@ def evaluate(e: tuple, env) -> Value:
         if op == "+":
             return a
         if op == "-":
-            return Value(signed64(-a.value), -a.reloc, a.unknown, -a.base)
+            return Value(signed64(-a.value), add_reloc((), a.reloc, -1), a.unknown, -a.base)
         _scalar(a, op)
         if op == "~":
-            return Value(signed64(~a.value), 0, a.unknown)
-        return Value(int(a.value == 0), 0, a.unknown)
+            return Value(signed64(~a.value), (), a.unknown)
+        return Value(int(a.value == 0), (), a.unknown)
     op = e[1]
     a = evaluate(e[2], env)
     b = evaluate(e[3], env)
     unknown = a.unknown or b.unknown
     if op == "+":
-        return Value(signed64(a.value + b.value), a.reloc + b.reloc, unknown, a.base + b.base)
+        return Value(signed64(a.value + b.value), add_reloc(a.reloc, b.reloc), unknown, a.base + b.base)
     if op == "-":
-        return Value(signed64(a.value - b.value), a.reloc - b.reloc, unknown, a.base - b.base)
+        return Value(signed64(a.value - b.value), add_reloc(a.reloc, b.reloc, -1), unknown,
+                     a.base - b.base)
     _scalar(a, op)
     _scalar(b, op)
     x, y = a.value, b.value
@@ -108,7 +126,7 @@ def evaluate(e: tuple, env) -> Value:
         v = x * y
     elif op in ("/", "//", "%", "%%"):
         if y == 0 and unknown:
-            return Value(0, 0, True)
+            return Value(0, (), True)
         v = _div(op, x, y)
     elif op == "<<":
         v = x << (y & 63)
@@ -134,7 +152,18 @@ def evaluate(e: tuple, env) -> Value:
         v = (x > y) - (x < y)
     else:
         v = int(_CMP[op](x, y))
-    return Value(signed64(v), 0, unknown)
+    return Value(signed64(v), (), unknown)
+
+
+def check_relocatable(v: Value, section: str) -> None:
+    """NASM's rule for a value stored in the output: a plain number, or one label
+    added, less at most one label of the section being assembled (a self-relative
+    value); anything else "is not simple or relocatable"."""
+    if v.unknown or not v.reloc:
+        return
+    rest = [(s, n) for s, n in v.reloc if not (s == section and n == -1)]
+    if len(rest) > 1 or (rest and rest[0][1] != 1) or len(v.reloc) - len(rest) > 1:
+        raise AsmError("expression is not simple or relocatable")
 
 
 def _scalar(v: Value, op: str) -> None:

@@ -34,7 +34,7 @@ from typing import NamedTuple
 
 from .addressing import EA, effective_address
 from .errors import AsmError
-from .expressions import Value, evaluate
+from .expressions import Value, check_relocatable, evaluate
 from .mnemonics import ALIASES, DEFAULT_SIZE, FORMS, W_SUFFIX
 from .parser import Far, Imm, Mem, Reg
 from .registers import REGISTERS
@@ -55,6 +55,7 @@ class Context(NamedTuple):
     env: object           # symbol environment (expressions.evaluate)
     final: bool           # the last pass: report range errors
     near: bool            # this statement needed a near jump in an earlier pass
+    section: str          # the section being assembled (a jump out of it is never short)
 
 
 class _Op(NamedTuple):
@@ -295,11 +296,12 @@ def _encode(m: _Match, ctx: Context, head: bytes, seg: str | None, osize_prefix:
     if asize and asize != ctx.bits:
         pre.append(0x67)
     out = pre
-    relocs = []                     # (start, length, section base) of label-dependent fields
+    relocs = []                     # listing cells of label-dependent fields (see encode)
 
     def field(value: Value, n: int) -> None:
+        check_relocatable(value, ctx.section)
         if value.reloc:
-            relocs.append((len(out), n, value.base))
+            relocs.append((len(out), n, value.value - value.base, "[]"))
         out.extend(_imm_bytes(value.value, n))
 
     code_len = 0
@@ -317,8 +319,9 @@ def _encode(m: _Match, ctx: Context, head: bytes, seg: str | None, osize_prefix:
                 out.append((ea.mod << 6) | (reg << 3) | ea.rm)
                 if ea.sib is not None:
                     out.append(ea.sib)
-                if ea.reloc_base is not None and ea.disp:
-                    relocs.append((len(out), len(ea.disp), ea.reloc_base))
+                check_relocatable(ea.value, ctx.section)
+                if ea.value.reloc and ea.disp:
+                    relocs.append((len(out), len(ea.disp), ea.value.value - ea.value.base, "[]"))
                 out += ea.disp
         elif t in ("ib", "iw", "id"):
             field(imms.pop(0).value, {"ib": 1, "iw": 2, "id": 4}[t])
@@ -326,8 +329,7 @@ def _encode(m: _Match, ctx: Context, head: bytes, seg: str | None, osize_prefix:
             code_len = {"cb": 1, "cw": 2, "cd": 4, "cp": 6}[t]
     if moffs_op is not None:
         ea = moffs_op.ea
-        field(Value(ea.disp_value, int(ea.reloc_base is not None), False, ea.reloc_base or 0),
-              ea.asize // 8)
+        field(ea.value._replace(value=ea.disp_value), ea.asize // 8)
     if code_op is not None and code_op.kind == "far":
         field(code_op.value, code_len - 2)
         out += _imm_bytes(code_op.seg.value, 2)
@@ -336,6 +338,9 @@ def _encode(m: _Match, ctx: Context, head: bytes, seg: str | None, osize_prefix:
         rel = code_op.value.value - end
         if code_len == 1 and not _fits_signed(rel, 32) and not code_op.value.unknown:
             raise _OutOfRange()
+        target = code_op.value
+        if target.reloc != ((ctx.section, 1),):     # NASM lists such a target, not the offset
+            relocs.append((len(out), code_len, target.value - target.base, "()"))
         out += _imm_bytes(rel, code_len)
     return bytes(out), relocs
 
@@ -368,8 +373,9 @@ def _forms_for(mn: str, bits: int, osize_prefix: int | None) -> list:
 
 def encode(stmt, ctx: Context) -> tuple:
     """(bytes, used_near, relocs) of an instruction statement (parser.Stmt, kind
-    'insn'); ``relocs`` are the (start, length, section base) of fields that
-    depend on a label (the listing brackets them, as NASM's does)."""
+    'insn'); ``relocs`` are the (start, length, value shown, brackets) of fields
+    the listing shows as NASM's does: a label-dependent field as its
+    section-relative value in [], the target of a jump out of the section in ()."""
     head = bytearray()
     seg_prefix = osize_prefix = asize_prefix = None
     for name, col in stmt.prefixes:
@@ -404,10 +410,15 @@ def encode(stmt, ctx: Context) -> tuple:
     if not cands:
         raise AsmError(_no_match_message(mn, ops), column=stmt.col)
     has_near = any(t in ("rel16", "rel32") for c in cands for t in c.form.operands)
+    # NASM shortens a jump only to a label of this section (or one not yet known),
+    # unless the source says short: "jmp 0x7c00" and "jmp other_section" are near.
+    target = next((o for o in cands[0].ops if o.kind == "imm"), None)
+    outside = target is not None and target.src.distance != "short" and not target.value.unknown \
+        and target.value.reloc != ((ctx.section, 1),)
     best = best_key = None
     short_failed = False
     for idx, c in enumerate(cands):
-        if ctx.near and has_near and "rel8" in c.form.operands:
+        if (ctx.near or outside) and has_near and "rel8" in c.form.operands:
             continue
         try:
             enc = _encode(c, ctx, bytes(head), seg_prefix, osize_prefix, asize_prefix)

@@ -40,6 +40,10 @@ def _errors(src: str) -> list:
     ('%include "missing.inc"\n', "t.asm:1:1: error: unable to open include file 'missing.inc'"),
     ("%macro m 2\n%endmacro\nm 1\n", "t.asm:3:1: error: macro 'm' called with 1 parameter(s): expects 2"),
     ("extern foo\n", "t.asm:1:1: error: binary output does not support external references"),
+    ("t: dd b + t\nsection .bss\nb: resb 1\n", "t.asm:1:4: error: expression is not simple or relocatable"),
+    ("t: dd t - b\nsection .bss\nb: resb 1\n", "t.asm:1:4: error: expression is not simple or relocatable"),
+    ("x: dd (b - x) >> 1\nsection .bss\nb: resb 1\n",
+     "t.asm:1:4: error: '>>' operator may only be applied to scalar values"),
 ])
 def test_error_messages_name_file_line_and_column(src, message):
     assert _errors(src)[0] == message

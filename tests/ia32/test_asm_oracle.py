@@ -319,6 +319,40 @@ def test_directives_and_preprocessor_assemble_as_nasm_does():
     assert ours.binary == nasm(DIRECTIVES)
 
 
+SECTIONS = """
+bits 32
+org 0x7c01
+section .text
+t: jmp 0x7c40
+jz 0x7c40
+jmp short 0x7c40
+jmp d
+jmp t
+mov eax, b - t
+mov eax, d - $$
+add eax, d - $
+dd b - t, -t, r - $$
+align 4
+section .data align=16
+d: db 1
+section .rodata
+r: db 2
+section .data align=8
+db 3
+section .bss
+b: resb 5
+"""
+
+
+def test_section_layout_and_jumps_out_of_the_section_as_nasm():
+    """.text aligned above org (the file still starts at org), align= keeps the
+    largest, jumps to numbers or other sections stay near, values relative to
+    another section never shrink."""
+    ours = assemble(SECTIONS)
+    assert ours.ok, [e.format() for e in ours.errors]
+    assert ours.binary == nasm(SECTIONS)
+
+
 def test_include_paths_as_nasm(tmp_path):
     inc = tmp_path / "inc"
     inc.mkdir()

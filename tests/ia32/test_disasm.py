@@ -22,7 +22,7 @@ def test_known_bytes_read_as_nasm_writes_them():
                          "e900000000" "ea341200000800" "ff2b" "87d9" "66a1" "10000000" "cc" "cd03")
     assert _text(code) == [
         "mov eax, [ebx+0x4]", "add eax, -0x1", "add ebx, 0x100", "mov eax, cr0", "rep movsd",
-        "es lodsb", "jmp 0x13", "jmp near 0x1a", "jmp 0x8:0x1234", "jmp far [ebx]",
+        "es lodsb", "jmp short 0x13", "jmp near 0x1a", "jmp 0x8:0x1234", "jmp far [ebx]",
         "xchg ebx, ecx", "mov ax, [0x10]", "int3", "int 0x3"]
 
 
@@ -68,7 +68,7 @@ def test_cli_disasm(tmp_path, capsys):
     f.write_bytes(bytes.fromhex("b80100" "ebfb"))
     assert main(["ia32", "disasm", str(f), "--bits", "16", "--org", "0x7c00"]) == 0
     assert capsys.readouterr().out == ("00007C00  B80100              mov ax, 0x1\n"
-                                       "00007C03  EBFB                jmp 0x7c00\n")
+                                       "00007C03  EBFB                jmp short 0x7c00\n")
 
 
 def _meaning(ins):
