@@ -1,4 +1,5 @@
-"""CP: the control program that gives every logged-on user a virtual System/370.
+"""CP: the control program that gives every logged-on user a virtual machine: a
+System/370 or (MACHINE IA32, a stub for now) an IA-32 PC, on one core.
 
 Core modules: system.py (System: users, dispatcher, spool, command hook),
 vm.py (VirtualMachine), intercepts.py (guest exits -> handlers), dispatcher.py,
@@ -12,7 +13,8 @@ Python API (stable; the CP user layer, the CLI and the benchmarks use it):
     from cp import System, SystemConfig
     system = System(config=None, spool=None)          # SystemConfig(slice, volumes, ...)
     vm = system.logon("USER1", storage=1 << 20,        # bytes, up to 16M, sparse
-                      output=print)                    # console lines callback
+                      output=print,                    # console lines callback
+                      machine="S370")                  # or "IA32" (cp.backends.MACHINES)
     vm.ipl(image=data, address=0, psw=None)            # core image; PSW from 0 unless given
     vm.ipl(device=0x190)                               # or IPL a virtual device
     result = vm.run(max_instructions=None)             # this VM alone -> s370.machine.RunResult
@@ -21,8 +23,9 @@ Python API (stable; the CP user layer, the CLI and the benchmarks use it):
     system.user("USER1") -> VirtualMachine             # MachineError if not logged on
 
   VirtualMachine:
-    vm.userid, vm.cpu (guest registers: cpu.gpr, cpu.fpr, cpu.cr), vm.storage
-    vm.psw (get/set 64-bit), vm.gpr(r=None), vm.set_gpr(r, v), vm.set_cr(r, v)
+    vm.userid, vm.machine, vm.backend (cp/backends/base.py), vm.cpu, vm.storage
+    vm.register(token, n=0), vm.set_register(token, n, v)    (the descriptor tables)
+    vm.psw (get/set 64-bit), vm.gpr(r=None), vm.set_gpr(r, v), vm.set_cr(r, v)  (S/370 names)
     vm.read_storage(addr, n), vm.write_storage(addr, data)       (DISPLAY / STORE)
     vm.begin(addr=None), vm.stop(), vm.external(code=0x40), vm.restart(),
     vm.machine_check(code)
