@@ -30,7 +30,15 @@ def handle(vm, ex: Exit) -> None:
     c = vm.counters
     c.intercepts[ex.name] = c.intercepts.get(ex.name, 0) + 1
     if kind == INSTRUCTION or kind == HYPERCALL:
-        instruction(vm, ex)
+        # not counted yet: the backend simulates it at the exact instruction
+        # count (the clock), then counts it
+        backend = vm.backend
+        name = backend.instruction_name(ex)
+        c.simulated[name] = c.simulated.get(name, 0) + 1
+        c.charge(backend.costs.instruction_path(name))
+        reason = backend.simulate(ex)
+        if reason is not None:
+            vm.shadow.invalidate(reason)
     elif kind == PROGRAM or kind == SYSCALL:
         vm.backend.reflect(ex)
     elif kind == EXTERNAL or kind == IO:
@@ -42,15 +50,3 @@ def handle(vm, ex: Exit) -> None:
     elif kind == VALIDITY:
         raise MachineError(f"validity intercept for {vm.userid}: {ex.detail}")
 
-
-def instruction(vm, ex: Exit) -> None:
-    """Simulate one intercepted instruction. It is not counted yet: the backend
-    simulates it at the exact instruction count (the clock), then counts it."""
-    backend = vm.backend
-    name = backend.instruction_name(ex)
-    c = vm.counters
-    c.simulated[name] = c.simulated.get(name, 0) + 1
-    c.charge(backend.costs.instruction_path(name))
-    reason = backend.simulate(ex)
-    if reason is not None:
-        vm.shadow.invalidate(reason)

@@ -283,6 +283,8 @@ class VirtualMachine:
         self.counters.dispatches += 1
         self.counters.charge("dispatch")
         handle = intercepts.handle
+        run = backend.run
+        poll = backend.poll
         while True:
             if cpu.checkstop:
                 return "checkstop"
@@ -297,8 +299,8 @@ class VirtualMachine:
             left = end - cpu.count
             if left <= 0:
                 return "slice"
-            handle(self, backend.run(left))
-            backend.poll()
+            handle(self, run(left))
+            poll()
 
     def run(self, max_instructions: int | None = None):
         """Run this VM alone until a wait nothing can end, a check-stop, a STOP or

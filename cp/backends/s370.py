@@ -42,6 +42,8 @@ STATUS_PSW, STATUS_FPR, STATUS_GPR, STATUS_CR = 0x100, 0x160, 0x180, 0x1C0
 #: interpretive execution's intercept code -> the neutral exit kind
 _KIND = {IC_SLICE: SLICE, IC_PROGRAM: PROGRAM, IC_EXTERNAL: EXTERNAL, IC_IO: IO,
          IC_WAIT: WAIT, IC_VALIDITY: VALIDITY}
+#: Exit(...) without the Python-level __new__ of a NamedTuple (one exit per intercept)
+_exit = tuple.__new__
 BRANCHES = frozenset({"BC", "BCR", "BAL", "BALR", "BAS", "BASR", "BCT", "BCTR", "BXH", "BXLE"})
 IO_NAMES = {0x9C: "SIO", 0x9D: "TIO", 0x9E: "HIO", 0x9F: "TCH"}
 
@@ -176,8 +178,8 @@ class S370Backend:
         code = ic.code
         if code == IC_INSTRUCTION:
             m = ic.ins.mnemonic
-            return Exit(SYSCALL if m == "SVC" else HYPERCALL if m == "DIAG" else INSTRUCTION,
-                        "instruction", ic)
+            return _exit(Exit, (SYSCALL if m == "SVC" else HYPERCALL if m == "DIAG" else INSTRUCTION,
+                                "instruction", ic))
         kind = _KIND[code]
         if kind == VALIDITY:
             cpu = self.cpu
@@ -185,7 +187,7 @@ class S370Backend:
                         f"CP built a state description the machine cannot run ({cpu.sdesc.mode}, "
                         f"origin {cpu.sdesc.origin:X}, extent {cpu.sdesc.extent:X}, "
                         f"storage {cpu.size:X})")
-        return Exit(kind, IC_NAMES[code], ic)
+        return _exit(Exit, (kind, IC_NAMES[code], ic))
 
     @staticmethod
     def instruction_name(ex: Exit) -> str:
