@@ -298,20 +298,26 @@ def _modrm(ins: Instruction, fetch: Fetch, p: int, modrm: int, form: Form) -> in
             p += 1
             scale = 1 << (sib >> 6)
             index = (sib >> 3) & 7
-            if index == 4:
-                index = None
             base = sib & 7
             if base == 5 and mod == 0:
                 base = None
                 disp = fetch(p) | fetch(p + 1) << 8 | fetch(p + 2) << 16 | fetch(p + 3) << 24
                 p += 4
+            default_ss = base in (4, 5)
+            if index == 4:
+                # no index; a scale there applies to the base on the 386 (an
+                # erratum test386.asm checks), and is ignored without a base
+                index = None
+                if scale != 1 and base is not None:
+                    index, base = base, None
         elif rm == 5 and mod == 0:
             base = None
+            default_ss = False
             disp = fetch(p) | fetch(p + 1) << 8 | fetch(p + 2) << 16 | fetch(p + 3) << 24
             p += 4
         else:
             base = rm
-        default_ss = base in (4, 5)
+            default_ss = base in (4, 5)
     if mod == 1:
         d = fetch(p)
         p += 1

@@ -1,8 +1,9 @@
 """Decimal adjusts: DAA DAS AAA AAS AAM AAD (80386 PRM chapter 17, SDM Vol. 2).
 
-Undefined flags: DAA/DAS leave OF = 0; AAA/AAS set SF ZF PF from the final AL and
-OF = 0; AAM sets CF OF AF = 0; AAD sets CF OF AF as the 8-bit addition
-AL + AH * imm8 it performs (what the processor's adder leaves; Bochs agrees).
+Undefined flags follow what test386.asm measured on a 386SX (its POST E0 tests):
+DAA/DAS set OF from AL +/- the whole correction; AAA/AAS set SF ZF PF OF from
+AL +/- 6 (or AL unadjusted); AAM sets CF OF AF = 0; AAD sets CF OF AF as the
+8-bit addition AL + AH * imm8 it performs.
 """
 from __future__ import annotations
 
@@ -14,9 +15,9 @@ def _al_ah(cpu) -> tuple[int, int]:
     return cpu.regs[0] & 0xFF, (cpu.regs[0] >> 8) & 0xFF
 
 
-def _set_al_flags(cpu, al: int, cf: int, af: int) -> None:
+def _set_al_flags(cpu, al: int, cf: int, af: int, of: int = 0) -> None:
     cpu.lres = al
-    cpu.lcv = cv(8, cf, 0, af)
+    cpu.lcv = cv(8, cf, of, af)
     cpu.lbits = 8
 
 
@@ -24,55 +25,52 @@ def _af(cpu) -> int:
     return (cpu.get_eflags() >> 4) & 1
 
 
-def daa(cpu, ins) -> None:
-    al, _ = _al_ah(cpu)
-    old_al, old_cf, af = al, cpu.cf(), _af(cpu)
-    cf = 0
-    if (al & 0xF) > 9 or af:
-        cf = old_cf or (al + 6 > 0xFF)
-        al = (al + 6) & 0xFF
-        af = 1
-    else:
-        af = 0
-    if old_al > 0x99 or old_cf:
-        al = (al + 0x60) & 0xFF
-        cf = 1
-    cpu.set_reg(0, 8, al)
-    _set_al_flags(cpu, al, 1 if cf else 0, af)
+def _overflow(a: int, b: int, r: int, subtract: bool) -> int:
+    """OF of the 8-bit a + b (or a - b) whose result is r."""
+    if subtract:
+        return ((a ^ b) & (a ^ r) & 0x80) >> 7
+    return ((a ^ r) & (b ^ r) & 0x80) >> 7
 
 
-def das(cpu, ins) -> None:
-    al, _ = _al_ah(cpu)
-    old_al, old_cf, af = al, cpu.cf(), _af(cpu)
-    cf = 0
-    if (al & 0xF) > 9 or af:
-        cf = old_cf or (al < 6)
-        al = (al - 6) & 0xFF
-        af = 1
-    else:
-        af = 0
-    if old_al > 0x99 or old_cf:
-        al = (al - 0x60) & 0xFF
-        cf = 1
-    cpu.set_reg(0, 8, al)
-    _set_al_flags(cpu, al, 1 if cf else 0, af)
+def _decimal_adjust(subtract: bool):
+    """DAA/DAS (SDM "Operation"); OF, undefined, is the overflow of AL plus or minus
+    the whole correction (06h, 60h or 66h), as test386.asm found on a 386SX."""
+    def handler(cpu, ins) -> None:
+        old_al, old_cf, af = cpu.regs[0] & 0xFF, cpu.cf(), _af(cpu)
+        correction = 0
+        cf = 0
+        if (old_al & 0xF) > 9 or af:
+            correction = 6
+            cf = old_cf or (old_al < 6 if subtract else old_al + 6 > 0xFF)
+            af = 1
+        else:
+            af = 0
+        if old_al > 0x99 or old_cf:
+            correction += 0x60
+            cf = 1
+        elif not subtract:
+            cf = 0
+        al = (old_al - correction if subtract else old_al + correction) & 0xFF
+        cpu.set_reg(0, 8, al)
+        _set_al_flags(cpu, al, 1 if cf else 0, af, _overflow(old_al, correction, al, subtract))
+    return handler
 
 
 def _ascii_adjust(delta: int):
     """AAA (delta 1): AX += 106h; AAS (delta -1): AX -= 6, AH -= 1 -- the carry or
     borrow of the AL step reaches AH, as the SDM writes it and test386.asm's
     reference output from real hardware shows (the 1986 PRM's "AL <- AL + 6;
-    AH <- AH + 1" drops it)."""
+    AH <- AH + 1" drops it). The undefined SF ZF PF OF are those of the 8-bit
+    AL + 6 (AL - 6), or of AL alone without an adjustment (a 386SX, per test386.asm)."""
     def handler(cpu, ins) -> None:
         ax = cpu.regs[0] & 0xFFFF
-        if (ax & 0xF) > 9 or _af(cpu):
+        al = ax & 0xFF
+        c = 1 if (al & 0xF) > 9 or _af(cpu) else 0
+        step = (al + 6 * c * delta) & 0xFF
+        if c:
             ax = (ax + 0x106) if delta == 1 else (ax - 6 - 0x100)
-            c = 1
-        else:
-            c = 0
-        ax &= 0xFF0F
-        cpu.set_reg(0, 16, ax)
-        _set_al_flags(cpu, ax & 0xFF, c, c)
+        cpu.set_reg(0, 16, ax & 0xFF0F)
+        _set_al_flags(cpu, step, c, c, _overflow(al, 6 * c, step, delta < 0))
     return handler
 
 
@@ -97,5 +95,6 @@ def aad(cpu, ins) -> None:
     cpu.lbits = 8
 
 
-SEMANTICS = {"daa": daa, "das": das, "aaa": _ascii_adjust(1), "aas": _ascii_adjust(-1),
+SEMANTICS = {"daa": _decimal_adjust(False), "das": _decimal_adjust(True),
+             "aaa": _ascii_adjust(1), "aas": _ascii_adjust(-1),
              "aam": aam, "aad": aad}

@@ -7,11 +7,11 @@ to select the operand and bit": address + 2 or 4 * (offset >> 4 or 5)); with an
 immediate the offset is taken modulo the operand size. The other flags are
 undefined and left as they were. BSF/BSR: ZF=1 and the destination unchanged when
 the source is 0 (the destination is "undefined" there; a 386 leaves it), else
-ZF=0 and the index of the lowest/highest 1 bit.
+ZF=0 and the index of the lowest/highest 1 bit. BTx's OF is a 386SX's (see there).
 """
 from __future__ import annotations
 
-from ..flags import CF, ZF
+from ..flags import CF, OF, ZF
 from .gen import MASKS, rm_read
 
 
@@ -36,6 +36,7 @@ def _bit_op(kind: str):
                 signed = offset - (1 << bits) if offset >> (bits - 1) else offset
                 off = (off + (signed >> (5 if bits == 32 else 4)) * size) & MASKS[ins.asize]
             value = cpu.read(ins.seg, off, size)
+        original = value
         bit = (value >> n) & 1
         if kind == "bts":
             value |= 1 << n
@@ -48,8 +49,12 @@ def _bit_op(kind: str):
                 cpu.set_reg(ins.rm, bits, value)
             else:
                 cpu.write(ins.seg, off, size, value)
+        # OF, undefined: that of RCR by the bit offset with CF = 0 (a 386SX, test386.asm)
+        w = bits + 1
+        rot = ((original >> n) | (original << (w - n))) & ((1 << w) - 1)
+        of = ((rot >> (bits - 1)) ^ (rot >> bits)) & 1
         cpu.materialize()
-        cpu.eflags = (cpu.eflags & ~CF) | bit
+        cpu.eflags = (cpu.eflags & ~(CF | OF)) | bit | (OF if of else 0)
     return handler
 
 

@@ -6,11 +6,14 @@ count of 0 changes nothing, flags included. Flags:
 
 - SHL/SHR/SAR: CF is the last bit shifted out, SF ZF PF from the result, OF
   defined for a count of 1 (SHL: MSB(result) XOR CF; SHR: MSB of the original
-  operand; SAR: 0) and computed by the same rule for larger counts, as Bochs
-  does; AF undefined, made 0.
+  operand; SAR: 0). The undefined cases follow a 386SX as test386.asm measured
+  it (its POST E0): AF = 1; OF for larger counts by the same rule (SHR: the two
+  top bits of the result); byte and word counts past the operand size give SHL
+  the LSB and SHR the MSB as CF for counts 8/16/24 (bytes) and 16 (words).
 - Rotates change only CF and OF. RCL/RCR rotate through CF, the count taken
-  modulo 9 (bytes) or 17 (words) after masking. OF (count 1): ROL/RCL
-  MSB(result) XOR CF; ROR/RCR the XOR of the two top bits of the result.
+  modulo 9 (bytes) or 17 (words) after masking, flags set even when that is 0.
+  OF (count 1): ROL/RCL MSB(result) XOR CF; ROR/RCR the XOR of the two top bits
+  of the result.
 - SHLD/SHRD: CF the last bit shifted out of the destination, OF whether the
   sign changed (count 1), SF ZF PF from the result. A count larger than the
   operand size (16-bit forms) leaves the result undefined: this CPU shifts
@@ -59,41 +62,14 @@ def _set_cf_of(cpu, cf: int, of: int) -> None:
     cpu.eflags = (cpu.eflags & ~(CF | OF)) | (CF if cf else 0) | (OF if of else 0)
 
 
-def _shift(kind: str):
-    def handler(cpu, ins) -> None:
-        bits = opbits(ins)
-        n = _count(cpu, ins)
-        if not n:
-            return
-        a, off = _dest(cpu, ins, bits)
-        m = MASKS[bits]
-        top = bits - 1
-        if kind == "shl":
-            r = (a << n) & m
-            cf = (a >> (bits - n)) & 1 if n <= bits else 0
-            of = (r >> top) ^ cf
-        elif kind == "shr":
-            r = a >> n
-            cf = (a >> (n - 1)) & 1
-            of = a >> top
-        else:   # sar
-            s = a - (1 << bits) if a >> top else a
-            r = (s >> n) & m
-            cf = (s >> (n - 1)) & 1 if n <= bits else (a >> top)
-            of = 0
-        _store(cpu, ins, bits, off, r)
-        _set_lazy(cpu, bits, r, cf, of & 1)
-    return handler
-
-
 def _rotate(kind: str):
     def handler(cpu, ins) -> None:
         bits = opbits(ins)
         n = _count(cpu, ins)
-        if kind in ("rcl", "rcr") and bits < 32:
-            n %= bits + 1
         if not n:
             return
+        if kind in ("rcl", "rcr") and bits < 32:
+            n %= bits + 1       # 0 here still sets OF (a 386 does: test386.asm E0)
         a, off = _dest(cpu, ins, bits)
         m = MASKS[bits]
         top = bits - 1
@@ -148,32 +124,30 @@ def _double(kind: str):
 
 
 def _shift_fragment(kind: str):
-    """SHL/SHR/SAR by an immediate or 1 as a fragment (the count is known)."""
-    def fragment(ins) -> list[str] | None:
-        if ins.form.operands[-1] == "CL":
-            return None
+    """SHL/SHR/SAR (by 1, an immediate or CL) as a fragment."""
+    def fragment(ins) -> list[str]:
         bits = opbits(ins)
-        n = 1 if ins.form.operands[-1] == "1" else ins.imm & 0x1F
-        if not n:
-            return []
         m = MASKS[bits]
         top = bits - 1
+        tok = ins.form.operands[-1]
+        count = "R[1] & 0x1F" if tok == "CL" else str(1 if tok == "1" else ins.imm & 0x1F)
         if kind == "shl":
-            cf = f"(a >> {bits - n}) & 1" if n <= bits else "0"
-            op = [f"r = (a << {n}) & {m:#x}", f"c = {cf}", f"o = (r >> {top}) ^ c"]
+            op = [f"r = (a << n) & {m:#x}", f"c = (a >> ({bits} - (n - 1) % {bits} - 1)) & 1",
+                  f"o = (r >> {top}) ^ c"]
         elif kind == "shr":
-            op = [f"r = a >> {n}", f"c = (a >> {n - 1}) & 1", f"o = a >> {top}"]
+            op = ["r = a >> n", f"c = (a >> ((n - 1) % {bits})) & 1",
+                  f"o = ((r >> {top}) ^ (r >> {top - 1})) & 1"]
         else:
-            op = [f"s = a - {1 << bits:#x} if a >> {top} else a", f"r = (s >> {n}) & {m:#x}",
-                  f"c = (s >> {min(n - 1, bits)}) & 1", "o = 0"]
-        flags = [f"cpu.lcv = (c << {bits}) | ((o ^ c) << {top})", "cpu.lres = r",
+            op = [f"s = a - {1 << bits:#x} if a >> {top} else a", f"r = (s >> n) & {m:#x}",
+                  f"c = (s >> min(n - 1, {bits})) & 1", "o = 0"]
+        flags = [f"cpu.lcv = (c << {bits}) | ((o ^ c) << {top}) | 0x10", "cpu.lres = r",
                  f"cpu.lbits = {bits}"]
-        return alu_lines(ins, bits, op, src=False, flags=flags)
+        body = alu_lines(ins, bits, op, src=False, flags=flags)
+        return [f"n = {count}", "if n:"] + ["    " + line for line in body]
     return fragment
 
 
 FRAGMENTS = {"shl": _shift_fragment("shl"), "shr": _shift_fragment("shr"),
              "sar": _shift_fragment("sar")}
-SEMANTICS = {"shl": _shift("shl"), "shr": _shift("shr"), "sar": _shift("sar"),
-             "rol": _rotate("rol"), "ror": _rotate("ror"), "rcl": _rotate("rcl"),
+SEMANTICS = {"rol": _rotate("rol"), "ror": _rotate("ror"), "rcl": _rotate("rcl"),
              "rcr": _rotate("rcr"), "shld": _double("shld"), "shrd": _double("shrd")}

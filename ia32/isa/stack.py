@@ -58,8 +58,17 @@ def _pop_reg(ins) -> list[str] | None:
 
 
 def push_sreg(cpu, ins) -> None:
-    """PUSH Sreg: a 32-bit push writes the selector zero-extended."""
-    cpu.push(cpu.sregs[ins.operands[0].value].selector, ins.osize >> 3)
+    """PUSH Sreg: a 32-bit push moves ESP by 4 but writes only the selector's 16
+    bits, leaving the upper word of the slot as it was (the 386 and 486 do, which
+    test386.asm checks; the SDM allows this or zero extension)."""
+    selector = cpu.sregs[ins.operands[0].value].selector
+    if ins.osize == 16:
+        cpu.push(selector, 2)
+        return
+    esp = _esp_after(cpu, -4)
+    cpu.check_write(SS, esp if cpu.sregs[SS].big else esp & 0xFFFF, 4)
+    cpu.write_u16(SS, esp if cpu.sregs[SS].big else esp & 0xFFFF, selector)
+    cpu.regs[ESP] = esp
 
 
 def pop_sreg(cpu, ins) -> None:
@@ -97,7 +106,9 @@ def _esp_after(cpu, delta: int) -> int:
 
 
 def popa(cpu, ins) -> None:
-    """POPA/POPAD: DI SI BP, skip SP, BX DX CX AX."""
+    """POPA/POPAD: DI SI BP, skip SP, BX DX CX AX. POPAD on a 16-bit stack leaves
+    the upper word of ESP from the skipped ESP slot: the 386 does (test386.asm
+    checks it as a 386 erratum)."""
     bits = ins.osize
     size = bits >> 3
     values = [cpu.read_stack(i * size, size) for i in range(8)]
@@ -105,6 +116,8 @@ def popa(cpu, ins) -> None:
     for i, n in enumerate((7, 6, 5, 4, 3, 2, 1, 0)):
         if n != ESP:
             cpu.set_reg(n, bits, values[i])
+    if bits == 32 and not cpu.sregs[SS].big:
+        cpu.regs[ESP] = (values[3] & 0xFFFF0000) | (cpu.regs[ESP] & 0xFFFF)
 
 
 def pushf(cpu, ins) -> None:

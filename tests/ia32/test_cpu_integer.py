@@ -344,3 +344,29 @@ def test_sdm_cmpxchg8b_equal_stores_ecx_ebx_else_loads_edx_eax():
         else:
             assert stored == old and not flags(cpu) & ZF
             assert (cpu.regs[2], cpu.regs[0]) == (0x33333333, 0x44444444)
+
+
+# -- a 386SX's undefined flags and errata, as test386.asm's POST E0 measured them ------
+@pytest.mark.parametrize("code,expected", [
+    ("B080B110D2E8F4", CF | PF | AF | ZF),      # shr al,16 of 80h: CF = MSB, AF = 1
+    ("B001B108D2E0F4", CF | PF | AF | ZF | OF),  # shl al,8 of 01h: CF = LSB, OF = CF
+    ("B082C0E802F4", CF | AF),                  # shr al,2 of 82h: OF from the result
+    ("B040B109D2D8F4", OF),                     # rcr al,9: the count mod 9 is 0, OF still set
+    ("66B80100660FBAE001F4", OF),               # bt ax,1 of 1: OF as RCR by 1 with CF = 0
+    ("B01AF927F4", CF | AF | SF | OF),          # stc; daa of 1Ah: OF of 1Ah + 66h
+    ("66B87A0037F4", CF | AF | SF | OF),        # aaa of 7Ah: SF OF of 7Ah + 6
+])
+def test_test386_e0_undefined_flags_of_a_386sx(code, expected):
+    assert flags(run32(code)) == expected
+
+
+def test_test386_386_erratum_sib_scale_without_index_scales_the_base():
+    assert run32("8D0463F4", ebx=0x100).regs[0] == 0x200   # lea eax,[ebx] with SS=2
+
+
+def test_test386_386_erratum_popad_on_a_16_bit_stack_keeps_the_esp_slot_msw():
+    cpu = _sixteen_bit_stack("61F4")                      # popad
+    cpu.regs[4] = 0x10000 - 32
+    cpu.memory.load(0x10000 - 32 + 12, (0xDEAD0000).to_bytes(4, "little"))  # the ESP slot
+    assert cpu.run(10) == "hlt"
+    assert cpu.regs[4] == 0xDEAD0000
