@@ -18,6 +18,13 @@ Model and timing (deterministic, documented in docs/configuration.md):
   no line typed): the subchannel stays busy (SIO/TIO condition code 2) and the
   channel resumes the program between bursts of instructions when the device is
   ready (see ``poll``).
+- A channel program that does not end within ``CHAIN_LIMIT`` commands (a loop
+  such as a NOP command-chained to a TIC back to it, which a real channel runs
+  until the program halts it) is suspended with its subchannel busy and resumed
+  between bursts of instructions, ``CHAIN_LIMIT`` commands at a time, so the CPU
+  (and every other virtual machine of CP) keeps running and HIO, HDV or CLRIO
+  can end it. With the CPU in a wait it makes no progress: only an interruption
+  from elsewhere ends such a wait.
 - Following Hercules, SIO gives condition code 0 and reports the device's ending
   status (including a command reject on the first CCW) as an interruption. Errors
   the channel finds before it selects the device (an invalid CAW or first CCW) give
@@ -38,6 +45,8 @@ from .devices.base import (ATTENTION, BUSY, CE_DE, DEVICE_END, STATUS_MODIFIER,
 from .errors import MachineError
 
 CSW_ADDR, CAW_ADDR, CHANNEL_ID_ADDR = 0x40, 0x48, 0xA8
+#: Commands a channel program runs in one go before it is suspended (a loop).
+CHAIN_LIMIT = 4096
 
 # CCW flags (format 0, byte 4).
 CD, CC, SLI, SKIP, PCI, IDA = 0x80, 0x40, 0x20, 0x10, 0x08, 0x04
@@ -106,6 +115,7 @@ class ChannelSubsystem:
         self.subchannels: dict[int, Subchannel] = {}
         self.pending: list[Subchannel] = []
         self._async: list[Subchannel] = []
+        self._looping: list[Subchannel] = []    # suspended after CHAIN_LIMIT commands
         self.posted = 0             # statuses made pending so far (activity count)
 
     # ------------------------------------------------------------ configuration
@@ -131,6 +141,8 @@ class ChannelSubsystem:
             self.pending.remove(sc)
         if sc in self._async:
             self._async.remove(sc)
+        if sc in self._looping:
+            self._looping.remove(sc)
 
     def device(self, addr: int) -> Device | None:
         sc = self.subchannels.get(addr)
@@ -143,6 +155,7 @@ class ChannelSubsystem:
         """I/O system reset: programs stop, pending status is discarded; devices
         keep their media and positions."""
         self.pending.clear()
+        self._looping.clear()
         for sc in self.subchannels.values():
             if sc.held is not None:
                 sc.device.end()
@@ -174,10 +187,15 @@ class ChannelSubsystem:
         self.poll(cpu)
 
     def poll(self, cpu) -> bool:
-        """Between bursts: resume programs whose device became ready and present
-        attention from devices that raised it (the console's request key).
-        Returns whether anything happened."""
+        """Between bursts: resume programs whose device became ready or that were
+        suspended after CHAIN_LIMIT commands, and present attention from devices
+        that raised it (the console's request key). Returns whether anything
+        happened (a suspended loop that goes on does not count)."""
         done = False
+        for sc in self._looping[:]:           # only an ending counts as something new
+            self._looping.remove(sc)
+            self._walk(sc, cpu)
+            done = done or sc not in self._looping
         for sc in self._async:
             dev = sc.device
             if sc.held is not None:
@@ -295,8 +313,11 @@ class ChannelSubsystem:
         sc.device.begin()
         self._walk(sc, None, self._fetch_group(sc, 0))
         if sc.held is not None:
+            looping = sc in self._looping
             self._terminate(sc)
-            raise MachineError(f"IPL from {addr:03X} failed: the device is waiting for input")
+            raise MachineError(f"IPL from {addr:03X} failed: " + (
+                f"the channel program did not end within {CHAIN_LIMIT} commands" if looping
+                else "the device is waiting for input"))
         csw = sc.csw
         if sc in self.pending:
             self.pending.remove(sc)
@@ -311,10 +332,16 @@ class ChannelSubsystem:
         """Run the channel program from ``group`` (or the held command) until it
         ends (status pending) or a command has to wait on the device."""
         dev = sc.device
+        commands = 0
         while True:
             if group is None:
                 group = sc.held
                 sc.held = None
+            commands += 1
+            if commands > CHAIN_LIMIT:
+                sc.held = group
+                self._looping.append(sc)
+                return
             cmd = group.cmd
             if group.data is None and (is_write(cmd) or is_control(cmd)):
                 group.data, group.data_error = self._gather(sc, group)
@@ -395,6 +422,8 @@ class ChannelSubsystem:
         the CSW names it, with its whole count as residual."""
         ccw, _, _, count = sc.held.segs[0]
         sc.held = None
+        if sc in self._looping:
+            self._looping.remove(sc)
         sc.device.end()
         sc.device.reset()
         return self._csw(sc, ccw + 8, 0, 0, count)
