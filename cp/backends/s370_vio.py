@@ -33,7 +33,8 @@ from typing import Callable
 from s370.channel import ChannelSubsystem
 from s370.devices.base import (CE_DE, SENSE_COMMAND_REJECT, SENSE_INTERVENTION_REQUIRED,
                                STATUS_MODIFIER, UNIT_EXCEPTION, Device, Result, PENDING,
-                               is_write)
+                               is_control, is_read, is_write)
+from s370.devices import printer
 from s370.ebcdic import to_ascii, to_ebcdic
 
 from ..spoolport import SpoolPort
@@ -82,7 +83,9 @@ class SpoolReader(_UnitRecord):
     description = "RDR"
 
     def command(self, cmd: int, count: int, data: bytes | None) -> Result:
-        if cmd & 0x03 != 0x02:
+        if is_control(cmd):
+            return Result(CE_DE)                # feed, select stacker: as the real reader
+        if not is_read(cmd):
             return self.reject()
         if not self.spool.has_file(self.userid, self.address):
             return self.unit_check(SENSE_INTERVENTION_REQUIRED)
@@ -99,6 +102,8 @@ class SpoolPunch(_UnitRecord):
     description = "PUN"
 
     def command(self, cmd: int, count: int, data: bytes | None) -> Result:
+        if is_control(cmd):
+            return Result(CE_DE)                # as the real punch
         if not is_write(cmd):
             return self.reject()
         self.spool.punch(self.userid, self.address, bytes(data or b"")[:80].ljust(80, b"\x40"))
@@ -112,10 +117,14 @@ class SpoolPrinter(_UnitRecord):
     description = "PRT"
 
     def command(self, cmd: int, count: int, data: bytes | None) -> Result:
-        if is_write(cmd):
-            self.spool.print_line(self.userid, self.address, bytes(data or b""), cmd)
-            return Result(CE_DE)
-        if cmd & 0x03 == 0x03:                  # space / skip immediate
+        """The real 1403's commands (s370.devices.printer.command_kind) and line
+        length: a write takes at most 132 bytes (more is incorrect length)."""
+        kind = printer.command_kind(cmd)
+        if kind == "write":
+            self.spool.print_line(self.userid, self.address, bytes(data or b"")[:printer.LINE],
+                                  cmd)
+            return Result(CE_DE, length=min(count, printer.LINE))
+        if kind is not None:                    # space / skip immediate, no-op controls
             return Result(CE_DE)
         return self.reject()
 

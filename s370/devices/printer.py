@@ -33,6 +33,32 @@ CHANNEL_LINE = {1: 1, **{n: 6 * (n - 1) + 1 for n in range(2, 12)}, 12: 63}
 ACCEPTED_CONTROLS = frozenset((0x23, 0x43, 0x73, 0x7B, 0xEB, 0xF3, 0xFB))
 
 
+def carriage(cmd: int) -> tuple[str, int] | None:
+    """('space', n) or ('skip', channel) for a carriage-control command code,
+    None if the code is not one (write or immediate: low bits 01 or 11)."""
+    mod = cmd >> 3
+    if mod <= 3:
+        return ("space", mod)
+    if 0x11 <= mod <= 0x1C:
+        return ("skip", mod - 0x10)
+    return None
+
+
+def command_kind(cmd: int) -> str | None:
+    """What a 1403 does with command ``cmd``: ``write`` (a line, then the carriage
+    motion), ``move`` (immediate space or skip), ``accept`` (the controls taken
+    without effect), or None (command reject). CP's virtual printer decides the
+    same way (cp/backends/s370_vio.py), so a guest sees one 1403."""
+    motion = carriage(cmd)
+    if is_write(cmd) and motion is not None:
+        return "write"
+    if cmd & 7 == 3 and motion is not None and cmd != 0x03:
+        return "move"
+    if cmd in ACCEPTED_CONTROLS:
+        return "accept"
+    return None
+
+
 class Printer(Device):
     devtype = 0x1403
     description = "printer"
@@ -63,33 +89,23 @@ class Printer(Device):
         self.line = 1
         return "\f" + self._space(target - 1)
 
-    @staticmethod
-    def _carriage(cmd: int) -> tuple[str, int] | None:
-        """('space', n) or ('skip', channel) for a carriage-control command code,
-        None if the code is not one (write or immediate: low bits 01 or 11)."""
-        mod = cmd >> 3
-        if mod <= 3:
-            return ("space", mod)
-        if 0x11 <= mod <= 0x1C:
-            return ("skip", mod - 0x10)
-        return None
-
     def command(self, cmd: int, count: int, data: bytes | None) -> Result:
-        motion = self._carriage(cmd)
-        if is_write(cmd) and motion is not None:
+        kind = command_kind(cmd)
+        motion = carriage(cmd)
+        if kind == "write":
             text = "".join(c if c.isprintable() else " "
                            for c in to_ascii((data or b"")[:LINE])).rstrip(" ")
-            kind, n = motion
-            if kind == "space":
+            how, n = motion
+            if how == "space":
                 tail = self._space(n) if n else "\r"
             else:
                 tail = self._skip(n)
             length = min(count, LINE)
             return self._emit(text + tail, length)
-        if cmd & 7 == 3 and motion is not None and cmd != 0x03:
-            kind, n = motion
-            return self._emit(self._space(n) if kind == "space" else self._skip(n), None)
-        if cmd in ACCEPTED_CONTROLS:
+        if kind == "move":
+            how, n = motion
+            return self._emit(self._space(n) if how == "space" else self._skip(n), None)
+        if kind == "accept":
             return Result(CE_DE)
         return self.reject()
 

@@ -456,3 +456,36 @@ def test_random_channel_programs_to_the_console(ccws, caw):
     image[0x41C:0x420] = bytes.fromhex("82000300")
     assert len(image) == 0x2000
     assert_equivalent(bytes(image), psw=0x400, limit=100, console=True)
+
+
+def test_unit_record_commands_as_the_real_devices():
+    """CP's spooled printer, punch and reader answer every command as the real
+    1403, punch and reader of the bare machine (found by the campaign: the spooled
+    printer took any write command and any count, the spooled reader and punch
+    rejected control commands): a 200-byte line (132 taken: incorrect length),
+    command X'D1' (reject), X'FB' (accepted), NOP (X'03') to reader and punch, a
+    write chained to a garbage CCW. Same CSWs, storage and output both ways."""
+    from tests.campaign.guests import HANDLERS, Program
+    from tests.campaign.runner import check
+    steps = [(0x00E, "X'09',AL3(LINE),X'00',AL1(0),AL2(200)"),
+             (0x00E, "X'D1',AL3(LINE),X'00',AL1(0),AL2(10)"),
+             (0x00E, "X'FB',AL3(LINE),X'00',AL1(0),AL2(1)"),
+             (0x00C, "X'03',AL3(LINE),X'20',AL1(0),AL2(1)"),
+             (0x00D, "X'03',AL3(LINE),X'20',AL1(0),AL2(1)"),
+             (0x00C, "X'02',AL3(X'8000'),X'00',AL1(0),AL2(80)"),
+             (0x00D, "X'01',AL3(LINE),X'00',AL1(0),AL2(40)"),
+             (0x00E, "X'89',AL3(LINE),X'40',AL1(0),AL2(17)")]
+    body, data = [], []
+    for i, (dev, ccw_) in enumerate(steps):
+        body += [f"         LA    11,R{i}", f"         MVC   X'48'(4),=A(C{i})",
+                 f"         SIO   X'{dev:03X}'", f"         BC    7,R{i}",
+                 f"         LPSW  W{i}", f"R{i}       DS    0H",
+                 f"         MVC   X'{0x600 + 8 * i:03X}'(8),X'40'"]
+        data += [f"W{i}       DC    X'FE02000000',AL3(R{i})", f"C{i}       DC    {ccw_}"]
+    source = "\n".join([HANDLERS.rstrip("\n")] + body + [
+        "         SVC   10", "         LTORG", "         DS    0D", *data,
+        "         DC    C'JCAEHIE2'",
+        "LINE     DC    50C'LINE'", "INITR    DC    11F'0'", "INITF    DC    4D'0'",
+        "CR0VAL   EQU   X'000000E0'", "         END   BEGIN"]) + "\n"
+    deck = [bytes([0xC1 + k]) * 80 for k in range(3)]
+    assert set(check(Program(source, 0, False, False, deck, ["io"])).values()) == {"same"}
