@@ -18,20 +18,21 @@ import sys
 import time
 from collections import Counter
 
-from hypothesis import HealthCheck, given, seed as hseed, settings
+from hypothesis import HealthCheck, Phase, given, seed as hseed, settings
 
 from .guests import programs
 from .runner import ASSIST_SETS, check
 
 
 def _worker(args) -> dict:
-    n, labels, seed = args
+    n, labels, seed, shrink = args
+    phases = tuple(Phase) if shrink else (Phase.generate,)
     figures: Counter = Counter()
     failure: list = []
 
     @hseed(seed)
     @settings(max_examples=n, deadline=None, database=None, derandomize=False,
-              suppress_health_check=list(HealthCheck))
+              suppress_health_check=list(HealthCheck), phases=phases)
     @given(programs())
     def campaign(program):
         result = check(program, labels)
@@ -45,8 +46,8 @@ def _worker(args) -> dict:
 
     try:
         campaign()
-    except AssertionError as exc:       # the shrunk counterexample
-        failure.append(str(exc))
+    except AssertionError as exc:       # the (shrunk) counterexample
+        failure.append(str(exc) + "\n" + getattr(exc, "program", ""))
     except Exception as exc:            # a crash in the machine or CP is a finding too
         failure.append(f"{type(exc).__name__}: {exc}")
     return {"figures": dict(figures), "failures": failure}
@@ -60,6 +61,8 @@ def main(argv=None) -> int:
                    + ", ".join(ASSIST_SETS))
     p.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     p.add_argument("--seed", type=int, default=None)
+    p.add_argument("--no-shrink", action="store_true",
+                   help="report the first mismatch as found (shrinking can take long)")
     p.add_argument("--json", action="store_true")
     a = p.parse_args(argv)
     labels = tuple(ASSIST_SETS) if a.assist == "all" else tuple(
@@ -73,7 +76,7 @@ def main(argv=None) -> int:
     jobs = max(1, min(a.jobs, a.guests))
     shares = [a.guests // jobs + (k < a.guests % jobs) for k in range(jobs)]
     t0 = time.perf_counter()
-    work = [(n, labels, base + k) for k, n in enumerate(shares)]
+    work = [(n, labels, base + k, not a.no_shrink) for k, n in enumerate(shares)]
     if jobs == 1:
         results = [_worker(work[0])]
     else:

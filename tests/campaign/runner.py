@@ -83,12 +83,17 @@ class Outcome:
         return out
 
 
-def image(program: Program) -> bytes:
-    a = assemble(program.source)
+def assemble_source(source: str) -> bytes:
+    """The core image of a generated guest's source (which must assemble cleanly)."""
+    a = assemble(source)
     if a.rc > 0:
         raise AssertionError("generated guest does not assemble:\n" +
                              "\n".join(m.format() for m in a.errors))
     return bytes(a.core)
+
+
+def image(program: Program) -> bytes:
+    return assemble_source(program.source)
 
 
 def _printed_text(text: str) -> list:
@@ -165,6 +170,8 @@ def check(program: Program, labels=tuple(ASSIST_SETS)) -> dict:
         got = run_cp(program, img, label)
         diff = want.differences(got)
         if diff and not may_differ(program, label):
-            raise AssertionError(f"{label}: " + "; ".join(diff))
+            exc = AssertionError(f"{label}: " + "; ".join(diff))
+            exc.program = program.source
+            raise exc
         result[label] = "allowed" if diff else "same"
     return result

@@ -6,13 +6,22 @@ Hypothesis drives the hostile parameters; two VMs run side by side."""
 from __future__ import annotations
 
 import hashlib
+import tempfile
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings, strategies as st
 
+from assists.micblok import SLOT
 from cp import System, SystemConfig
 from s370.devices.base import UNIT_CHECK
+from s370.errors import MachineError
 
+from tests.assists.support import DAT_DATA, image as assemble_test_image
+from tests.campaign.guests import programs as campaign_programs
+from tests.campaign.hostile import hostile_programs
+from tests.campaign.runner import (ASSIST_SETS, assemble_source, image as campaign_image,
+                                   make_vm, outcome_of)
 from tests.cp.support import bare, guest_state, vmpk01
 from tests.cp.test_equivalence import programs
 from tests.cp.vmguest import ccw, channel_program, logon, run_code
@@ -205,3 +214,147 @@ def test_two_vms_time_sliced_each_equal_to_its_bare_run(code_a, code_b, regs, sl
             # a guest that stopped early: finish the VM the same way
             vm.run(120 - vm.instructions)
         assert guest_state(m.cpu, m.storage) == guest_state(vm.cpu, vm.storage)
+
+
+# ------------------------------------------------- a hostile VM among others
+@st.composite
+def _hostile_case(draw):
+    return (draw(st.sampled_from(sorted(ASSIST_SETS))), draw(hostile_programs()),
+            draw(campaign_programs(max_pieces=8)), draw(st.integers(1, 400)))
+
+
+def _cp_area_slots(area, skip: set) -> dict:
+    """CP's MICBLOK area (real storage the assists read) by slot, without ``skip``."""
+    mem = bytes(area.mem)
+    return {a: mem[area.offset(a):area.offset(a) + SLOT]
+            for a in range(area.first, area.first + len(mem) - area.offset(area.first), SLOT)
+            if a not in skip}
+
+
+def _spool(system, userid: str) -> tuple:
+    sp = system.spool
+    return ({k: list(v) for k, v in sp.punched.items() if k[0] == userid},
+            {k: list(v) for k, v in sp.printed.items() if k[0] == userid})
+
+
+@settings(max_examples=max(4, settings.default.max_examples // 5))
+@given(_hostile_case())
+def test_hostile_vm_cannot_reach_other_vms_or_cp_under_every_assist_set(case):
+    """VM B runs a generated guest (under the assist set, trusted for the bypass
+    sets), VM C sits idle with a pattern in storage, keys set, a reader file and a
+    minidisk next to A's on the same volume; VM A (untrusted: no bypass) is hostile
+    (guests in tests/campaign/hostile.py: wild stores and SSK under any key, random
+    channel programs and a NOP/TIC loop, DIAGNOSE with random parameters, random
+    DAT tables, an interruption loop). All three are dispatched together in slices
+    of ``slice_`` instructions. Afterwards B ends exactly as it does alone (state,
+    printed and punched output), C's storage, keys, spool and cylinders are
+    unchanged byte for byte, and so is CP's real MICBLOK area outside A's and B's
+    own slots (which CP rewrites at each of their dispatches)."""
+    label, hostile_src, program, slice_ = case
+    installed = ASSIST_SETS[label][0]
+    b_img, a_img = campaign_image(program), assemble_source(hostile_src)
+    alone_sys, alone = make_vm(program, b_img, label, userid="B")
+    alone_result = alone.run(20_000)
+    alone_out = outcome_of(alone_sys, alone)
+    with tempfile.TemporaryDirectory() as tmp, vmpk01(Path(tmp) / "vol.3330", 4) as vol:
+        s = System(SystemConfig(assists=installed, slice=slice_))
+        _, b = make_vm(program, b_img, label, system=s, userid="B")
+        c = s.logon("C", SIZE)
+        c.write_storage(0, bytes(range(256)) * (SIZE // 256))
+        for blk in range(0, SIZE, 2048):
+            c.storage.keys[blk >> 11] = (blk >> 7) & 0xF8
+        s.spool.add_reader_file("C", [bytes([0xC3]) * 80])
+        c.add_minidisk(0x191, vol, 1, 1)
+        a = s.logon("A", SIZE)
+        a.add_minidisk(0x191, vol, 2, 1)
+        with pytest.raises(MachineError):
+            a.configure_assists(stbypass="VR")          # untrusted: refused
+        assert "STBYPASS" not in a.assist.active
+        a.ipl(image=a_img)
+        c_before = (_digest(c), _spool(s, "C"), _tracks(vol, [0, 1, 3]))
+        area = a.assist.area
+        skip = {a.assist.micblok, b.assist.micblok}
+        cp_before = _cp_area_slots(area, skip)
+        for _ in range(200):
+            s.run(2_000)
+            if b.state != "running" or b.instructions >= 20_000:
+                break
+        if alone_result.stop == "wait":
+            got = outcome_of(s, b)
+            assert alone_out.differences(got) == []
+        assert (_digest(c), _spool(s, "C"), _tracks(vol, [0, 1, 3])) == c_before
+        assert _cp_area_slots(area, skip) == cp_before
+
+
+#: A V=R guest (64K) with DAT on: virtual page 2 is the frame right above its
+#: extent (CP's storage: its MICBLOK), page 3 the frame after; it writes 'VRVR..'
+#: into the first and reads the second.
+WINDOW_PEEK = """\
+         LCTL  0,1,CRS
+         LPSW  DATPSW
+DATGO    L     9,=A(X'2000')
+         MVC   0(8,9),=C'VRVRVRVR'
+         L     9,=A(X'3000')
+         L     6,0(9)
+         LPSW  ECDONE
+         LTORG
+"""
+WINDOW_PEEK_DATA = DAT_DATA + """\
+         ORG   TEST+X'1000'
+SEG      DC    X'F0',AL3(PT),15X'00000001'
+PT       DC    X'0000',X'0010',X'0100',X'0110',12X'0008'
+"""
+
+
+def test_trusted_vr_guest_reaches_its_window_and_nothing_else():
+    """What the trust gives away, exactly: a trusted V=R guest with the bypass on
+    maps a page to each frame above its extent; the first (CP's storage right
+    above it: its own MICBLOK and ECBLOK) it reads and writes, the next one (past
+    the window) gets an addressing exception. Another VM and CP's MICBLOK area are
+    untouched."""
+    s = System(SystemConfig(assists=("STBYPASS", "VMA")))
+    b, before = _victim(s)
+    area = b.assist.area
+    img = assemble_test_image(WINDOW_PEEK, WINDOW_PEEK_DATA)
+    vr = s.logon("VR", SIZE)
+    vr.configure_assists(options={"VIRT=REAL": True}, stbypass="VR")
+    assert "STBYPASS" in vr.assist.active and vr.assist.micblok == SIZE
+    assert vr.assist.area is not area           # its MICBLOK: in the window above it
+    cp_before = bytes(area.mem)
+    vr.ipl(image=img)
+    vr.run(10_000)
+    window = vr.storage.mem[SIZE:SIZE + 0x1000]
+    assert window[:8] == b"\xE5\xD9\xE5\xD9\xE5\xD9\xE5\xD9"      # it wrote CP's slot
+    assert vr.read_storage(0x8E, 2) == b"\x00\x05"                # then: addressing
+    assert vr.cpu.psw & 0xFFFFFF == 0xDEAD00
+    assert _digest(b) == before
+    assert bytes(area.mem) == cp_before
+
+
+def test_tic_loop_neither_hangs_cp_nor_stops_the_other_vm():
+    """A channel program that never ends (NOP command-chained to a TIC back to it)
+    leaves its device busy (TIO: condition code 2) while the guest and the other
+    VM go on; HIO ends it (condition code 1, the CSW names the NOP). On the bare
+    machine the same."""
+    code = ("9C00 0009"             # SIO 009: the loop starts
+            " 9D00 0009 0520"      # TIO 009, BALR 2,0: CC 2 (busy)
+            " 9E00 0009 0530")     # HIO 009, BALR 3,0: CC 1, the CSW stored
+    data = {0x800: ccw(0x03, 0, 0x60, 1) + ccw(0x08, 0x800, 0, 0),
+            0x48: (0x800).to_bytes(4, "big")}
+    for assists in ((), ("VMA", "ECPS")):
+        s = System(SystemConfig(assists=assists))
+        b, before = _victim(s)
+        a = logon(s, "A", SIZE)
+        run_code(a, code, data=data)
+        assert (a.gpr(2) >> 28 & 3, a.gpr(3) >> 28 & 3) == (2, 1)
+        assert a.read_storage(0x40, 8)[1:4] == b"\x00\x08\x08"
+        assert a.psw == 0x000200000000D0E0 and _digest(b) == before
+    image = bytearray(0x1000)
+    for addr, v in data.items():
+        image[addr:addr + len(v)] = v
+    body = bytes.fromhex(code.replace(" ", "")) + bytes.fromhex("82000300")
+    image[0x400:0x400 + len(body)] = body
+    image[0x300:0x308] = (0x000200000000D0E0).to_bytes(8, "big")
+    m, r, _ = bare(bytes(image), psw=0x400, size=SIZE, console=True)
+    assert (m.cpu.gpr[2] >> 28 & 3, m.cpu.gpr[3] >> 28 & 3) == (2, 1)
+    assert r.stop == "wait" and m.cpu.psw == 0x000200000000D0E0
