@@ -269,11 +269,11 @@ def test_hostile_vm_cannot_reach_other_vms_or_cp_under_every_assist_set(case):
         a.add_minidisk(0x191, vol, 2, 1)
         with pytest.raises(MachineError):
             a.configure_assists(stbypass="VR")          # untrusted: refused
-        assert "STBYPASS" not in a.assist.active
+        assert "STBYPASS" not in a.backend.assist.active
         a.ipl(image=a_img)
         c_before = (_digest(c), _spool(s, "C"), _tracks(vol, [0, 1, 3]))
-        area = a.assist.area
-        skip = {a.assist.micblok, b.assist.micblok}
+        area = a.backend.assist.area
+        skip = {a.backend.assist.micblok, b.backend.assist.micblok}
         cp_before = _cp_area_slots(area, skip)
         for _ in range(200):
             s.run(2_000)
@@ -314,12 +314,12 @@ def test_trusted_vr_guest_reaches_its_window_and_nothing_else():
     untouched."""
     s = System(SystemConfig(assists=("STBYPASS", "VMA")))
     b, before = _victim(s)
-    area = b.assist.area
+    area = b.backend.assist.area
     img = assemble_test_image(WINDOW_PEEK, WINDOW_PEEK_DATA)
     vr = s.logon("VR", SIZE)
     vr.configure_assists(options={"VIRT=REAL": True}, stbypass="VR")
-    assert "STBYPASS" in vr.assist.active and vr.assist.micblok == SIZE
-    assert vr.assist.area is not area           # its MICBLOK: in the window above it
+    assert "STBYPASS" in vr.backend.assist.active and vr.backend.assist.micblok == SIZE
+    assert vr.backend.assist.area is not area           # its MICBLOK: in the window above it
     cp_before = bytes(area.mem)
     vr.ipl(image=img)
     vr.run(10_000)
