@@ -5,7 +5,8 @@ Wiring: the 8259 pair's INT (through the local APIC's LINT0 rule) and the APIC's
 own requests make the CPU's INTR line; the UART is COM1 (3F8, IRQ 4), the PIT's
 counter 0 is IRQ 0, the network card IRQ 10, the CMOS/RTC at 70/71 (IRQ 8), the keyboard
 controller at 60/64 and 92, POST codes at 80 and 190, the debug console at E9 and
-the exit port at F4, QEMU's fw_cfg at 510. Console text is what the guest writes to the UART and to E9.
+the exit port at F4, QEMU's fw_cfg at 510 and its pc-testdev (E0-E7, 2000-2017,
+FF000000), which kvm-unit-tests use. Console text is what the guest writes to the UART and to E9.
 
 Time is the instruction count (:mod:`ia32.devices.clock`). The run loop gives the
 CPU bursts that end at the next device event (or after :data:`MAX_BURST`
@@ -36,6 +37,7 @@ from .devices.netcard import IRQ as NIC_IRQ
 from .devices.netcard import Backend, NetCard
 from .devices.pic import PICPair
 from .devices.pit import PIT8254
+from .devices.testdev import PCTestdev
 from .devices.uart import UART16550
 from .flags import IF
 from .iobus import IOBus
@@ -68,7 +70,7 @@ class Machine:
         self._echo = console
         self.exit_code: int | None = None
         self.pics = PICPair(lambda level: self._update_intr())
-        self.apic = LocalAPIC(clock, self._update_intr)
+        self.apic = LocalAPIC(clock, self._update_intr, nmi=cpu.raise_nmi)
         self.uart = UART16550(clock, self._console_byte, self.pics.irq_line(4))
         self.pit = PIT8254(clock, self.pics.irq_line(0))
         self.cmos = CMOS(clock, memory_size, irq=self.pics.irq_line(8))
@@ -81,6 +83,7 @@ class Machine:
                        FwCfg(memory_size)):
             device.attach(self.bus)
         self.apic.attach(self.memory)
+        PCTestdev(self.pics.set_irq).attach(self.bus, self.memory)
         self.timed = (self.pit, self.uart, self.apic, self.cmos)
         cpu.io = self.bus
         cpu.int_ack = self._int_ack

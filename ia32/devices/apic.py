@@ -4,7 +4,8 @@ Register layout and semantics from the Intel SDM Vol. 3A, chapter 11 ("Advanced
 Programmable Interrupt Controller"), Table 11-1 "Local APIC Register Address Map":
 ID (020), version (030: a P6-family APIC, version 14h with 6 LVT entries), TPR
 (080), APR (090), PPR (0A0), EOI (0B0), LDR (0D0), DFR (0E0), SVR (0F0), ISR/TMR/
-IRR (100-270), ESR (280), ICR (300/310, self-IPIs only: there is one processor),
+IRR (100-270), ESR (280), ICR (300/310: fixed and NMI IPIs to itself, there is one
+processor),
 the LVT (320-370), and the timer's initial count (380), current count (390) and
 divide configuration (3E0). The timer counts down the virtual clock's nanoseconds
 (a 1 GHz bus clock, as QEMU's) divided by the configured divisor, one-shot or
@@ -34,9 +35,10 @@ _LVT = range(0x320, 0x380, 0x10)
 class LocalAPIC:
     """One processor's local APIC; ``changed()`` is called when its output may have."""
 
-    def __init__(self, clock: Clock, changed=lambda: None):
+    def __init__(self, clock: Clock, changed=lambda: None, nmi=lambda: None):
         self.clock = clock
         self.changed = changed
+        self.nmi = nmi
         self.id = 0
         self.tpr = 0
         self.ldr = 0
@@ -217,8 +219,13 @@ class LocalAPIC:
         self.changed()
 
     def _ipi(self, low: int) -> None:
-        """Fixed-mode IPIs to this processor (shorthand self, all, or its own ID)."""
+        """IPIs to this processor (shorthand self or all including self, or its own
+        ID, physical destination): fixed mode requests the vector, NMI mode (100b)
+        raises the processor's NMI."""
         shorthand = (low >> 18) & 3
         to_self = shorthand in (1, 2) or (shorthand == 0 and (self.icr >> 56) == self.id)
-        if to_self and (low >> 8) & 7 == 0:
+        mode = (low >> 8) & 7
+        if to_self and mode == 0:
             self.request(low & 0xFF)
+        elif to_self and mode == 4:
+            self.nmi()

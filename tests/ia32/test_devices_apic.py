@@ -129,3 +129,15 @@ def test_byte_reads_see_the_register_bytes():
     apic, _ = make()
     assert apic.read(APIC_BASE + 0x30, 1) == 0x14
     assert apic.read(APIC_BASE + 0x32, 1) == 0x05
+
+
+def test_nmi_ipi_to_itself_raises_the_processors_nmi():
+    clock = ManualClock()
+    nmis = []
+    apic = LocalAPIC(clock, nmi=lambda: nmis.append(1))
+    wr(apic, 0xF0, 0x1FF)
+    wr(apic, 0x310, 0)                        # destination: APIC ID 0, this one
+    wr(apic, 0x300, 0x4400)                   # assert, NMI delivery mode, no shorthand
+    wr(apic, 0x300, 0x44400)                  # the same with shorthand self
+    assert nmis == [1, 1]
+    assert rd(apic, 0x200 + 0x00) == 0        # no vector requested

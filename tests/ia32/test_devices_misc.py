@@ -96,3 +96,22 @@ def test_fw_cfg_items_kvm_unit_tests_reads():
     assert item(0x03, 8) == (64 << 20).to_bytes(8, "little")
     assert item(0x05, 4) == b"\x01\x00\x00\x00"       # past the end: zeros
     assert item(0x19, 4) == bytes(4)                  # an item not here
+
+
+def test_pc_testdev_scratch_irq_lines_and_iomem():
+    from ia32.devices.testdev import IOMEM_BASE, PCTestdev
+    from ia32.memory import Memory
+    lines = []
+    mem = Memory(1 << 20)
+    dev = PCTestdev(lambda line, level: lines.append((line, level)))
+    bus = bus_with()
+    dev.attach(bus, mem)
+    bus.write(0xE0, 4, 0x12345678)
+    assert bus.read(0xE0, 4) == 0x12345678 and bus.read(0xE0, 1) == 0x78
+    bus.write(0xE4, 4, 0x1000)                # flush page: accepted
+    bus.write(0x2004, 1, 1)
+    bus.write(0x2004, 1, 0)
+    assert lines == [(4, 1), (4, 0)]
+    mem.write(IOMEM_BASE + 0xFFFC, 4, 0xCAFEBABE)
+    assert mem.read(IOMEM_BASE + 0xFFFE, 2) == 0xCAFE
+    assert mem.read(IOMEM_BASE, 4) == 0
