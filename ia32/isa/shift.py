@@ -124,26 +124,41 @@ def _double(kind: str):
 
 
 def _shift_fragment(kind: str):
-    """SHL/SHR/SAR (by 1, an immediate or CL) as a fragment."""
+    """SHL/SHR/SAR (by 1, an immediate or CL) as a fragment; a constant count is
+    written in, so its shift amounts are literals."""
     def fragment(ins) -> list[str]:
         bits = opbits(ins)
         m = MASKS[bits]
         top = bits - 1
         tok = ins.form.operands[-1]
-        count = "R[1] & 0x1F" if tok == "CL" else str(1 if tok == "1" else ins.imm & 0x1F)
+        if tok == "CL":
+            count, prologue = "n", ["n = R[1] & 0x1F", "if n:"]
+            out_shl = f"({bits} - (n - 1) % {bits} - 1)"
+            out_shr = f"((n - 1) % {bits})"
+            out_sar = f"min(n - 1, {bits})"
+        else:
+            n = 1 if tok == "1" else ins.imm & 0x1F
+            if not n:
+                return []
+            count, prologue = str(n), None
+            out_shl = str(bits - (n - 1) % bits - 1)
+            out_shr = str((n - 1) % bits)
+            out_sar = str(min(n - 1, bits))
         if kind == "shl":
-            op = [f"r = (a << n) & {m:#x}", f"c = (a >> ({bits} - (n - 1) % {bits} - 1)) & 1",
+            op = [f"r = (a << {count}) & {m:#x}", f"c = (a >> {out_shl}) & 1",
                   f"o = (r >> {top}) ^ c"]
         elif kind == "shr":
-            op = ["r = a >> n", f"c = (a >> ((n - 1) % {bits})) & 1",
+            op = [f"r = a >> {count}", f"c = (a >> {out_shr}) & 1",
                   f"o = ((r >> {top}) ^ (r >> {top - 1})) & 1"]
         else:
-            op = [f"s = a - {1 << bits:#x} if a >> {top} else a", f"r = (s >> n) & {m:#x}",
-                  f"c = (s >> min(n - 1, {bits})) & 1", "o = 0"]
+            op = [f"s = a - {1 << bits:#x} if a >> {top} else a", f"r = (s >> {count}) & {m:#x}",
+                  f"c = (s >> {out_sar}) & 1", "o = 0"]
         flags = [f"cpu.lcv = (c << {bits}) | ((o ^ c) << {top}) | 0x10", "cpu.lres = r",
                  f"cpu.lbits = {bits}"]
         body = alu_lines(ins, bits, op, src=False, flags=flags)
-        return [f"n = {count}", "if n:"] + ["    " + line for line in body]
+        if prologue is None:
+            return body
+        return prologue + ["    " + line for line in body]
     return fragment
 
 

@@ -13,7 +13,6 @@ is 3 MIPS on CPython 3.11.
 from __future__ import annotations
 
 import platform
-import statistics
 import time
 
 from ia32.cpu import CPU
@@ -21,7 +20,7 @@ from ia32.memory import Memory
 from ia32.state import CS
 from s370.errors import MachineError
 
-from .mips import host_loop_ns
+from .mips import median_rate
 
 describe = "instruction rate of a mixed integer IA-32 guest (protected mode, flat)"
 
@@ -130,23 +129,6 @@ def timed_run(instructions: int) -> tuple[int, float, float]:
 
 
 def run(args) -> dict:
-    n = getattr(args, "instructions", None) or DEFAULT_INSTRUCTIONS
-    runs = getattr(args, "runs", 3) or 3
-    times, cpu_times = [], []
-    executed = 0
-    for _ in range(runs):
-        executed, seconds, cpu_seconds = timed_run(n)
-        times.append(seconds)
-        cpu_times.append(cpu_seconds)
-    median = statistics.median(times)
-    cpu_median = statistics.median(cpu_times)
-    return {
-        "instructions": executed,
-        "seconds": median,
-        "mips": executed / median / 1e6 if median > 0 else 0.0,
-        "cpu_seconds": cpu_median,
-        "cpu_mips": executed / cpu_median / 1e6 if cpu_median > 0 else 0.0,
-        "runs": len(times),
-        "host_loop_ns": host_loop_ns(),
-        "runtime": f"{platform.python_implementation()} {platform.python_version()}",
-    }
+    figures = median_rate(timed_run, args, DEFAULT_INSTRUCTIONS)
+    figures["runtime"] = f"{platform.python_implementation()} {platform.python_version()}"
+    return figures

@@ -63,14 +63,16 @@ def timed_run(image: bytes, instructions: int) -> tuple[int, float, float]:
     return result.instructions, seconds, cpu_seconds
 
 
-def run(args) -> dict:
-    n = getattr(args, "instructions", None) or DEFAULT_INSTRUCTIONS
+def median_rate(timed_run, args, default: int) -> dict:
+    """Call ``timed_run(instructions) -> (executed, wall s, CPU s)`` ``--runs`` times
+    for ``--instructions`` (or ``default``) and report the medians as MIPS figures
+    with the host calibration (shared by the S/370 and IA-32 MIPS benchmarks)."""
+    n = getattr(args, "instructions", None) or default
     runs = getattr(args, "runs", 3) or 3
-    image = guest_image()
     times, cpu_times = [], []
     executed = 0
     for _ in range(runs):
-        executed, seconds, cpu_seconds = timed_run(image, n)
+        executed, seconds, cpu_seconds = timed_run(n)
         times.append(seconds)
         cpu_times.append(cpu_seconds)
     median = statistics.median(times)
@@ -83,6 +85,11 @@ def run(args) -> dict:
         "cpu_mips": executed / cpu_median / 1e6 if cpu_median > 0 else 0.0,
         "runs": len(times),
         "host_loop_ns": host_loop_ns(),
-        "python": platform.python_version(),
-        "guest": GUEST.name,
     }
+
+
+def run(args) -> dict:
+    image = guest_image()
+    figures = median_rate(lambda n: timed_run(image, n), args, DEFAULT_INSTRUCTIONS)
+    figures.update({"python": platform.python_version(), "guest": GUEST.name})
+    return figures

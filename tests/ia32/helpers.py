@@ -22,13 +22,7 @@ def real_cpu(code: bytes, at: int = CODE, memory: int = 1 << 20) -> CPU:
 
 def run_real(code: str | bytes, **regs: int) -> CPU:
     """Run ``code`` (hex string or bytes, ending in HLT) in real mode from CS:1000."""
-    data = bytes.fromhex(code) if isinstance(code, str) else code
-    cpu = real_cpu(data)
-    for name, value in regs.items():
-        cpu.regs[("eax", "ecx", "edx", "ebx", "esp", "ebp", "esi", "edi").index(name)] = value
-    stop = cpu.run(10_000)
-    assert stop == "hlt", stop
-    return cpu
+    return _run(real_cpu, code, regs)
 
 
 def flat32_cpu(code: bytes, at: int = CODE, memory: int = 1 << 20) -> CPU:
@@ -47,10 +41,17 @@ def flat32_cpu(code: bytes, at: int = CODE, memory: int = 1 << 20) -> CPU:
 
 def run32(code: str | bytes, **regs: int) -> CPU:
     """Run ``code`` (ending in HLT) in flat 32-bit protected mode."""
+    return _run(flat32_cpu, code, regs)
+
+
+REG_NAMES = ("eax", "ecx", "edx", "ebx", "esp", "ebp", "esi", "edi")
+
+
+def _run(make, code: str | bytes, regs: dict) -> CPU:
     data = bytes.fromhex(code) if isinstance(code, str) else code
-    cpu = flat32_cpu(data)
+    cpu = make(data)
     for name, value in regs.items():
-        cpu.regs[("eax", "ecx", "edx", "ebx", "esp", "ebp", "esi", "edi").index(name)] = value
+        cpu.regs[REG_NAMES.index(name)] = value
     stop = cpu.run(10_000)
     assert stop == "hlt", stop
     return cpu
