@@ -10,8 +10,8 @@ passes (from the fourth pass on), so the passes always converge.
 Sections (``-f bin``): ``.text`` first at ``org`` (or above it, aligned; the
 file still starts at ``org``), then the other progbits
 sections in the order they were first named, then the nobits ones (``.bss``, or
-``nobits``), each aligned to its ``align=`` (default 4) or the largest ``align``
-used inside it (NASM's ``sectalign``). Offsets in the listing are
+``nobits``), each aligned to the largest of its ``align=`` (default 4, 1 for
+``.text``) and the ``align`` directives used inside it (NASM's ``sectalign``). Offsets in the listing are
 section-relative, as in NASM's listing. ``align N[, fill]`` pads relative to the
 section start with NOPs (or ``fill`` repeated); ``alignb`` reserves.
 ``absolute``, ``struc``/``endstruc`` and ``istruc``/``at``/``iend`` behave like
@@ -38,8 +38,14 @@ STICKY_PASS = 4
 class Section:
     name: str
     progbits: bool
-    align: int = 4
-    fixed_align: bool = False
+    default_align: int = 4
+    align_attr: int = 0       # the largest align= given (0: none)
+    sectalign: int = 1        # the largest align directive used inside
+
+    @property
+    def align(self) -> int:
+        """NASM's section alignment: align= (else the default), raised by sectalign."""
+        return max(self.align_attr or self.default_align, self.sectalign)
     start: int = 0
     data: bytearray = field(default_factory=bytearray)
     size: int = 0            # nobits: reserved bytes
@@ -424,8 +430,7 @@ class Assembler:
                 a = self._const(e, "section alignment")
                 if a <= 0 or a & (a - 1):
                     raise AsmError(f"section alignment {a} is not a power of 2", column=col)
-                s.align = max(s.align, a) if s.fixed_align else a
-                s.fixed_align = True
+                s.align_attr = max(s.align_attr, a)
             elif key in ("progbits", "nobits"):
                 s.progbits = key == "progbits"
             else:
@@ -439,7 +444,7 @@ class Assembler:
         if self.absolute is not None:
             here = self.absolute.addr - self.absolute.start
         else:
-            self.cur.align = max(self.cur.align, n)
+            self.cur.sectalign = max(self.cur.sectalign, n)
             here = self.cur.length()
         pad = -here % n
         fill = st.inner

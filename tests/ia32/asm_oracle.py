@@ -157,13 +157,45 @@ def random_instruction(rng, bits: int) -> str:
         return (prefix + mn + " " + ", ".join(ops)).strip()
 
 
-def batch_source(rng, bits: int, count: int) -> list:
-    """``count`` random instruction lines wrapped in a source with the labels they
-    use (``back`` behind, ``label`` ahead, ``far_label`` out of short reach)."""
-    lines = [random_instruction(rng, bits) for _ in range(count)]
-    return lines
-
-
 def wrap(lines, bits: int) -> str:
     return "\n".join([f"bits {bits}", "back:"] + list(lines) +
                      ["label: nop", "times 200 nop", "far_label: nop", ""])
+
+
+_DATA = ["dd {t}", "dw {t}-$$", "db 1,2,3", "times 7 db 0x55", "times ($-$$) % 3 db 1", "align 4",
+         "align 16, db 0", "db 'text',0", "dd {t}-$"]
+_CODE = ["jmp {t}", "jz {t}", "call {t}", "mov eax, {t}", "mov ebx, [{t}]", "lea esi, [ebx+{t}]",
+         "push {t}", "times 50 nop", "loop $", "jmp short $+2", "jmp 0x7c40"]
+_BSS = ["resb 3", "resd 2", "resw 1", "alignb 8", "resb 100"]
+
+
+def random_program(rng) -> str:
+    """A random program over several sections: labels, jumps and references
+    between them, data, ``times``, ``align``, reservations, section attributes."""
+    bits = rng.choice([16, 32])
+    lines = [f"bits {bits}", f"org {rng.choice([0, 0x7c00, 0x100000, 0x7c01])}"]
+    labels = [f"L{i}" for i in range(6)]
+    placed = set()
+    cur = ".text"
+    for _ in range(rng.randrange(5, 40)):
+        r = rng.random()
+        t = rng.choice(labels)
+        if r < 0.1:
+            cur = rng.choice([".text", ".data", ".bss", ".rodata"])
+            lines.append(f"section {cur}" + (rng.choice([" align=16", " align=8"]) if rng.random() < 0.3 else ""))
+        elif r < 0.2:
+            free = [name for name in labels if name not in placed]
+            if free:
+                placed.add(free[0])
+                lines.append(f"{free[0]}:")
+        elif cur == ".bss":
+            lines.append(rng.choice(_BSS))
+        elif r < 0.35 or cur != ".text":
+            lines.append(rng.choice(_DATA).format(t=t))
+        elif r < 0.8:
+            lines.append(rng.choice(_CODE).format(t=t))
+        else:
+            lines.append(random_instruction(rng, bits).replace("far_label", t).replace("label", t)
+                         .replace("back", t))
+    lines += [f"{name}:" for name in labels if name not in placed]
+    return "\n".join(lines) + "\n"

@@ -12,7 +12,7 @@ from hypothesis import given, strategies as st
 
 from ia32.asm import assemble, assemble_file
 
-from .asm_oracle import nasm, needs_nasm, random_instruction, wrap
+from .asm_oracle import nasm, needs_nasm, random_instruction, random_program, wrap
 
 pytestmark = needs_nasm
 BATCH = 40
@@ -40,6 +40,23 @@ def test_random_table_instructions_assemble_as_nasm_does(seed, bits):
     assert ours.ok, [e.format() for e in ours.errors]
     if ours.binary != nasm(src):
         pytest.fail(_first_difference(lines, bits))
+
+
+@given(seed=st.integers(0, 2**32 - 1))
+def test_random_programs_over_sections_assemble_as_nasm_does(seed):
+    """Layout, passes and references across sections: labels, jumps in and out
+    of a section, data, times, align, reservations, section attributes. A program
+    nasm refuses (a value across sections NASM calls not relocatable) must be
+    refused by us too."""
+    src = random_program(random.Random(seed))
+    ours = assemble(src)
+    try:
+        ref = nasm(src)
+    except AssertionError:
+        assert not ours.ok, src
+        return
+    assert ours.ok, (src, [e.format() for e in ours.errors])
+    assert ours.binary == ref, src
 
 
 #: NASM's own choices, each checked by the oracle (what the instruction module's
