@@ -84,3 +84,11 @@ def test_address_chooses_where_the_telnet_port_listens(tmp_path):
     finally:
         cp.proc.terminate()
         assert cp.end() == 0
+
+
+def test_the_greeting_counts_only_users_who_can_log_on():
+    from cp.service import intro
+    from s370vm.cmd_cp import build_host
+    lines = intro(build_host(), 3270)
+    assert lines[1] == "s370vm CP: 6 users in the directory."      # not $SPOOL$ (NOLOG)
+    assert lines[-1] == "Other terminals: telnet 127.0.0.1 3270"
