@@ -71,6 +71,7 @@ def translate(items: list, base: int, bits: int) -> Block:
     lines: list[int] = []
     starts = []
     mask = 0xFFFFFFFF if bits == 32 else 0xFFFF
+    items = drop_dead_flags(items)
     for n, (ins, frag) in enumerate(items, 1):
         starts.append(ins.eip)
         lines.append(len(src) + 1)
@@ -103,6 +104,35 @@ def translate(items: list, base: int, bits: int) -> Block:
     exec(compile(text, name, "exec"), ns)
     handler = handler_for(last) if frag is None else None
     return Block(ns["make"](handler, last), len(items), starts, base, lines)
+
+
+#: the three stores that set the lazy flags (ia32.flags), as fragments write them
+_FLAG_STORES = ("cpu.lcv = ", "cpu.lres = ", "cpu.lbits = ")
+#: what in a fragment line reads the flags or may raise (a fault must see them)
+_FLAG_USES = ("cpu.l", "cpu.eflags", "cpu.cf", "cpu.materialize", "cpu.get_eflags",
+              "cpu.read", "cpu.write", "cpu.push", "cpu.pop", "cpu.adjust", "RT.", "WT.")
+
+
+def drop_dead_flags(items: list) -> list:
+    """Remove the flag stores of fragments whose flags a later fragment of the block
+    replaces before anything reads them (``add esi,4; add edi,4``: the first add's).
+    Only register-only stretches qualify: a memory access, a side exit, a handler
+    or the block's end need the flags exact, since a fault or an exit may show them."""
+    out = list(items)
+    live = True
+    for i in range(len(out) - 1, -1, -1):
+        ins, frag = out[i]
+        if frag is None or ins.form.semantics in CONDITIONAL:
+            live = True
+            continue
+        stores = [line for line in frag if line.startswith(_FLAG_STORES)]
+        others = [line for line in frag if not line.startswith(_FLAG_STORES)]
+        writes_all = len(stores) == 3
+        uses = any(use in line for line in others for use in _FLAG_USES)
+        if writes_all and not live and not uses:
+            out[i] = (ins, others)
+        live = uses or (live and not writes_all)
+    return out
 
 
 def ends_block(ins, frag: list[str] | None) -> bool:

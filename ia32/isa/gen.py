@@ -130,19 +130,17 @@ def location(ins, bits: int, tok: str) -> tuple[str, int]:
 
 
 def alu_lines(ins, bits: int, op: list[str], *, src: bool = True, write: bool = True,
-              flags: list[str] | None = None, read_dst: bool = True) -> list[str]:
+              flags: list[str] | None = None) -> list[str]:
     """The fragment of a one- or two-operand instruction: ``op`` computes ``r`` from
     ``a`` (destination) and ``b`` (source); ``flags`` lines may use a, b, the
-    unmasked r. ``write`` stores r masked; ``read_dst=False`` for pure stores (MOV),
-    which must not read the destination. The destination is read first, so a
+    unmasked r. ``write`` stores r masked. The destination is read first, so a
     memory destination faults before anything changes."""
     ops = ins.form.operands
     dst, d = location(ins, bits, ops[0])
     lines = []
     if ins.is_memory:
         lines.append(f"off = {ea_source(ins)}")
-    if read_dst:
-        lines += load("a", dst, d, bits, ins)
+    lines += load("a", dst, d, bits, ins)
     if src:
         sl, s = location(ins, bits, ops[1])
         lines += load("b", sl, s, bits, ins)

@@ -8,12 +8,19 @@ from __future__ import annotations
 from ..errors import CPUFault, UD
 from ..flags import ZF
 from .alu import opbits
-from .gen import MASKS, alu_lines, ea_source, read_lines, rm_read, store
+from .gen import MASKS, ea_source, load, location, read_lines, rm_read, store
 from ..state import CS, SS
 
 
 def _mov(ins) -> list[str]:
-    return alu_lines(ins, opbits(ins), ["r = b"], read_dst=False)
+    """MOV: the source's value, already of the operand size, goes straight to the
+    destination (which is not read)."""
+    bits = opbits(ins)
+    ops = ins.form.operands
+    dst, d = location(ins, bits, ops[0])
+    src, s = location(ins, bits, ops[1])
+    lines = [f"off = {ea_source(ins)}"] if ins.is_memory else []
+    return lines + load("b", src, s, bits, ins) + store(dst, d, bits, "b", ins)
 
 
 def mov_from_sreg(cpu, ins) -> None:

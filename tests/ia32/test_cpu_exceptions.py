@@ -132,3 +132,13 @@ def test_sti_shadow_delays_the_interrupt_by_one_instruction():
     cpu.intr = True
     cpu.run(10)
     assert cpu.regs[0] & 0xFFFF == 5 and frame(cpu)[0] == 0x1004
+
+
+def test_flags_before_a_faulting_access_are_exact_in_the_pushed_image():
+    # add ax,bx (CF=1); mov cx,[0FFFFh] (#GP: the word crosses the real-mode limit);
+    # sub dx,1 -- the translator may not drop the ADD's flags as "overwritten by SUB"
+    cpu = with_handler("01D88B0EFFFF83EA01F4", 13)
+    cpu.regs[0], cpu.regs[3] = 0xFFFF, 1
+    cpu.run(10)
+    ip, _, fl = frame(cpu)
+    assert ip == 0x1002 and fl & 1

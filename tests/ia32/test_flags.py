@@ -121,3 +121,9 @@ def test_lahf_sahf_round_trip_prm_17_lahf():
     cpu = run32("F9B4D59E9FF4")
     assert (cpu.regs[0] >> 8) & 0xFF == 0xD7
     assert cpu.get_eflags() & ARITH == SF | ZF | AF | PF | CF
+
+
+def test_the_last_flag_writer_of_a_block_wins():
+    # add eax,ebx; add ecx,edx in one block: the flags are the second ADD's
+    cpu = run32("01D801D1F4", eax=0xFFFFFFFF, ebx=1, ecx=1, edx=1)
+    assert cpu.get_eflags() & ARITH == 0 and cpu.regs[0] == 0 and cpu.regs[1] == 2
