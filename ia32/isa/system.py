@@ -17,10 +17,15 @@ Choices where the manuals leave the result open:
   CR4 holds TSD and PSE (what CPUID reports); any other bit is #GP(0). CR1, CR5-CR7:
   #UD. DR4/DR5 are DR6/DR7 (CR4.DE is not implemented); breakpoints in DR0-DR3 are
   stored but never fire.
-- MSRs: 10h TSC, 1Bh APIC base (FEE00900 after reset: base FEE00000, enabled, BSP),
-  C0000100h/C0000101h the FS and GS bases (the issue's list), and any MSR a device
-  has put in ``cpu.msrs``. Any other index raises #GP(0), as the SDM says for an
-  MSR that is not implemented.
+- MSRs (SDM Vol. 4 chapter 2): 10h the TSC (RDTSC's counter), 1Bh IA32_APIC_BASE
+  (FEE00900 after reset: base FEE00000, enabled, BSP), 174h-176h the SYSENTER
+  registers, 179h IA32_MCG_CAP (0 banks, read-only), 1A0h IA32_MISC_ENABLE, 277h
+  IA32_PAT, C0000080h EFER with only SCE writable (as 32-bit processors with
+  SYSCALL have it; SYSCALL itself is not implemented), and any MSR a device has put
+  in ``cpu.msrs``. Any other index, a write to a read-only MSR or of a reserved bit
+  raises #GP(0), as the SDM says for an MSR that is not implemented. The FS/GS base MSRs (C0000100h/C0000101h) exist only on
+  processors with long mode, so here they #GP as on every 32-bit processor (the
+  issue lists them; kvm-unit-tests' msr test expects the #GP on a CPU without LM).
 """
 from __future__ import annotations
 
@@ -28,21 +33,13 @@ from .. import descriptors as D
 from .. import segments
 from ..errors import CPUFault, GP, NP, UD
 from ..flags import ZF
-from ..state import CR0_PE, CR0_PG, CR0_TS, FS, GS
+from ..state import CR0_PE, CR0_PG, CR0_TS
 from .gen import rm_offset, rm_read, rm_write
 
 #: CR0 bits this processor has (PRM 4.1.3 and the 486's NE WP AM NW CD)
 CR0_BITS = 0xE005003F
 #: CR4 bits this processor has: TSD (2), PSE (4)
 CR4_BITS = 0x14
-
-MSR_TSC = 0x10
-MSR_APIC_BASE = 0x1B
-MSR_FS_BASE = 0xC0000100
-MSR_GS_BASE = 0xC0000101
-#: the APIC base MSR after reset (SDM Vol. 3 10.4.4): FEE00000, global enable, BSP
-APIC_BASE_RESET = 0xFEE00900
-
 
 # -- GDTR, IDTR, LDTR, TR ------------------------------------------------------------
 
@@ -269,31 +266,58 @@ def arpl(cpu, ins) -> None:
 
 # -- model-specific registers -----------------------------------------------------------
 
+MSR_TSC = 0x10
+MSR_APIC_BASE = 0x1B
+MSR_MCG_CAP = 0x179
+MSR_MISC_ENABLE = 0x1A0
+#: the APIC base MSR after reset (SDM Vol. 3 10.4.4): FEE00000, global enable, BSP
+APIC_BASE_RESET = 0xFEE00900
+
+#: MSRs held as plain values: index -> (value after reset, bits a write may not set
+#: (#GP), bits a write leaves as they are). SDM Vol. 4 Table 2-2 for each.
+MSR_STORAGE = {
+    MSR_APIC_BASE: (APIC_BASE_RESET, ~0xFFFFF900 & 0xFFFFFFFFFFFFFFFF, 0),
+    0x174: (0, 0, 0),                              # IA32_SYSENTER_CS
+    0x175: (0, 0, 0),                              # IA32_SYSENTER_ESP
+    0x176: (0, 0, 0),                              # IA32_SYSENTER_EIP
+    # IA32_MISC_ENABLE: fast strings on; 7, 11, 12 read-only; reserved bits #GP
+    MSR_MISC_ENABLE: (0x1801, 0xFFFFFFFBFF3AE776, 0x1880),
+    0x277: (0x0007040600070406, 0, 0),             # IA32_PAT (its reset value)
+    0xC0000080: (0, ~1 & 0xFFFFFFFFFFFFFFFF, 0),   # EFER: SCE only (no LME on IA-32)
+}
+#: read-only MSRs: index -> value (IA32_MCG_CAP: no machine-check banks)
+MSR_READ_ONLY = {MSR_MCG_CAP: 0}
+
+
 def read_msr(cpu, index: int) -> int:
-    """The value of MSR ``index`` (see the module docstring); #GP(0) if there is none."""
+    """MSR ``index`` (module docstring); #GP(0) for one this processor does not have."""
     if index == MSR_TSC:
         return max(cpu.tsc, cpu.now())
-    if index == MSR_FS_BASE:
-        return cpu.sregs[FS].base
-    if index == MSR_GS_BASE:
-        return cpu.sregs[GS].base
-    if index == MSR_APIC_BASE:
-        return cpu.msrs.get(index, APIC_BASE_RESET)
+    if index in MSR_READ_ONLY:
+        return MSR_READ_ONLY[index]
     if index in cpu.msrs:
         return cpu.msrs[index]
+    if index in MSR_STORAGE:
+        return MSR_STORAGE[index][0]
     raise CPUFault(GP, 0)
 
 
 def write_msr(cpu, index: int, value: int) -> None:
+    """Write MSR ``index``; #GP(0) for a missing or read-only MSR or a reserved bit."""
     if index == MSR_TSC:
         cpu.tsc = value
-    elif index in (MSR_FS_BASE, MSR_GS_BASE):
-        seg = cpu.sregs[FS if index == MSR_FS_BASE else GS]
-        seg.base = value & 0xFFFFFFFF
-    elif index == MSR_APIC_BASE or index in cpu.msrs:
-        cpu.msrs[index] = value
-    else:
+        return
+    spec = MSR_STORAGE.get(index)
+    if spec is None:
+        if index in cpu.msrs:           # an MSR a device added
+            cpu.msrs[index] = value
+            return
         raise CPUFault(GP, 0)
+    _, reserved, keep = spec
+    if value & reserved:
+        raise CPUFault(GP, 0)
+    old = read_msr(cpu, index)
+    cpu.msrs[index] = (value & ~keep) | (old & keep)
 
 
 def rdmsr(cpu, ins) -> None:

@@ -203,9 +203,26 @@ def test_sdm_rdmsr_wrmsr(pm):
     assert run(pm, "mov ecx, 0x12345\nrdmsr\nhlt")[0] == 0
 
 
-def test_sdm_fs_base_msr(pm):
-    run(pm, "mov ecx, 0xC0000100\nmov eax, 0x4000\nxor edx, edx\nwrmsr\nhlt")
-    assert pm.cpu.sregs[4].base == 0x4000
+@pytest.mark.parametrize("index,write", [
+    (0xC0000100, True), (0xC0000101, False),          # FS/GS base: long mode only
+    (0x179, True),                                     # MCG_CAP is read-only
+    (0x1A0, True),                                     # MISC_ENABLE bit 1 is reserved
+])
+def test_sdm_vol4_msr_faults(pm, index, write):
+    gp_handler(pm)
+    op = "mov eax, 2\nxor edx, edx\nwrmsr" if write else "rdmsr"
+    pm.cpu.regs[0] = 0xFFFF
+    R = run(pm, f"mov ecx, {index:#x}\n{op}\nhlt")
+    assert R[0] == 0 and R[3] == 0x1000 + 5 + (7 if write else 0)
+
+
+def test_sdm_vol4_msr_storage_and_read_only_bits(pm):
+    R = run(pm, "mov ecx, 0x174\nmov eax, 0x1234\nxor edx, edx\nwrmsr\nrdmsr\n"
+                "mov ebx, eax\nmov ecx, 0x1a0\nmov eax, 0x809\nmov edx, 4\nwrmsr\n"
+                "rdmsr\nmov esi, eax\nmov edi, edx\nmov ecx, 0x277\nrdmsr\nhlt")
+    assert R[3] == 0x1234
+    assert (R[6], R[7]) == (0x1809, 4)                 # bits 11 and 12 stay 1 (read-only)
+    assert (R[0], R[2]) == (0x00070406, 0x00070406)    # IA32_PAT after reset
 
 
 # -- paging from programs ---------------------------------------------------------------
