@@ -34,10 +34,12 @@ MAX_INSTRUCTIONS = 32
 
 class Block:
     """A compiled block: ``run(cpu)`` (returns the instructions it executed), the
-    most it can execute (``count``), each instruction's EIP (``starts``) and the
-    CS base it was translated for (``base``)."""
+    most it can execute (``count``), each instruction's EIP (``starts``), the
+    CS base it was translated for (``base``) and the pages its bytes came from
+    (``pages``: (linear page number, physical frame address) pairs, set by the CPU;
+    the block stays valid while each linear page still maps to its frame)."""
 
-    __slots__ = ("run", "count", "starts", "base", "lines")
+    __slots__ = ("run", "count", "starts", "base", "lines", "pages")
 
     def __init__(self, run: Callable, count: int, starts: list[int], base: int,
                  lines: list[int]):
@@ -46,6 +48,7 @@ class Block:
         self.starts = starts
         self.base = base
         self.lines = lines
+        self.pages: tuple = ()
 
     def index_at(self, tb) -> int:
         """The index of the instruction that raised, from a traceback through ``run``."""

@@ -255,8 +255,11 @@ class CPU:
 
     # -- control registers ----------------------------------------------------
     def write_cr(self, n: int, value: int) -> None:
-        """Load CRn (MOV CRn, LMSW, CLTS, task switches): the TLB and decode cache are
-        flushed when the translation can change (CR0.PG/PE/WP, CR3, CR4)."""
+        """Load CRn (MOV CRn, LMSW, CLTS, task switches): the TLB is flushed when the
+        translation can change (CR0.PG/PE/WP, CR3, CR4), the decode cache only when
+        more than the mapping changes (CR0, CR4): a block checks at entry that its
+        linear pages still map to the frames it was decoded from, so a CR3 load (every
+        process switch of a paging kernel) keeps the translations."""
         value &= 0xFFFFFFFF
         old = self.cr[n]
         if n == 0:
@@ -264,7 +267,8 @@ class CPU:
         self.cr[n] = value
         if n == 3 or n == 4 or (n == 0 and (old ^ value) & (CR0_PG | CR0_PE | CR0_WP)):
             self.flush_tlb()
-            self.flush_code()
+            if n != 3:
+                self.flush_code()
         if n == 0 and (old ^ value) & CR0_PE:
             self.mode_changed()
 
@@ -407,11 +411,11 @@ class CPU:
             t.clear()
 
     def invlpg(self, linear: int) -> None:
-        """Forget the translations of the page holding ``linear`` (INVLPG)."""
+        """Forget the translations of the page holding ``linear`` (INVLPG). Decoded
+        blocks stay: each checks its pages' mapping at entry (``_remapped``)."""
         page = (linear & 0xFFFFFFFF) >> 12
         for t in (self._tlb_sup_r, self._tlb_sup_w, self._tlb_user_r, self._tlb_user_w):
             t.pop(page, None)
-        self.flush_code()
 
     def translate(self, linear: int, write: bool, user: bool) -> int:
         """The physical address of ``linear`` for this access; raises #PF (with CR2
@@ -659,8 +663,9 @@ class CPU:
             marks[off:off + n] = b"\x01" * n
             keys.append((cache, key))
 
-    def _decode_at(self, eip: int, bits: int, pages: list):
-        """Decode the instruction at CS:eip, noting the physical bytes it came from."""
+    def _decode_at(self, eip: int, bits: int, pages: list, lpages: list | None = None):
+        """Decode the instruction at CS:eip, noting the physical bytes it came from
+        (and, in ``lpages``, each (linear page, frame) pair it touched)."""
         cs = self.sregs[CS]
         base = cs.base
         limit = cs.limit
@@ -672,7 +677,10 @@ class CPU:
                 off &= 0xFFFF
             if off > limit:
                 raise CPUFault(GP, 0)
-            pa = self.translate((base + off) & 0xFFFFFFFF, False, user)
+            lin = (base + off) & 0xFFFFFFFF
+            pa = self.translate(lin, False, user)
+            if lpages is not None and (not lpages or lpages[-1][0] != lin >> 12):
+                lpages.append((lin >> 12, pa & 0xFFFFF000))
             if pages and pages[-1][0] + pages[-1][1] == pa and (pa & 0xFFF):
                 pages[-1] = (pages[-1][0], pages[-1][1] + 1)
             else:
@@ -687,8 +695,9 @@ class CPU:
         base = self.sregs[CS].base
         key = (base + eip) & 0xFFFFFFFF
         pages: list = []
+        lpages: list = []
         flat = sum(1 << n for n, seg in enumerate(self.sregs) if seg.flat)
-        ins = self._decode_at(eip, bits, pages)
+        ins = self._decode_at(eip, bits, pages, lpages)
         ins.flat = flat
         items = [(ins, fragment_for(ins))]
         mask = 0xFFFFFFFF if bits == 32 else 0xFFFF
@@ -698,17 +707,35 @@ class CPU:
                 break
             cr2 = self.cr[2]
             try:
-                ins = self._decode_at(nxt, bits, pages)
+                ins = self._decode_at(nxt, bits, pages, lpages)
             except CPUFault:        # it will fault when it runs, as the first of a block
                 self.cr[2] = cr2
                 break
             ins.flat = flat
             items.append((ins, fragment_for(ins)))
         block = translate(items, base, bits)
+        block.pages = tuple(dict.fromkeys(lpages))
         cache = self._singles[bits] if single else self.dcaches[bits]
         cache[key] = block
         self._note_code(pages, cache, key)
         return block
+
+    def _remapped(self, block: Block) -> bool:
+        """Whether a linear page of ``block`` no longer maps to the frame it was decoded
+        from (or no longer maps at all), so the block must be decoded again. Paging
+        on only; a fault here is left for the decode to raise at the right
+        instruction."""
+        tlb = self._tlb_user_r if self._cpl == 3 else self._tlb_sup_r
+        for lp, frame in block.pages:
+            if tlb.get(lp) != frame:
+                cr2 = self.cr[2]
+                try:
+                    if self.translate(lp << 12, False, self._cpl == 3) != frame:
+                        return True
+                except CPUFault:
+                    self.cr[2] = cr2
+                    return True
+        return False
 
     def now(self) -> int:
         """Instructions executed before the one running now (or all of them between
@@ -762,10 +789,11 @@ class CPU:
         cache = self.dcaches[self.code_bits]
         base = self.sregs[CS].base
         get = cache.get
+        cr = self.cr
         while left > 0:
             b = get((base + self.eip) & 0xFFFFFFFF)
             try:
-                if b is None or b.base != base:
+                if b is None or b.base != base or cr[0] & CR0_PG and self._remapped(b):
                     b = self._build(self.eip, False)
                 if b.count > left:
                     self.progress = start + k - left
@@ -791,7 +819,7 @@ class CPU:
         try:
             base = self.sregs[CS].base
             b = self._singles[self.code_bits].get((base + eip) & 0xFFFFFFFF)
-            if b is None or b.base != base:
+            if b is None or b.base != base or self.cr[0] & CR0_PG and self._remapped(b):
                 b = self._build(eip, True)
             b.run(self)
         except CPUFault as f:
