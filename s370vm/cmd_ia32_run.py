@@ -19,6 +19,8 @@ from ia32 import flags as F
 from ia32.loaders.flat import BOOT_SECTOR
 from ia32.state import REG_NAMES, SREG_NAMES
 
+from .argtypes import positive_int
+
 FLAG_NAMES = ((F.CF, "CF"), (F.PF, "PF"), (F.AF, "AF"), (F.ZF, "ZF"), (F.SF, "SF"),
               (F.TF, "TF"), (F.IF, "IF"), (F.DF, "DF"), (F.OF, "OF"), (F.NT, "NT"),
               (F.RF, "RF"), (F.VM, "VM"), (F.AC, "AC"), (F.ID, "ID"))
@@ -29,16 +31,6 @@ def _hex(text: str) -> int:
         return int(text, 16)
     except ValueError:
         raise argparse.ArgumentTypeError(f"bad address {text!r} (hex, e.g. 7C00)") from None
-
-
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"expected a positive number, not {text!r}")
-    return value
 
 
 def add_parser(sub) -> argparse.ArgumentParser:
@@ -57,9 +49,9 @@ def add_parser(sub) -> argparse.ArgumentParser:
     p.add_argument("--cmdline", "--append", default="", dest="cmdline",
                    help="with --kernel or --linux: the kernel's command line")
     p.add_argument("--initrd", metavar="FILE", help="with --linux: an initial ramdisk")
-    p.add_argument("--memory", type=_positive, default=16, metavar="MB",
+    p.add_argument("--memory", type=positive_int, default=16, metavar="MB",
                    help="RAM in megabytes (default 16)")
-    p.add_argument("--max-instructions", type=_positive, default=100_000_000, metavar="N")
+    p.add_argument("--max-instructions", type=positive_int, default=100_000_000, metavar="N")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     return p
 
