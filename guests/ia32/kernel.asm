@@ -10,8 +10,8 @@
 ; All output goes to COM1, polled. It ends with a write to the exit port F4:
 ; 0 when everything worked (exit status 1), 7Fh after an unexpected exception.
 ;
-; Written in the NASM subset of our assembler (guests/ia32/README.md); Debian's
-; nasm assembles it to the same bytes: nasm -f bin kernel.asm -o kernel.bin
+; Written in the NASM subset of our assembler (guests/ia32/README.md):
+; s370vm ia32 asm kernel.asm -o kernel.bin; Debian's nasm builds the same bytes.
 
 KERNEL_BASE     equ 0x100000            ; loaded at 1M
 
