@@ -24,7 +24,13 @@ def add_parser(sub) -> argparse.ArgumentParser:
                         "bare machine (same report, plus the VM's counters)")
     p.add_argument("--assist", default=None, metavar="SET",
                    help="with --under-cp: the machine's assists, e.g. vma,ecps,stbypass (any "
-                        "subset), all or none (default: the configuration's ASSIST/ECPSVM)")
+                        "subset), all or none (default: the configuration's ASSIST/ECPSVM). "
+                        "With stbypass the one user is a trusted V=R machine with the "
+                        "shadow-table bypass on: the results equal the bare machine's except "
+                        "that a guest reaching past its storage size (its page tables or "
+                        "real addresses naming the 4K above it) reads and writes CP's "
+                        "storage there (its MICBLOK) instead of getting an addressing "
+                        "exception (docs/assists.md)")
     from .cmd_ipl import add_machine_options
     add_machine_options(p)
     return p

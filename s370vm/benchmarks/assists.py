@@ -9,8 +9,9 @@ with ratios to no assist and to the bare machine (and the process CPU time's
 ratio to bare, the same figure less disturbed by other jobs on a shared host:
 wall time includes waiting for a core). Repetitions are interleaved
 (every configuration once, then again) so that a noisy host slows all of them
-alike. Every run's guest-visible result (registers, PSW, storage) is compared
-with the bare machine's.
+alike. Every run's guest-visible result (general, floating-point and control
+registers, PSW, instruction count, storage, storage keys with reference and
+change bits) is compared with the bare machine's.
 
 Targets (checked here, reported as met or not): on the privileged-heavy workload
 VMA gives at least 35% fewer machine cycles and 25% less wall time than no
@@ -73,11 +74,15 @@ def workload_image(name: str) -> bytes:
 
 
 def _result(cpu) -> str:
-    """Digest of the guest-visible result: GPRs, PSW, storage."""
+    """Digest of the guest-visible result: GPRs, FPRs, control registers, PSW,
+    instruction count, storage, and the storage keys with their reference and
+    change bits (the guest's own blocks: a V=R user's window above is CP's)."""
     h = hashlib.sha256()
-    h.update(b"".join(r.to_bytes(4, "big") for r in cpu.gpr))
-    h.update(cpu.psw.to_bytes(8, "big"))
+    h.update(b"".join(r.to_bytes(4, "big") for r in list(cpu.gpr) + list(cpu.cr)))
+    h.update(b"".join(f.to_bytes(8, "big") for f in cpu.fpr))
+    h.update(cpu.psw.to_bytes(8, "big") + cpu.count.to_bytes(8, "big"))
     h.update(bytes(cpu.mem[:STORAGE]))
+    h.update(bytes(cpu.skeys[:STORAGE // 2048]))
     return h.hexdigest()[:16]
 
 
