@@ -16,8 +16,8 @@ Input is checked before it reaches CP: a record that is not a valid inbound
 data stream is ignored (the keyboard is unlocked again); the input field is
 decoded from EBCDIC and handed to the ``Terminal``, which checks it as it
 checks every telnet line (printable characters only, the line limit, the
-slow-down after wrong passwords). A failure inside the
-session is logged in ``host.errors`` and ends only this connection.
+slow-down after wrong passwords). A failure inside the session is logged in
+``host.errors`` and ends only this connection.
 """
 from __future__ import annotations
 
@@ -28,6 +28,7 @@ import traceback
 
 from s370.ebcdic import to_ascii
 
+from .. import telnet_protocol as tp
 from ..terminal import Terminal
 from . import datastream as ds
 from .fullscreen import FullScreen
@@ -55,9 +56,11 @@ class Terminal3270(Terminal):
         return dial(self, userid, vaddr)
 
     def logged_off(self) -> None:
-        """Back to the logo screen (VM/370 shows it again after LOGOFF)."""
+        """Back to the logo screen (VM/370 shows it again after LOGOFF); after
+        SHUTDOWN nothing more."""
         self.pending_logon = self.pending_prompt = None
-        self.conn.screen.logo()
+        if not self.host.shutdown:
+            self.conn.screen.logo()
 
 
 class Session3270:
@@ -203,7 +206,7 @@ class Session3270:
                 screen = self.handle(ev[1])
                 if screen is not None:
                     await self._send(screen)
-            elif ev[0] == "cmd" and ev[1] in (244, 243):    # IAC IP, IAC BRK: attention
+            elif ev[0] == "cmd" and ev[1] in (tp.IP, tp.BRK):      # attention, as on telnet
                 self.term.attention()
                 self.wake.set()
 
