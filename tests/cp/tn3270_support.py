@@ -52,6 +52,11 @@ class CP:
     def port(self) -> int:
         return self.telnet.port
 
+    def ended(self, timeout: float = TIMEOUT) -> bool:
+        """Whether CP has ended by itself (SHUTDOWN) within ``timeout`` seconds."""
+        self._thread.join(timeout)
+        return not self._thread.is_alive()
+
     def close(self) -> None:
         self.loop.call_soon_threadsafe(self.stop.set)
         self._thread.join(TIMEOUT)
