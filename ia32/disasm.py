@@ -87,7 +87,8 @@ def _memory(ins, op, tok: str, bits: int, sized_by_reg: bool) -> str:
             inner += _SIZE[asize] + " "
         if d or inner.startswith("byte") or inner.startswith(_SIZE[asize]):
             body += f"+0x{d:x}" if d >= 0 else f"-0x{-d:x}"
-    seg = f"{_SEG[op.seg]}:" if op.override else ""
+    default = 2 if op.base == 5 or (op.base == 4 and asize == 32) else 3
+    seg = f"{_SEG[op.seg]}:" if op.override or op.seg != default else ""
     text = f"[{seg}{inner}{body}]"
     form = ins.form
     if tok in ("m16:16", "m16:32") and form.mnemonic in ("JMP", "CALL"):
@@ -153,14 +154,17 @@ def _operand(ins, op, tok: str, bits: int) -> str:
 def _expressible(ins) -> bool:
     """Whether NASM syntax can say this instruction: not the x87 escapes (no x87
     here), BSWAP with a 16-bit operand size (NASM always adds 66h to it in 16-bit
-    code), MOV to/from CRn/DRn with ModRM.mod other than 3, or segment register
-    numbers 6 and 7."""
+    code), MOV to/from CRn/DRn with ModRM.mod other than 3, segment register
+    numbers 6 and 7, or an address with ESP scaled."""
     form = ins.form
     if not form.asm or (form.semantics == "bswap" and ins.osize != 32):
         return False
     if ("CRn" in form.operands or "DRn" in form.operands) and ins.mod != 3:
         return False        # MOV CRn/DRn ignore ModRM.mod: no syntax for mod 0-2
-    return all(o.kind != "sreg" or o.value < 6 for o in ins.operands)
+    # a scaled ESP: the decoder's reading of a SIB byte with no index and a scale
+    # (the 386 scales the base then); NASM cannot write ESP as an index
+    return all((o.kind != "sreg" or o.value < 6) and (o.kind != "mem" or o.index != 4 or o.asize != 32)
+               for o in ins.operands)
 
 
 def format_instruction(ins, bits: int, data: bytes) -> str:
