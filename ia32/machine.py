@@ -10,8 +10,9 @@ FF000000), which kvm-unit-tests use. Console text is what the guest writes to th
 
 Time is the instruction count (:mod:`ia32.devices.clock`). The run loop gives the
 CPU bursts that end at the next device event (or after :data:`MAX_BURST`
-instructions, which bounds how stale a device's view of time can be while the CPU
-polls it), then lets the devices catch up. A CPU halted with interrupts enabled
+instructions, so input from the host is looked at often), then lets the devices
+catch up; a device the guest touches inside a burst reads the exact time
+(``cpu.now()``). A CPU halted with interrupts enabled
 skips to the next event without executing anything.
 
 Stop reasons: ``hlt`` (HLT with IF=0, or halted with nothing left that could wake
