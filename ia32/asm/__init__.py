@@ -11,9 +11,9 @@ API
 ``file:line:column: error: message``), ``ok``.
 
 Modules: ``preprocess`` (the %-directives and macros), ``parser`` + ``grammar.lark``
-(lines), ``expressions``, ``addressing`` (ModRM/SIB), ``instructions`` (form
-matching and encoding from the table), ``assembler`` (passes, sections, data),
-``listing``. ``ia32.disasm`` disassembles with the same table.
+(lines), ``mnemonics`` (the table's and NASM's), ``registers``, ``expressions``,
+``addressing`` (ModRM/SIB), ``instructions`` (form matching and encoding from the
+table), ``assembler`` (passes, sections, data), ``listing`` (``nasm -l``'s layout). ``ia32.disasm`` disassembles with the same table.
 """
 from __future__ import annotations
 

@@ -13,7 +13,7 @@ names are reserved words, as in NASM (``$eax`` is the label "eax").
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from lark import Lark, Token, Transformer, v_args
@@ -82,7 +82,6 @@ class Stmt:
     items: tuple = ()
     args: tuple = ()
     inner: "Stmt | None" = None
-    extra: dict = field(default_factory=dict)
 
 
 def _unescape(body: str) -> bytes:
