@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
 
@@ -16,21 +17,30 @@ def add_parser(sub) -> argparse.ArgumentParser:
     p.add_argument("--listing", metavar="LST", help="NASM-style listing")
     p.add_argument("-I", "--include", action="append", default=[], metavar="DIR",
                    help="directory searched by %%include and incbin")
+    p.add_argument("--json", action="store_true",
+                   help="print one object: ok, size, org, errors, warnings, symbols")
     return p
 
 
 def run(args) -> int:
     from ia32.asm import assemble_file
     a = assemble_file(args.source, args.include)
-    for w in a.warnings:
-        print(w.format("warning"), file=sys.stderr)
-    for e in a.errors:
-        print(e.format(), file=sys.stderr)
+    if not args.json:
+        for w in a.warnings:
+            print(w.format("warning"), file=sys.stderr)
+        for e in a.errors:
+            print(e.format(), file=sys.stderr)
     if args.listing and a.listing:
         write_file(args.listing, a.listing)
-    if a.errors:
-        return 2
     out = args.output or str(Path(args.source).with_suffix(".bin"))
-    write_file(out, a.binary)
-    print(f"{args.source}: {len(a.binary)} bytes at org 0x{a.org:x} -> {out}", file=sys.stderr)
-    return 0
+    if a.ok:
+        write_file(out, a.binary)
+    if args.json:
+        print(json.dumps({"file": args.source, "ok": a.ok, "output": out if a.ok else None,
+                          "size": len(a.binary), "org": a.org,
+                          "errors": [e.format() for e in a.errors],
+                          "warnings": [w.format("warning") for w in a.warnings],
+                          "symbols": dict(sorted(a.symbols.items()))}, indent=1))
+    elif a.ok:
+        print(f"{args.source}: {len(a.binary)} bytes at org 0x{a.org:x} -> {out}", file=sys.stderr)
+    return 0 if a.ok else 2

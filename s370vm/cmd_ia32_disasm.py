@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
 
@@ -23,6 +24,7 @@ def add_parser(sub) -> argparse.ArgumentParser:
     p.add_argument("--start", type=_number, default=None, metavar="N",
                    help="first address to disassemble (default: --org)")
     p.add_argument("--length", type=_number, default=None, metavar="N", help="bytes to disassemble")
+    p.add_argument("--json", action="store_true", help="a list of {address, hex, text}")
     return p
 
 
@@ -38,6 +40,11 @@ def run(args) -> int:
         print(f"s370vm: start 0x{start:x} is outside the image "
               f"(0x{args.org:x}-0x{args.org + len(code):x})", file=sys.stderr)
         return 2
-    for line in disassemble(code, args.org, args.bits, start, args.length):
+    lines = disassemble(code, args.org, args.bits, start, args.length)
+    if args.json:
+        print(json.dumps([{"address": ln.address, "hex": ln.data.hex(), "text": ln.text} for ln in lines],
+                         indent=1))
+        return 0
+    for line in lines:
         print(line.format())
     return 0

@@ -83,6 +83,22 @@ def test_cli_asm_writes_binary_and_listing(tmp_path, capsys):
     assert "     3 00000000 B801000000              start: mov eax, 1" in lst.read_text()
 
 
+def test_cli_asm_json(tmp_path, capsys):
+    import json
+    src = tmp_path / "j.asm"
+    src.write_text("bits 32\nstart: nop\nmov eax, nothing\n")
+    assert main(["ia32", "asm", str(src), "--json"]) == 2
+    out = json.loads(capsys.readouterr().out)
+    assert out["ok"] is False and out["output"] is None
+    assert out["errors"] == [f"{src}:3:10: error: symbol 'nothing' not defined"]
+    src.write_text("bits 32\norg 0x1000\nstart: nop\nresb 2\n")
+    assert main(["ia32", "asm", str(src), "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert (out["ok"], out["size"], out["org"], out["symbols"]) == (True, 3, 0x1000, {"start": 0x1000})
+    assert out["warnings"] == [f"{src}:4:1: warning: uninitialized space declared in .text section: "
+                               "zeroing [-w+zeroing]"]
+
+
 def test_cli_disasm_of_a_missing_file_is_exit_2(tmp_path, capsys):
     assert main(["ia32", "disasm", str(tmp_path / "none.bin")]) == 2
     assert "cannot read" in capsys.readouterr().err

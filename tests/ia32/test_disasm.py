@@ -69,6 +69,9 @@ def test_cli_disasm(tmp_path, capsys):
     assert main(["ia32", "disasm", str(f), "--bits", "16", "--org", "0x7c00"]) == 0
     assert capsys.readouterr().out == ("00007C00  B80100              mov ax, 0x1\n"
                                        "00007C03  EBFB                jmp short 0x7c00\n")
+    assert main(["ia32", "disasm", str(f), "--bits", "16", "--start", "3", "--json"]) == 0
+    import json
+    assert json.loads(capsys.readouterr().out) == [{"address": 3, "hex": "ebfb", "text": "jmp short 0x0"}]
 
 
 def _meaning(ins):
