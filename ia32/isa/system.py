@@ -23,9 +23,10 @@ Choices where the manuals leave the result open:
   IA32_PAT, C0000080h EFER with only SCE writable (as 32-bit processors with
   SYSCALL have it; SYSCALL itself is not implemented), and any MSR a device has put
   in ``cpu.msrs``. Any other index, a write to a read-only MSR or of a reserved bit
-  raises #GP(0), as the SDM says for an MSR that is not implemented. The FS/GS base MSRs (C0000100h/C0000101h) exist only on
-  processors with long mode, so here they #GP as on every 32-bit processor (the
-  issue lists them; kvm-unit-tests' msr test expects the #GP on a CPU without LM).
+  raises #GP(0), as the SDM says for an MSR that is not implemented. The FS/GS base
+  MSRs (C0000100h/C0000101h) exist only on processors with long mode, so here they
+  #GP as on every 32-bit processor (the issue lists them; kvm-unit-tests' msr test
+  expects the #GP on a CPU without LM).
 """
 from __future__ import annotations
 

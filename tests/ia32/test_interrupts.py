@@ -5,6 +5,7 @@ after Exception of Interrupt", 9.6.1.3 flags, 9.8.8 "Interrupt 8 -- Double Fault
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, strategies as st
 
 from ia32 import descriptors as D
 from ia32 import interrupts
@@ -12,8 +13,8 @@ from ia32.errors import GP, NP, CPUFault
 from ia32.flags import IF, IOPL, NT, TF
 from ia32.state import CS, DS, SS
 
-from .pm_support import (CODE0_SEL, CODE3_SEL, DATA0_SEL, DATA3_SEL, STACK0, STACK3, fault,
-                         machine, nasm)
+from .pm_support import (CODE0_SEL, CODE3_SEL, DATA0_SEL, DATA3_SEL, PM, STACK0, STACK3,
+                         fault, machine, nasm)
 
 pm = pytest.fixture(name="pm")(machine)
 
@@ -262,3 +263,66 @@ def test_prm_9_8_8_page_fault_during_page_fault_is_double_fault_through_task_gat
     R = pm.cpu.regs
     assert pm.cpu.tr.selector == 0x50 and R[0] == 0       # #DF error code 0
     assert R[3] == STACK0 - 4                              # CR2: the second fault's address
+
+
+# -- the property: gate and handler checks against the manual's decision list -------------
+
+GATE_TYPES = [D.INT_GATE386, D.TRAP_GATE386, D.INT_GATE286, D.TRAP_GATE286,
+              D.CALL_GATE386, D.LDT]
+
+
+def expected_delivery(vector, gate_type, gate_dpl, gate_p, code_type, code_dpl, code_p,
+                      cpl, soft, csel):
+    """PRM 9.6.1 and 17 INT "Protected Mode Exceptions" as a decision list:
+    ("fault", vector, error code) or ("ok", new CPL)."""
+    ext = 0 if soft else 1
+    if gate_type not in (6, 7, 0xE, 0xF):
+        return "fault", GP, vector * 8 + 2 + ext
+    if soft and gate_dpl < cpl:
+        return "fault", GP, vector * 8 + 2
+    if not gate_p:
+        return "fault", NP, vector * 8 + 2 + ext
+    if code_type < 8 or code_dpl > cpl:
+        return "fault", GP, csel | ext
+    if not code_p:
+        return "fault", NP, csel | ext
+    conforming = code_type & 4
+    new_cpl = cpl if conforming or code_dpl == cpl else code_dpl
+    if new_cpl == 2:                        # the TSS has no ring-2 stack: SS2 is null
+        return "fault", 10, ext
+    return "ok", new_cpl
+
+
+@given(gate_type=st.sampled_from(GATE_TYPES), gate_dpl=st.integers(0, 3),
+       gate_p=st.integers(0, 1), code_type=st.integers(0, 15), code_dpl=st.integers(0, 3),
+       code_p=st.integers(0, 1), cpl=st.sampled_from([0, 1, 3]), soft=st.booleans(),
+       error_code=st.sampled_from([None, 0x1234]))
+def test_property_idt_delivery_follows_prm_9_6(gate_type, gate_dpl, gate_p, code_type,
+                                               code_dpl, code_p, cpl, soft, error_code):
+    pm = PM()
+    csel = pm.gdt(9, D.segment(0, 0xFFFFF, code_type, code_dpl, present=code_p)) & ~3
+    pm.idt(0x41, D.gate(gate_type, csel, HANDLER, gate_dpl, present=gate_p))
+    pm.enter(cpl, 0x5000)
+    cpu = pm.cpu
+    expect = expected_delivery(0x41, gate_type, gate_dpl, gate_p, code_type, code_dpl,
+                               code_p, cpl, soft, csel)
+    if expect[0] == "fault":
+        assert fault(interrupts.deliver, cpu, 0x41, error_code, soft) == expect[1:]
+        assert cpu.cpl == cpl and cpu.eip == 0x5000
+        return
+    new_cpl = expect[1]
+    old_esp = cpu.regs[4]
+    interrupts.deliver(cpu, 0x41, error_code, soft)
+    assert cpu.cpl == new_cpl and cpu.sregs[CS].selector == csel | new_cpl
+    size = 4 if gate_type & 8 else 2
+    top = [] if error_code is None else [error_code]
+    top += [0x5000, {0: 0x08, 1: 0x39, 3: 0x1B}[cpl]]
+    if new_cpl != cpl:
+        assert cpu.regs[4] == {0: STACK0, 1: 0x9800}[new_cpl] - size * (len(top) + 3)
+        top += [0x2, old_esp & (0xFFFFFFFF if size == 4 else 0xFFFF),
+                {0: DATA0_SEL, 1: 0x41, 3: DATA3_SEL}[cpl]]
+    else:
+        assert cpu.regs[4] == old_esp - size * (len(top) + 1)
+        top += [0x2]
+    assert pm.stack(len(top), size) == top
+    assert bool(cpu.eflags & IF) is False

@@ -4,13 +4,14 @@ Exceptions", 9.9 "Error Code"), limits incl. expand-down (5.1.4)."""
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, strategies as st
 
 from ia32 import descriptors as D
 from ia32 import segments
 from ia32.errors import GP, NP, SS as SS_FAULT
 from ia32.state import DS, ES, SS
 
-from .pm_support import (DATA0_SEL, DATA3_SEL, GDT, TSS_SEL, fault, machine, nasm)
+from .pm_support import DATA0_SEL, DATA3_SEL, GDT, PM, TSS_SEL, fault, machine, nasm
 
 pm = pytest.fixture(name="pm")(machine)
 
@@ -125,3 +126,44 @@ def test_accessed_bit_write_goes_to_gdt_memory(pm):
     before = pm.r32(GDT + 0x48 + 4)
     segments.load_sreg(pm.cpu, ES, sel)
     assert pm.r32(GDT + 0x48 + 4) == before | 0x100
+
+
+# -- the property: every data and stack segment load against the manual's rules --------
+
+def expected_load(sreg_is_ss, present, s, type_, dpl, rpl, cpl):
+    """The outcome of MOV DS/SS, written from PRM 17 MOV "Protected Mode Exceptions"
+    as a decision list: None (loaded) or (vector, uses the selector)."""
+    code = s and type_ >= 8
+    if sreg_is_ss:
+        writable_data = s and not code and type_ & 2
+        if rpl != cpl or not writable_data or dpl != cpl:
+            return GP, True
+        return None if present else (SS_FAULT, True)
+    readable = s and (not code or type_ & 2)
+    conforming = code and type_ & 4
+    if not readable:
+        return GP, True
+    if not conforming and (rpl > dpl or cpl > dpl):
+        return GP, True
+    return None if present else (NP, True)
+
+
+@given(sreg_is_ss=st.booleans(), present=st.integers(0, 1), s=st.integers(0, 1),
+       type_=st.integers(0, 15), dpl=st.integers(0, 3), rpl=st.integers(0, 3),
+       cpl=st.sampled_from([0, 1, 3]))
+def test_property_segment_loads_follow_prm_17_mov(sreg_is_ss, present, s, type_, dpl, rpl,
+                                                   cpl):
+    pm = PM()
+    sel = (pm.gdt(9, D.segment(0x30000, 0xFFFF, type_, dpl, s=s, present=present)) & ~3) | rpl
+    pm.enter(cpl)
+    sreg = SS if sreg_is_ss else DS
+    expect = expected_load(sreg_is_ss, present, s, type_, dpl, rpl, cpl)
+    if expect is None:
+        segments.load_sreg(pm.cpu, sreg, sel)
+        seg = pm.cpu.sregs[sreg]
+        assert (seg.selector, seg.base, seg.limit) == (sel, 0x30000, 0xFFFF)
+        assert pm.descriptor_hi(sel) & D.HI_ACCESSED
+    else:
+        before = pm.descriptor_hi(sel)
+        assert fault(segments.load_sreg, pm.cpu, sreg, sel) == (expect[0], sel & ~3)
+        assert pm.descriptor_hi(sel) == before          # a refused load sets no A bit
