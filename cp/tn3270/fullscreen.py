@@ -39,9 +39,10 @@ class FullScreen(GuestScreen):
         self.session.redraw()
 
     def write(self, erase: bool, data: bytes, on_key: Callable[[], None]) -> bool:
-        """A full-screen Write (Erase/Write Alternate when ``erase``): False if
-        the 3270 would reject it."""
-        if not self.put(ds.EWA if erase else ds.W, data):
+        """A full-screen Write (Erase/Write when ``erase``: the 24 x 80 default
+        screen, as on a real 3270; CP's own screen uses the alternate size):
+        False if the 3270 would reject it."""
+        if not self.put(ds.EW if erase else ds.W, data):
             return False
         self.active = True
         self.on_key = on_key

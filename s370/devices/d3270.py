@@ -13,9 +13,9 @@ when the device goes away (the machine is closed).
 
 Commands: Write X'01', Erase/Write X'05', Erase/Write Alternate X'0D', Erase
 All Unprotected X'0F', Read Buffer X'02', Read Modified X'06', Read Modified
-All X'0E', Select X'0B', No-op X'03' and Sense X'04' (s370/devices/base.py),
-Sense ID X'E4'. With no
-station: unit check, intervention required. Anything else: command reject.
+All X'0E', Select X'0B', Sense ID X'E4'; No-op X'03' and Sense X'04' are
+answered by s370/devices/base.py. With no station: unit check, intervention
+required. Anything else: command reject.
 """
 from __future__ import annotations
 

@@ -90,3 +90,20 @@ def test_any_inbound_record_is_handled_without_an_error(data):
     s._sync_state()
     s.screen.update()
     assert s.host.errors == []
+
+
+def test_full_screen_erase_write_is_the_default_screen_and_cp_takes_it_back(tmp_path):
+    """DIAGNOSE X'58' X'29' with X'80' is an Erase/Write (24 x 80 on every model,
+    GA23-0059 3.5.2); a console line ends full-screen mode and CP redraws its
+    own screen with Erase/Write Alternate (27 x 132 on a model 5)."""
+    asyncio.set_event_loop(asyncio.new_event_loop())
+    s = Session3270(build_host(data=str(tmp_path)), NoLink(), 27, 132, 60)
+    keys = []
+    assert s.full.write(True, bytes.fromhex("C3114040") + to_ebcdic("HI"), lambda: keys.append(1))
+    assert s.outbox[-1][0] == ds.EW and (s.full.model.rows, s.full.model.cols) == (24, 80)
+    assert not s.full.write(False, bytes.fromhex("C311"), None)      # cut short: refused, not sent
+    assert len(s.outbox) == 1
+    s.handle(bytes((ds.AID_ENTER,)) + ds.encode_address(2) + ds.sba(2) + to_ebcdic("X"))
+    assert keys == [1] and s.full.read(True)[:1] == bytes((ds.AID_ENTER,))
+    s.line("A CP MESSAGE")
+    assert not s.full.active and s._redraw and s.screen.full()[0] == ds.EWA
