@@ -188,6 +188,17 @@ def test_a_3270_refusing_binary_falls_back_to_line_mode(cp):
     s.close()
 
 
+def test_a_client_gone_in_the_middle_of_the_negotiation_is_no_error(cp):
+    s = socket.create_connection(("127.0.0.1", cp.port), timeout=TIMEOUT)
+    s.sendall(tn.command(tn.WILL, tn.TTYPE) + bytes((255, 250, 24, 0)) + b"IBM-3278-2" + bytes((255, 240)))
+    got = b""
+    while tn.command(tn.DO, tn.EOR) not in got:
+        got += s.recv(65536)
+    s.close()                                               # gone before agreeing BINARY and EOR
+    time.sleep(0.3)
+    assert cp.host.errors == []
+
+
 def test_tn3270e_offered_by_the_client_is_declined_and_rfc1576_goes_on(cp):
     s, got = negotiated(cp.port, b"IBM-3278-2-E", tn.command(tn.WILL, tn.TN3270E))
     assert tn.command(tn.DONT, tn.TN3270E) in got
