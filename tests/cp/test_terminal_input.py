@@ -1,6 +1,8 @@
 """Keyboard bytes from an untrusted peer (cp/terminal_input.py) and the telnet
 byte layer (cp/telnet_protocol.py): Enter forms (RFC 854), lenient decoding,
 escape sequences, bounded lines and subnegotiations."""
+from __future__ import annotations
+
 from hypothesis import given
 from hypothesis import strategies as st
 
