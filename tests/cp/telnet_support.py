@@ -4,6 +4,7 @@ wait is bounded."""
 from __future__ import annotations
 
 import asyncio
+import atexit
 import contextlib
 import re
 import socket
@@ -120,6 +121,18 @@ def serving(host, port: int = 0):
         assert not th.is_alive(), "the telnet server did not stop"
 
 
+#: Child CPs still running: killed when the test process ends, so a failed
+#: test leaves none behind.
+_CHILDREN: list = []
+
+
+@atexit.register
+def _kill_children() -> None:
+    for proc in _CHILDREN:
+        if proc.poll() is None:
+            proc.kill()
+
+
 class CPProcess:
     """``s370vm cp`` in a child process (``stdin`` at end of file, as under a
     service manager), its output collected by a thread."""
@@ -134,6 +147,7 @@ class CPProcess:
             [sys.executable, "-m", "s370vm.main", "cp", "--port", str(port), "--data", str(data),
              *extra], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
             text=True, errors="replace")
+        _CHILDREN.append(self.proc)
         self.lines: list[str] = []
         self.errors: list[str] = []
         self._readers = [threading.Thread(target=self._collect, args=(s, l), daemon=True)
