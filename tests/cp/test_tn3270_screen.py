@@ -1,5 +1,7 @@
 """VM/370's 3270 screen (cp/tn3270/vmscreen.py), read back through the
 display-buffer model, and the TN3270 telnet layer (RFC 1576, RFC 885)."""
+from __future__ import annotations
+
 from s370.ebcdic import to_ascii
 
 from cp.tn3270 import datastream as ds
