@@ -55,6 +55,7 @@ class CPU:
         self.lim4 = storage.size - 4
         self.cpuid = cpuid          # STIDP value (version, serial, model)
         self.cpu_address = 0
+        self.prefix = 0             # prefix register (STPX/SPX); always 0 here
         self.gpr = [0] * 16
         self.fpr = [0] * 8          # 64-bit images of FPR 0, 2, 4, 6 (odd slots unused)
         self.cr = [0] * 16

@@ -19,7 +19,8 @@ privileged-operation trap reaches CP first and CP provides the DIAGNOSE interfac
 """
 from __future__ import annotations
 from .. import dat
-from ..errors import PGM_ADDRESSING, PGM_MONITOR, PGM_SPECIFICATION, ProgramInterrupt
+from ..errors import (PGM_ADDRESSING, PGM_MONITOR, PGM_SPECIFICATION, MachineError,
+                      ProgramInterrupt)
 from ..timers import Timers
 from .table import instr
 
@@ -73,6 +74,22 @@ def key_block(cpu, r2value: int) -> int:
     return a >> 11
 
 
+def set_prefix(cpu, value: int) -> None:
+    """SET PREFIX (GA22-7000 "Set Prefix"): bits 8-19 of the operand are the new
+    prefix, bits 0-7 and 20-31 are ignored; a prefix designating a location outside
+    storage is an addressing exception (nothing changed). This model implements
+    only prefix 0 (the one-CPU configuration needs no other; relocating low
+    storage would touch every assigned-location access and the channel's absolute
+    addressing): any other valid prefix stops the run with a clear error."""
+    prefix = value & 0x00FFF000
+    if prefix + 0x1000 > cpu.size:
+        raise ProgramInterrupt(PGM_ADDRESSING)
+    if prefix:
+        raise MachineError(f"SET PREFIX to X'{prefix:06X}': this machine implements "
+                           "prefix 0 only")
+    cpu.prefix = prefix
+
+
 def signal_processor(cpu, r1: int, r3: int, order: int) -> int:
     """SIGNAL PROCESSOR on a one-CPU system: only this CPU's address is
     operational (others give CC 3). Returns the condition code."""
@@ -121,6 +138,7 @@ HELPERS = {
     "monitor_call": monitor_call,
     "key_block": key_block,
     "signal_processor": signal_processor,
+    "set_prefix": set_prefix,
 }
 
 INSTRUCTIONS = [
@@ -191,6 +209,23 @@ INSTRUCTIONS = [
         if addr & 7:
             raise ProgramInterrupt(PGM_SPECIFICATION)
         cpu.sd(addr, cpu.cpuid)
+    """, priv=True, cls="control"),
+    # Multiprocessing (GA22-7000 "Multiprocessing"): STORE CPU ADDRESS, STORE
+    # PREFIX and SET PREFIX. This model has prefix 0 only (see set_prefix).
+    instr("SPX", 0xB210, "S", """
+        if addr & 3:
+            raise ProgramInterrupt(PGM_SPECIFICATION)
+        set_prefix(cpu, cpu.fw(addr))
+    """, priv=True, cls="control"),
+    instr("STPX", 0xB211, "S", """
+        if addr & 3:
+            raise ProgramInterrupt(PGM_SPECIFICATION)
+        cpu.sw(addr, cpu.prefix)
+    """, priv=True, cls="control"),
+    instr("STAP", 0xB212, "S", """
+        if addr & 1:
+            raise ProgramInterrupt(PGM_SPECIFICATION)
+        cpu.sh(addr, cpu.cpu_address)
     """, priv=True, cls="control"),
     instr("SCK", 0xB204, "S", """
         if addr & 7:
