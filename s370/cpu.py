@@ -76,6 +76,7 @@ class CPU:
         self.store_lo = 0           # 512 with low-address protection on (CR0 bit 3)
         self.psw_invalid = False
         self.bad_psw = None         # the invalid PSW as loaded, for the early exception
+        self.branch_ilc = 0         # ILC of a branch that set an odd address (see run)
         self.slow = False           # fetch instructions through fetch_instruction (DAT,
                                     # or fetch protection that could apply)
         # run state
@@ -128,6 +129,7 @@ class CPU:
         # An odd instruction address is recognised when an instruction is fetched,
         # so not in a wait state (IBCDASDI waits with IA X'FFFF', as on Hercules).
         self.psw_invalid = not f.valid or (bool(f.ia & 1) and not f.wait)
+        self.branch_ilc = 0
         self.bad_psw = value if self.psw_invalid else None
         self.psw_changed()
 
@@ -363,10 +365,16 @@ class CPU:
                 n = end - self.count
             if self.ia & 1:
                 # a branch to an odd address: specification exception when the
-                # instruction is fetched, PSW unchanged, ILC 0 (as fetch_instruction)
+                # instruction is fetched. The ILC is the branch's and the old PSW's
+                # instruction address the odd address advanced by it (GA22-7000
+                # "Instruction-Length Code": a BCR to X'2EF' gives ILC 1, X'2F1').
+                # An odd address that no branch introduced (branch_ilc 0) reports
+                # ILC 0 with the address unchanged.
                 self.count += 1
-                self._program_exception(
-                    ProgramInterrupt(PGM_SPECIFICATION, ilc=0, nullify=True), self.ia, 0)
+                ilc = self.branch_ilc
+                self.branch_ilc = 0
+                self.ia = (self.ia + 2 * ilc) & MASK24
+                self.program_interrupt(PGM_SPECIFICATION, ilc)
                 continue
             exact = self.exact
             if exact:

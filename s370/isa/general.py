@@ -23,7 +23,7 @@ from __future__ import annotations
 import struct
 import textwrap
 
-from ..errors import PGM_EXECUTE, PGM_SPECIFICATION, ProgramInterrupt
+from ..errors import PGM_EXECUTE, PGM_SPECIFICATION, ProgramInterrupt, StateChange
 from .table import instr
 
 M24 = 0xFFFFFF
@@ -388,23 +388,29 @@ INSTRUCTIONS = [
 
     # ---- branches. Link information (BC-mode format, also in EC mode on S/370):
     # ILC in bits 0-1, CC 2-3, program mask 4-7, return address 8-31.
+    # A branch to an odd address completes; the specification exception then
+    # recognised at the fetch reports the branch's ILC (``cpu.branch_ilc``, see
+    # CPU.run).
     instr("BC", 0x47, "RX", """
         if r1 & (8 >> cpu.cc):
             cpu.ia = addr
             if addr & 1:
-                raise StateChange      # odd address: specification at fetch
+                cpu.branch_ilc = 2     # odd address: specification at fetch
+                raise StateChange
     """, layout="M1,D2(X2,B2)", cls="branch"),
     instr("BCR", 0x07, "RR", """
         if r1 & (8 >> cpu.cc) and r2:
             cpu.ia = R[r2] & 0xFFFFFF
             if cpu.ia & 1:
-                raise StateChange      # odd address: specification at fetch
+                cpu.branch_ilc = 1     # odd address: specification at fetch
+                raise StateChange
     """, layout="M1,R2", cls="branch"),
     instr("BAL", 0x45, "RX", """
         R[r1] = 0x80000000 | (cpu.cc << 28) | (cpu.pm << 24) | cpu.ia
         cpu.ia = addr
         if addr & 1:
-            raise StateChange      # odd address: specification at fetch
+            cpu.branch_ilc = 2     # odd address: specification at fetch
+            raise StateChange
     """, cls="branch"),
     instr("BALR", 0x05, "RR", """
         t = R[r2] & 0xFFFFFF
@@ -412,7 +418,8 @@ INSTRUCTIONS = [
         if r2:
             cpu.ia = t
             if t & 1:
-                raise StateChange      # odd address: specification at fetch
+                cpu.branch_ilc = 1     # odd address: specification at fetch
+                raise StateChange
     """, cls="branch"),
     instr("BCT", 0x46, "RX", """
         v = (R[r1] - 1) & 0xFFFFFFFF
@@ -420,7 +427,8 @@ INSTRUCTIONS = [
         if v:
             cpu.ia = addr
             if addr & 1:
-                raise StateChange      # odd address: specification at fetch
+                cpu.branch_ilc = 2     # odd address: specification at fetch
+                raise StateChange
     """, cls="branch"),
     instr("BCTR", 0x06, "RR", """
         t = R[r2] & 0xFFFFFF
@@ -429,7 +437,8 @@ INSTRUCTIONS = [
         if v and r2:
             cpu.ia = t
             if t & 1:
-                raise StateChange      # odd address: specification at fetch
+                cpu.branch_ilc = 1     # odd address: specification at fetch
+                raise StateChange
     """, cls="branch"),
     # BXH/BXLE: the increment is R3, the compare value R3 (odd R3) or R3+1 (even R3),
     # read before R1 is updated (R1 may be that register).
@@ -440,7 +449,8 @@ INSTRUCTIONS = [
         if (v ^ 0x80000000) > c:
             cpu.ia = addr
             if addr & 1:
-                raise StateChange      # odd address: specification at fetch
+                cpu.branch_ilc = 2     # odd address: specification at fetch
+                raise StateChange
     """, cls="branch"),
     instr("BXLE", 0x87, "RS", """
         c = R[r3 | 1] ^ 0x80000000
@@ -449,7 +459,8 @@ INSTRUCTIONS = [
         if (v ^ 0x80000000) <= c:
             cpu.ia = addr
             if addr & 1:
-                raise StateChange      # odd address: specification at fetch
+                cpu.branch_ilc = 2     # odd address: specification at fetch
+                raise StateChange
     """, cls="branch"),
     instr("EX", 0x44, "RX", "_execute(cpu, r1, addr)", cls="branch"),
 
@@ -788,7 +799,12 @@ def _execute(cpu, r1: int, addr: int) -> None:
     if op == 0x0A:                      # SVC: interruption with ILC 2
         cpu.svc_interrupt(buf[1], 2)    # (returns when an assist reflected it)
         return
-    cpu.handlers[op](cpu, buf, 0)
+    try:
+        cpu.handlers[op](cpu, buf, 0)
+    except StateChange:
+        if cpu.branch_ilc:              # an executed branch to an odd address:
+            cpu.branch_ilc = 2          # the exception carries EXECUTE's ILC
+        raise
     if op == 0x05:                      # BALR: link information with ILC 2
         t = buf[1] >> 4
         cpu.gpr[t] = (cpu.gpr[t] & 0x3FFFFFFF) | 0x80000000
