@@ -48,19 +48,34 @@ class NoCosts:
         return 0
 
 
+class Selector:
+    """A segment register as the tables read it (ia32.state.Segment's selector)."""
+
+    def __init__(self, selector: int) -> None:
+        self.selector = selector
+
+
 class ResetState:
-    """An IA-32 register file in the reset state, standing in for the CPU."""
+    """An IA-32 register file in the reset state, standing in for the CPU; it
+    offers the attributes of ia32.cpu.CPU that ia32_tables.py reads."""
 
     def __init__(self) -> None:
         self.regs = [0] * 8
         self.eip = 0xFFF0
         self.eflags = 0x00000002        # bit 1 is always one
         self.cr = [0] * 5
-        self.seg = [0, 0xF000, 0, 0, 0, 0]      # ES, CS, SS, DS, FS, GS
+        self.sregs = [Selector(s) for s in (0, 0xF000, 0, 0, 0, 0)]      # ES CS SS DS FS GS
         self.count = 0
         self.wait = False
         self.checkstop = False
         self.stopped = False
+
+    def get_eflags(self) -> int:
+        return self.eflags
+
+    def set_eflags(self, value: int, mask: int) -> None:
+        """Bit 1 stays one and the reserved bits 22-31 zero (80386 PRM 2.3.4)."""
+        self.eflags = ((self.eflags & ~mask) | (value & mask)) & 0x003FFFFF | 2
 
 
 class FlatStorage:

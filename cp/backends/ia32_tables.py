@@ -10,9 +10,10 @@ Pentium's, SDM vol. 3 section 4.3). Intel numbers bits from the right (bit 0 is
 the least significant); like every ``BitLayout``, the fields here are listed
 from the most significant bit down.
 
-The registers read a VM's CPU by attribute: ``cpu.regs`` (EAX, ECX, EDX, EBX,
-ESP, EBP, ESI, EDI in encoding order), ``eip``, ``eflags``, ``cr`` (CR0-CR4),
-``seg`` (ES, CS, SS, DS, FS, GS selectors).
+The registers read a VM's CPU by the attributes ia32.cpu.CPU has: ``regs``
+(EAX, ECX, EDX, EBX, ESP, EBP, ESI, EDI in encoding order), ``eip``,
+``get_eflags()`` and ``set_eflags(value, mask)``, ``cr`` (CR0-CR4 used),
+``sregs`` (ES, CS, SS, DS, FS, GS, each with its ``selector``).
 """
 from __future__ import annotations
 
@@ -54,10 +55,12 @@ def _set_cr(vm, n: int, value: int) -> None:
     vm.cpu.cr[n] = value & 0xFFFFFFFF
 
 
-def _set_attr(name: str, mask: int):
-    def write(vm, n: int, value: int) -> None:
-        setattr(vm.cpu, name, value & mask)
-    return write
+def _set_eip(vm, n: int, value: int) -> None:
+    vm.cpu.eip = value & 0xFFFFFFFF
+
+
+def _set_eflags(vm, n: int, value: int) -> None:
+    vm.cpu.set_eflags(value, 0xFFFFFFFF)
 
 
 def _hex(digits: int):
@@ -68,12 +71,11 @@ REGISTERS = (
     Register("GPR", "G", 32, lambda vm, n: vm.cpu.regs[n], _set_gpr, count=8, names=GPR_NAMES),
     Register("CR", "X", 32, lambda vm, n: vm.cpu.cr[n], _set_cr, count=5,
              layout=lambda vm, n, v: CR0 if n == 0 else None),
-    Register("EIP", "EIP", 32, lambda vm, n: vm.cpu.eip, _set_attr("eip", 0xFFFFFFFF),
-             role="status", aliases=("IP",)),
-    Register("EFLAGS", "EFLAGS", 32, lambda vm, n: vm.cpu.eflags,
-             _set_attr("eflags", 0xFFFFFFFF), layout=lambda vm, n, v: EFLAGS,
-             aliases=("FLAGS", "EFL")),
-) + tuple(Register(name, name, 16, (lambda vm, n, i=i: vm.cpu.seg[i]), show=_hex(4),
+    Register("EIP", "EIP", 32, lambda vm, n: vm.cpu.eip, _set_eip, role="status",
+             aliases=("IP",)),
+    Register("EFLAGS", "EFLAGS", 32, lambda vm, n: vm.cpu.get_eflags(), _set_eflags,
+             layout=lambda vm, n, v: EFLAGS, aliases=("FLAGS", "EFL")),
+) + tuple(Register(name, name, 16, (lambda vm, n, i=i: vm.cpu.sregs[i].selector), show=_hex(4),
                    layout=lambda vm, n, v: SELECTOR) for i, name in enumerate(SEG_NAMES))
 
 #: The device classes of a virtual IA-32 PC (the generic devices CP gives it).
