@@ -316,7 +316,7 @@ def cmd_detach(ctx: Context, args: list[str]) -> list[str]:
                 raise ctx.error(40, f"{v:03X}")
             targets.append(v)
     out = []
-    for v in targets:
+    for v in dict.fromkeys(targets):            # DETACH 00C 00C: once
         dev = s.devices[v]
         if dev.unit is not None:
             dev.unit.close(host.spool)
