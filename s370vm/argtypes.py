@@ -26,3 +26,14 @@ def count_or_zero(text: str) -> int:
     if value < 0:
         raise argparse.ArgumentTypeError(f"{text} must not be negative")
     return value
+
+
+def number(text: str) -> int:
+    """An address or length, 0 or more: decimal, or hex with 0x."""
+    try:
+        value = int(text, 0)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"bad number {text!r} (decimal or 0x hex)") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{text} must not be negative")
+    return value

@@ -7,23 +7,18 @@ import json
 import sys
 from pathlib import Path
 
-
-def _number(text: str) -> int:
-    try:
-        return int(text, 0)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"bad number {text!r} (decimal or 0x hex)") from None
+from .argtypes import number
 
 
 def add_parser(sub) -> argparse.ArgumentParser:
     p = sub.add_parser("disasm", help="disassemble a flat binary in NASM syntax")
     p.add_argument("file")
     p.add_argument("--bits", type=int, choices=(16, 32), default=32, help="code size (default 32)")
-    p.add_argument("--org", type=_number, default=0, metavar="ADDR",
+    p.add_argument("--org", type=number, default=0, metavar="ADDR",
                    help="address of the file's first byte (default 0)")
-    p.add_argument("--start", type=_number, default=None, metavar="N",
+    p.add_argument("--start", type=number, default=None, metavar="N",
                    help="first address to disassemble (default: --org)")
-    p.add_argument("--length", type=_number, default=None, metavar="N", help="bytes to disassemble")
+    p.add_argument("--length", type=number, default=None, metavar="N", help="bytes to disassemble")
     p.add_argument("--json", action="store_true", help="a list of {address, hex, text}")
     return p
 
