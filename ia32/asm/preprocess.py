@@ -238,8 +238,8 @@ class Preprocessor:
 
     def _line(self, raw, file, lno, fr, frames, cond, out, loc):
         toks = tokenize(raw)
-        if fr.depth:
-            raw = _text(toks).rstrip()      # NASM lists expanded lines without the comment
+        if fr.depth:        # NASM lists expanded lines rebuilt from tokens: no comment,
+            raw = "".join(" " if k == "ws" else t for k, t in toks).rstrip()   # blanks as one
         lead = next((i for i, (k, _) in enumerate(toks) if k != "ws"), None)
         active = all(c[0] for c in cond)
         if lead is not None and toks[lead][0] == "pct" and re.match(r"%[A-Za-z]", toks[lead][1]):

@@ -389,10 +389,12 @@ GUESTS = sorted((Path(__file__).resolve().parents[2] / "guests" / "ia32").rglob(
 
 @pytest.mark.skipif(not GUESTS, reason="no guests/ia32 sources yet")
 @pytest.mark.parametrize("path", GUESTS, ids=[p.name for p in GUESTS])
-def test_guest_kernels_assemble_as_nasm_does(path):
+def test_guest_kernels_assemble_and_list_as_nasm_does(path):
     ours = assemble_file(path, [str(path.parent)])
     assert ours.ok, [e.format() for e in ours.errors]
-    assert ours.binary == nasm(path.read_text(), [str(path.parent)])
+    binary, listing = nasm(path.read_text(), [str(path.parent)], listing=True)
+    assert ours.binary == binary
+    assert ours.listing.splitlines() == listing.splitlines()
 
 
 LISTED = """%macro foo 1-3 7,8
@@ -409,6 +411,10 @@ db i
 %assign i i+1
 %endrep
 mov eax, 0x12345678
+%macro spaced 0
+	  mov   eax,		1   ; blanks and the comment go
+%endmacro
+spaced
 db "Hello, world, and more"
 mov dword [ebx+0x12345678], 0x12345678
 mov dword [ebx+lab], lab
