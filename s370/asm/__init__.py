@@ -46,7 +46,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .assembler import Assembler, Message
+from .assembler import ADDRESS_SPACE, Assembler, Message
 from .ipl import ipl_deck as _ipl_deck
 from .listing import render
 from .objdeck import EsdItem, write_deck
@@ -152,6 +152,10 @@ def _result(a: Assembler, filename: str) -> Assembly:
 
 
 def _deck(a: Assembler) -> bytes:
+    """The object deck; none when the sections do not fit the 16M address space
+    (ASMA039S says so: no ESD card could hold their addresses)."""
+    if any(s.origin + s.high >= ADDRESS_SPACE for s in a.sections if s.kind in ("SD", "PC")):
+        return b""
     items = []
     for s in a.sections:
         if s.kind in ("SD", "PC"):

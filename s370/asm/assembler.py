@@ -122,7 +122,8 @@ def _radd(a: tuple, b: tuple, sign: int) -> tuple:
     return tuple(sorted((k, v) for k, v in d.items() if v))
 
 
-#: The end of the 24-bit address space: no location counter goes past it.
+#: The 24-bit address space: a location counter (and a section's length, a 3-byte
+#: ESD field) stays below it.
 ADDRESS_SPACE = 1 << 24
 
 
@@ -217,7 +218,7 @@ class Assembler:
         before pass 2 would build its bytes (HLASM ASMA039S)."""
         s = self.cur
         base = self.start_origin if s.kind in ("SD", "PC") else 0
-        if base + v > ADDRESS_SPACE:
+        if base + v >= ADDRESS_SPACE:
             raise AsmError(f"ASMA039S Location counter error: X'{base + v:X}' beyond the 16M "
                            "address space", 12)
         s.loc = v
@@ -721,7 +722,7 @@ class Assembler:
             if s.kind in ("SD", "PC"):
                 s.origin = _align(nxt, 8)
                 nxt = s.origin + s.high
-        if nxt > ADDRESS_SPACE and self.stmts:
+        if nxt >= ADDRESS_SPACE and self.stmts:
             self.report(self.stmts[-1], 12, f"ASMA039S Location counter error: the control "
                         f"sections end at X'{nxt:X}', beyond the 16M address space")
             for st in self.stmts:
