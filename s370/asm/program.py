@@ -67,7 +67,10 @@ def load_program(path: str, messages=None) -> tuple[bytes, int]:
     except OSError as exc:
         raise MachineError(f"cannot read {path}: {exc.strerror}") from None
     if is_object_deck(data):
-        prog = load(data)
+        try:
+            prog = load(data)
+        except MachineError as exc:
+            raise MachineError(f"{path}: {exc}") from None
         return with_entry_psw(bytes(prog.image), prog.entry), _origin(prog.sections)
     if looks_like_source(p, data):
         a = assemble(data.decode("utf-8", errors="replace"), str(p))

@@ -34,6 +34,8 @@ BOR, TAPEMARK, EOR = 0x80, 0x40, 0x20
 COMPRESS_MASK, ZLIB, BZLIB = 0x03, 0x01, 0x02
 BUSTECH_ZLIB = 0x80
 MAX_CHUNK = 0xFFFF
+#: The longest block a 3420 reads or writes (the CCW count's limit).
+MAX_BLOCK = 0xFFFF
 
 # Sense bytes (3803/3420).
 SENSE1_TU_READY = 0x40        # TU status A
@@ -119,11 +121,17 @@ class TapeImage:
         method = f1 & COMPRESS_MASK
         try:
             if method == ZLIB or f2 & BUSTECH_ZLIB:
-                return zlib.decompress(data)
-            if method == BZLIB:
-                return bz2.decompress(data)
-        except (zlib.error, OSError, ValueError) as exc:
+                out = zlib.decompressobj().decompress(data, MAX_BLOCK + 1)
+            elif method == BZLIB:
+                out = bz2.BZ2Decompressor().decompress(data, max_length=MAX_BLOCK + 1)
+            else:
+                out = None
+        except (zlib.error, OSError, ValueError, EOFError) as exc:
             raise ValueError(str(exc)) from None
+        if out is not None:
+            if len(out) > MAX_BLOCK:        # never inflate a block past what a tape holds
+                raise ValueError(f"block {i} inflates past {MAX_BLOCK} bytes")
+            return out
         if method:
             raise ValueError(f"unknown compression method {method}")
         return data
