@@ -618,6 +618,9 @@ class Assembler:
         ops = parse_operands(st.operands)
         if ops and ops[0] is not None:
             v = self.absval(ops[0], "START value")
+            if not 0 <= _align(v, 8) < ADDRESS_SPACE:
+                raise AsmError(f"ASMA039S Location counter error: START value X'{v & 0xFFFFFFFFFF:X}'"
+                               " outside the 16M address space", 12)
             self.start_origin = _align(v, 8)
             if v % 8:
                 self.report(st, 4, "ASMA024W START value rounded up to a doubleword")
