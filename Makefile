@@ -8,7 +8,11 @@ EXTRAS := test$(if $(findstring pypy,$(PYTHON)),,$(COMMA)plot)
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench clean
+.PHONY: run test bench campaign clean
+
+# The thorough hypothesis profile (long property runs) is spread over the cores.
+XDIST := $(if $(filter thorough,$(HYPOTHESIS_PROFILE)),-n auto,)
+GUESTS ?= 10000
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -21,7 +25,12 @@ run: $(STAMP)
 	$(BIN)/s370vm cp
 
 test: $(STAMP)
-	$(BIN)/python -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -q -p no:cacheprovider $(XDIST) $(PYTEST_ARGS)
+
+# The equivalence campaign (docs/testing.md): GUESTS generated guests, each run
+# bare and under every assist set.
+campaign: $(STAMP)
+	$(BIN)/python -m tests.campaign --guests $(GUESTS) --assist all
 
 bench: $(STAMP)
 	$(BIN)/s370vm bench all
