@@ -73,7 +73,10 @@ def run(args) -> int:
     if args.assist is not None:
         raise MachineError("--assist needs --under-cp (assists are for virtual machines)")
     machine = configured_machine(args, parse_size(args.storage) if args.storage else None)
-    machine.load_image(image)
+    try:
+        machine.load_image(image)
+    except MachineError as exc:
+        raise MachineError(f"{args.file}: {exc}") from None
     machine.ipl_psw()
     operator = make_operator(args, use_stdin=bool(args.config))
     return run_operated(machine, operator, args, args.max_instructions)
