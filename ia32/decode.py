@@ -271,6 +271,8 @@ def _modrm(ins: Instruction, fetch: Fetch, p: int, modrm: int, form: Form) -> in
     """Decode ModRM (and SIB, displacement) into ``ins``; the new offset."""
     mod = modrm >> 6
     rm = modrm & 7
+    if "CRn" in form.operands or "DRn" in form.operands:
+        mod = 3        # MOV to/from CRn, DRn: always register to register (PRM 17 MOV)
     ins.mod = mod
     if ins.reg is None:
         ins.reg = (modrm >> 3) & 7
@@ -339,6 +341,8 @@ def _modrm(ins: Instruction, fetch: Fetch, p: int, modrm: int, form: Form) -> in
 def _operand(ins: Instruction, tok: str) -> Operand:
     """The disassembler's view of operand ``tok`` of ``ins``."""
     if tok in _REG_TOKENS:
+        if "CRn" in ins.form.operands or "DRn" in ins.form.operands:
+            return Operand("reg", 32, ins.rm)   # MOV r32,CRn: the GPR is ModRM.rm
         return Operand("reg", _REG_TOKENS[tok], ins.reg)
     if tok in _RM_TOKENS:
         size = _RM_TOKENS[tok]

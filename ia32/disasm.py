@@ -105,8 +105,6 @@ def _operand(ins, op, tok: str, bits: int) -> str:
     if k == "reg":
         size = op.size
         num = op.value
-        if tok == "r32" and ("CRn" in form.operands or "DRn" in form.operands):
-            num = ins.rm
         if form.semantics in _WIDE_DEST and tok in ("r/m16", "r32"):
             size = ins.osize
         return _reg(size, num)
@@ -154,13 +152,12 @@ def _operand(ins, op, tok: str, bits: int) -> str:
 def _expressible(ins) -> bool:
     """Whether NASM syntax can say this instruction: not the x87 escapes (no x87
     here), BSWAP with a 16-bit operand size (NASM always adds 66h to it in 16-bit
-    code), MOV to/from CRn/DRn with ModRM.mod other than 3, segment register
-    numbers 6 and 7, or an address with ESP scaled."""
+    code), segment register numbers 6 and 7, or an address with ESP scaled. (MOV
+    to/from CRn/DRn with ModRM.mod 0-2 is the register form: the decoder reads it so,
+    as the processor does.)"""
     form = ins.form
     if not form.asm or (form.semantics == "bswap" and ins.osize != 32):
         return False
-    if ("CRn" in form.operands or "DRn" in form.operands) and ins.mod != 3:
-        return False        # MOV CRn/DRn ignore ModRM.mod: no syntax for mod 0-2
     # a scaled ESP: the decoder's reading of a SIB byte with no index and a scale
     # (the 386 scales the base then); NASM cannot write ESP as an index
     return all((o.kind != "sreg" or o.value < 6) and (o.kind != "mem" or o.index != 4 or o.asize != 32)

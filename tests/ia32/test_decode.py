@@ -112,3 +112,16 @@ def test_more_than_15_bytes_is_gp():
     with pytest.raises(CPUFault) as e:
         decode(b"\x66" * 15 + b"\x90", 0, 32)
     assert e.value.vector == GP and e.value.error_code == 0
+
+
+def test_mov_crn_ignores_mod_and_names_the_gpr_from_rm():
+    """PRM 17 MOV (special registers): 0F 20/22 are register to register whatever the
+    mod bits say, 3 bytes long; the control register is ModRM.reg, the GPR ModRM.rm."""
+    from ia32.decode import decode
+    code = bytes.fromhex("0F2040")                 # mod=01 reg=0 (CR0) rm=0 (EAX)
+    ins = decode(lambda i: code[i] if i < len(code) else 0x90, 0, 32)
+    assert ins.length == 3 and ins.mnemonic == "MOV"
+    assert [(op.kind, op.value) for op in ins.operands] == [("reg", 0), ("cr", 0)]
+    code = bytes.fromhex("0F22D9")                 # mov cr3, ecx: reg=3 rm=1
+    ins = decode(lambda i: code[i], 0, 32)
+    assert [(op.kind, op.value) for op in ins.operands] == [("cr", 3), ("reg", 1)]
