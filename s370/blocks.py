@@ -26,6 +26,11 @@ What keeps it exact:
   from, which catches stores by I/O, by CP and by other blocks.
 * Only real-mode (DAT off) execution uses blocks; the budget of a burst is never
   exceeded (a block longer than what is left runs in the interpreter).
+* Reference recording (GA22-7000 "Reference Recording"): fetching an instruction
+  sets the reference bit of its 2K block. A block lies in one 2K block (only its
+  last instruction may cross into the next, and sets that block's bit before it
+  runs), so it sets its bit once each time it is entered. RRB and SSK, which
+  reset the bit, end their block, so the next entry sets it again.
 """
 from __future__ import annotations
 
@@ -288,7 +293,7 @@ def translate(cpu, start: int) -> Block | None:
     loops = False
     a = start
     ia_set = False
-    while len(addrs) < MAX_BLOCK and a + 2 <= size:
+    while len(addrs) < MAX_BLOCK and a + 2 <= size and a >> 11 == start >> 11:
         length = LENGTH[mem[a]]
         if a + length > size or a + length > 0x1000000:
             break
@@ -299,6 +304,8 @@ def translate(cpu, start: int) -> Block | None:
         addrs.append(a)
         lens.append(length)
         body = []
+        if (nxt - 1) >> 11 != a >> 11:
+            body.append(f"_skeys[{(nxt - 1) >> 11}] |= 4")   # fetched from two blocks
         sh = shape_of(ins) if ins is not None else None
         if sh is not None and cpu.handlers[code[0]] is not HANDLERS[code[0]]:
             sh = None       # this CPU overrides the table's handler: call it
@@ -349,7 +356,8 @@ def translate(cpu, start: int) -> Block | None:
         owner.append(n - 1)
     head = ["def block(cpu, m, budget):", "    R = cpu.gpr", "    _n = 0",
             "    " + ", ".join("_" + h for h in HOISTED) + " = "
-            + ", ".join("cpu." + h for h in HOISTED)]
+            + ", ".join("cpu." + h for h in HOISTED),
+            f"    _skeys[{start >> 11}] |= 4"]     # reference recording: the fetch
     if loops:
         head.append("    while True:")
         body = ["        " + ln for ln in lines] + [

@@ -437,7 +437,12 @@ class CPU:
             self._run_real(n - done)
 
     def _run_real(self, n: int) -> None:
+        """Real-mode interpretation. Each instruction fetch sets the reference bit
+        of its 2K block, and of the next one when the instruction crosses into it
+        (GA22-7000 "Reference Recording"); an instruction running past the end of
+        storage raises IndexError here, which ``_fetch_fault`` reports."""
         mem = self.mem
+        sk = self.skeys
         handlers = self.handlers
         ln = LENGTH
         i = n + 1           # instructions not yet started, plus one
@@ -446,7 +451,11 @@ class CPU:
             for i in range(n, 0, -1):
                 ia = self.ia
                 op = mem[ia]
-                self.ia = ia + ln[op]
+                nxt = ia + ln[op]
+                sk[ia >> 11] |= 4
+                if (nxt - 1) ^ ia > 0x7FF:
+                    sk[(nxt - 1) >> 11] |= 4
+                self.ia = nxt
                 handlers[op](self, mem, ia)
             i = 0
         except StateChange:
