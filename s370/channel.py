@@ -256,12 +256,18 @@ class ChannelSubsystem:
 
     def halt_io(self, cpu, addr: int) -> int:
         """HIO and HDV: a working device has its operation ended (CSW stored,
-        condition code 1; device end follows as an interruption)."""
+        condition code 1; device end follows as an interruption). On an idle
+        device (nothing in progress, no status pending): condition code 1 with
+        the status portion of the CSW (bytes 4-7) stored as zeros (GA22-7000
+        "Halt I/O", condition-code table); with status pending: 0."""
         sc = self.subchannels.get(addr)
         if sc is None:
             return 3
         if sc.held is None:
-            return 0
+            if sc.csw is not None:
+                return 0
+            self.storage.mem[CSW_ADDR + 4:CSW_ADDR + 8] = bytes(4)
+            return 1
         self.storage.mem[CSW_ADDR:CSW_ADDR + 8] = self._terminate(sc)
         self._post(sc, cpu, self._csw(sc, 0, CE_DE, 0, 0))
         return 1
@@ -357,7 +363,8 @@ class ChannelSubsystem:
             else:
                 data = None
                 length = res.length
-            chan, ccw_next, residual, flags = self._account(sc, group, data, length, reading, cmd)
+            chan, ccw_next, residual, flags = self._account(sc, group, data, length, reading, cmd,
+                                                            res.immediate)
             if chan or status & (UNIT_CHECK | UNIT_EXCEPTION | ATTENTION) or not flags & CC \
                     or not status & DEVICE_END:
                 self._finish(sc, cpu, ccw_next, status, chan, residual)
@@ -371,12 +378,13 @@ class ChannelSubsystem:
                 return
 
     def _account(self, sc: Subchannel, group: _Group, data: bytes | None, length: int | None,
-                 reading: bool, cmd: int) -> tuple[int, int, int, int]:
+                 reading: bool, cmd: int, immediate: bool = False) -> tuple[int, int, int, int]:
         """After a command: move read data into storage and work out the channel
         status, the CSW's CCW address and residual count, and the flags of the last
-        CCW used (its SLI and chaining flags decide what happens next)."""
+        CCW used (its SLI and chaining flags decide what happens next). An
+        immediate command used no data: residual = its count, no incorrect length."""
         chan = 0
-        if length is None and reading:      # rejected before any data moved
+        if (length is None and reading) or immediate:   # no data moved
             seg, used = 0, 0
             il = False
         elif length is None:

@@ -86,14 +86,23 @@ class Result:
     no line typed): the channel keeps the device busy and calls ``execute`` again
     when ``ready()`` says so. ``length``: for writes and controls that take data, the
     number of bytes the device needed (see the module docstring); None = the count.
+    ``immediate``: the command took no data (no-operation, rewind, a carriage skip):
+    the channel reports no incorrect length and the CCW's whole count as residual
+    (GA22-7000 "Immediate Commands": the count is not used).
     """
     status: int = CE_DE
     data: bytes | None = None
     pending: bool = False
     length: int | None = None
+    immediate: bool = False
 
 
 PENDING = Result(0, None, True)
+
+
+def immediate(status: int = CE_DE) -> Result:
+    """The ending of an immediate command (see ``Result.immediate``)."""
+    return Result(status, immediate=True)
 
 
 class Device:
@@ -152,7 +161,7 @@ class Device:
             self.sense = bytearray(self.sense_length())
             return Result(CE_DE, out)
         if cmd == 0x03:                         # no-operation control
-            return Result(CE_DE)
+            return immediate()
         return self.command(cmd, count, data)
 
     def reject(self) -> Result:

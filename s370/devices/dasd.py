@@ -36,7 +36,7 @@ from pathlib import Path
 
 from s370.errors import MachineError
 
-from .base import (CE_DE, SENSE_COMMAND_REJECT, SENSE_EQUIPMENT_CHECK, STATUS_MODIFIER,
+from .base import (immediate, CE_DE, SENSE_COMMAND_REJECT, SENSE_EQUIPMENT_CHECK, STATUS_MODIFIER,
                    UNIT_CHECK, UNIT_EXCEPTION, Device, Result, is_control, is_read, is_write)
 from .ckd import CKDImage, Geometry, Record, Track, GEOMETRIES
 
@@ -286,7 +286,7 @@ class CKDDevice(Device):
 
     # --- control commands -------------------------------------------------------
     def _noop(self, cmd, data):
-        return Result(CE_DE)
+        return immediate()
 
     def _sense(self, cmd, data):
         out = bytes(self.sense)
@@ -315,7 +315,7 @@ class CKDDevice(Device):
         if self.fmask & MASK_SEEK != MASK_SEEK_ALL:
             return self.check(0, SENSE1_FILE_PROTECTED)
         self._seek(0, 0)
-        return Result(CE_DE)
+        return immediate()
 
     def _set_file_mask(self, cmd, data):
         if self.setfm:

@@ -12,8 +12,12 @@ immediate space 1-3 (X'0B' X'13' X'1B'), immediate skip to channel 1-12
 
 The carriage tape has 66 lines a page, channel 1 at line 1 and channels 2-11 every
 6 lines from line 7, channel 12 at line 63; a skip to a channel above the current
-line goes to the next page (form feed, then newlines). Channel-9/12 overflow unit
-exceptions are not presented.
+line goes to the next page (form feed, then newlines). An immediate skip to the
+channel the carriage is already at moves no paper, unless the previous command
+was a write without spacing (IBM 1403 component description; Hercules does the
+same); a write and skip to it moves to that channel on the next page. Immediate
+commands keep the CCW's count as residual. Channel-9/12 overflow unit exceptions
+are not presented.
 
 Configuration arguments: the output file, then optionally ``crlf`` (lines end in
 CR LF). Every line reaches the file before channel end.
@@ -24,7 +28,7 @@ from pathlib import Path
 
 from ..ebcdic import to_ascii
 from .base import (CE_DE, SENSE_INTERVENTION_REQUIRED, Device, OutputFile, Result,
-                   is_write)
+                   immediate, is_write)
 from .reader import split_args
 
 LINE = 132
@@ -69,6 +73,7 @@ class Printer(Device):
         self.devtype = devtype
         self.out = None
         self.line = 1
+        self.overprint = False      # the last command was a write without spacing
         self.devinit(self.args)
 
     def devinit(self, args: list[str]) -> None:
@@ -92,6 +97,7 @@ class Printer(Device):
     def command(self, cmd: int, count: int, data: bytes | None) -> Result:
         kind = command_kind(cmd)
         motion = carriage(cmd)
+        overprint, self.overprint = self.overprint, kind == "write" and motion == ("space", 0)
         if kind == "write":
             text = "".join(c if c.isprintable() else " "
                            for c in to_ascii((data or b"")[:LINE])).rstrip(" ")
@@ -104,9 +110,14 @@ class Printer(Device):
             return self._emit(text + tail, length)
         if kind == "move":
             how, n = motion
-            return self._emit(self._space(n) if how == "space" else self._skip(n), None)
+            if how == "skip" and CHANNEL_LINE[n] == self.line and not overprint:
+                return immediate()          # already at the channel: no motion
+            res = self._emit(self._space(n) if how == "space" else self._skip(n), None)
+            res.immediate = res.status == CE_DE
+            return res
         if kind == "accept":
-            return Result(CE_DE)
+            self.overprint = overprint      # no carriage motion
+            return immediate()
         return self.reject()
 
     def _emit(self, text: str, length: int | None) -> Result:

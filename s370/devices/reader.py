@@ -15,8 +15,11 @@ Without ``ascii`` or ``ebcdic`` the format is guessed from the first bytes, as
 Hercules does.
 
 A deck that does not exist, or a reader that has read its last card, is not ready:
-a read gets unit check with intervention required (sense X'40'), which a program
-reports as "ready the reader"; the operator's ``devinit`` loads a new deck.
+a read gets unit check with intervention required (sense byte 0 X'40') and "retry
+after intervention is cleared" (byte 1 X'10'), which a program reports as "ready
+the reader"; it stays not ready until the operator's ``devinit`` loads a new deck.
+The readers have 4 sense bytes (3505 component description; Hercules gives every
+card reader 4).
 
 Commands: any read (X'02' with stacker-select modifier bits), control (feed, select
 stacker, no-operation), sense.
@@ -28,9 +31,11 @@ from pathlib import Path
 from ..ebcdic import to_ebcdic
 from ..errors import MachineError
 from .base import (CE_DE, SENSE_DATA_CHECK, SENSE_INTERVENTION_REQUIRED, UNIT_EXCEPTION,
-                   Device, Result, is_control, is_read)
+                   Device, Result, immediate, is_control, is_read)
 
 CARD = 80
+#: Sense byte 1: retry after the intervention-required condition is cleared.
+SENSE1_RETRY = 0x10
 OPTIONS = ("ascii", "ebcdic", "trunc", "eof", "autopad")
 
 
@@ -79,6 +84,13 @@ class CardReader(Device):
     def devinit(self, args: list[str]) -> None:
         self.load(args)
 
+    def sense_length(self) -> int:
+        return 4
+
+    def not_ready(self) -> Result:
+        """Unit check, intervention required, retry when it is cleared."""
+        return self.unit_check(SENSE_INTERVENTION_REQUIRED, SENSE1_RETRY)
+
     def _read_deck(self) -> None:
         """Turn the deck files into cards (on first use, so a missing file is an
         operator problem at run time, not a configuration error)."""
@@ -112,22 +124,22 @@ class CardReader(Device):
 
     def command(self, cmd: int, count: int, data: bytes | None) -> Result:
         if is_control(cmd):
-            return Result(CE_DE)                     # feed / select stacker
+            return immediate()                       # feed / select stacker
         if not is_read(cmd):
             return self.reject()
         if self.cards is None:
             if not self.files:
-                return self.unit_check(SENSE_INTERVENTION_REQUIRED)
+                return self.not_ready()
             self._read_deck()
             if self.cards is None:
-                return self.unit_check(SENSE_INTERVENTION_REQUIRED)
+                return self.not_ready()
         if self.position >= len(self.cards):
             if self.error:
                 err, self.error = self.error, 0
                 return self.unit_check(err)
             if "eof" in self.options:
                 return Result(CE_DE | UNIT_EXCEPTION)
-            return self.unit_check(SENSE_INTERVENTION_REQUIRED)
+            return self.not_ready()
         card = self.cards[self.position]
         self.position += 1
         return Result(CE_DE, card)

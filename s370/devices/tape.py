@@ -25,7 +25,7 @@ from pathlib import Path
 
 from s370.errors import MachineError
 
-from .base import (CE_DE, SENSE_COMMAND_REJECT, SENSE_DATA_CHECK, SENSE_INTERVENTION_REQUIRED,
+from .base import (immediate, CE_DE, SENSE_COMMAND_REJECT, SENSE_DATA_CHECK, SENSE_INTERVENTION_REQUIRED,
                    UNIT_CHECK, UNIT_EXCEPTION, Device, Result)
 from .ckd import writable
 
@@ -43,6 +43,10 @@ SENSE1_TU_NOT_READY = 0x20    # TU status B
 SENSE1_LOAD_POINT = 0x08
 SENSE1_FILE_PROTECT = 0x02
 SENSE4_TAPE_INDICATE = 0x20   # end-of-tape marker (here: the end of the file)
+#: Sense bits a 3420 on a 3803 always reports, ORed into every sense: byte 5
+#: X'C0', byte 6 X'03' (model), 13 X'80', 14 X'01', 16 X'01', 19-20 X'FF'
+#: (Hercules' 3420 sense, tapeccws.c build_sense_3420).
+FIXED_SENSE = {5: 0xC0, 6: 0x03, 13: 0x80, 14: 0x01, 16: 0x01, 19: 0xFF, 20: 0xFF}
 
 
 class TapeImage:
@@ -215,6 +219,8 @@ class Tape3420(Device):
         """The sense bytes with the drive's current state (ready, load point, file
         protect) merged into byte 1, as the 3803 reports them on every Sense."""
         s = bytearray(self.sense)
+        for i, v in FIXED_SENSE.items():
+            s[i] |= v
         if self.image is None:
             s[1] |= SENSE1_TU_NOT_READY
         else:
@@ -254,11 +260,11 @@ class Tape3420(Device):
         if handler is not None:
             return handler(self, data)
         if cmd & 0x07 == 0x03:          # mode set 1/2 (density, parity, translate): accept
-            return Result(CE_DE)
+            return immediate()
         return self.reject()
 
     def _noop(self, data):
-        return Result(CE_DE)
+        return immediate()
 
     def _read(self, data):
         img = self.image
@@ -305,46 +311,46 @@ class Tape3420(Device):
             return bad
         self.image.write(self.pos, None)
         self.pos += 1
-        return Result(CE_DE)
+        return immediate()
 
     def _erase_gap(self, data):
-        return self._writable() or Result(CE_DE)
+        return self._writable() or immediate()
 
     def _data_security_erase(self, data):
         bad = self._writable()
         if bad:
             return bad
         self.image.erase_from(self.pos)
-        return Result(CE_DE)
+        return immediate()
 
     def _rewind(self, data):
         self.pos = 0
-        return Result(CE_DE)
+        return immediate()
 
     def _rewind_unload(self, data):
         self.image.close()
         self.image = None
         self.pos = 0
-        return Result(CE_DE)
+        return immediate()
 
     def _forward_space_block(self, data):
         if self.pos >= len(self.image.blocks):
             return self._end_of_tape()
         self.pos += 1
-        return Result(CE_DE | UNIT_EXCEPTION if self.image.blocks[self.pos - 1][2] else CE_DE)
+        return immediate(CE_DE | UNIT_EXCEPTION if self.image.blocks[self.pos - 1][2] else CE_DE)
 
     def _backspace_block(self, data):
         if self.pos == 0:
             return self._check(SENSE_COMMAND_REJECT)
         self.pos -= 1
-        return Result(CE_DE | UNIT_EXCEPTION if self.image.blocks[self.pos][2] else CE_DE)
+        return immediate(CE_DE | UNIT_EXCEPTION if self.image.blocks[self.pos][2] else CE_DE)
 
     def _forward_space_file(self, data):
         blocks = self.image.blocks
         while self.pos < len(blocks):
             self.pos += 1
             if blocks[self.pos - 1][2]:
-                return Result(CE_DE)
+                return immediate()
         return self._end_of_tape()
 
     def _backspace_file(self, data):
@@ -354,7 +360,7 @@ class Tape3420(Device):
         while self.pos > 0:
             self.pos -= 1
             if blocks[self.pos][2]:
-                return Result(CE_DE)
+                return immediate()
         return self._check(SENSE_COMMAND_REJECT)
 
     HANDLERS = {

@@ -41,10 +41,13 @@ def test_write_is_in_the_file_before_channel_end(prt):
 
 
 def test_skip_to_channel_1_is_form_feed(prt):
+    # write and skip to channel 1 from line 1: to line 1 of the next page; an
+    # immediate skip to channel 1 there moves no paper (1403: the carriage is
+    # already at the channel and the previous command spaced)
     m, out = prt
     write(m, 0x89, "TITLE")
     control(m, 0x8B)
-    assert out.read_bytes().decode() == "TITLE\f\f"
+    assert out.read_bytes().decode() == "TITLE\f"
 
 
 def test_immediate_space_and_skip_to_other_channels(prt):
@@ -53,10 +56,10 @@ def test_immediate_space_and_skip_to_other_channels(prt):
     control(m, 0x13)
     control(m, 0x1B)
     assert out.read_bytes().decode() == "\n" * 6
-    control(m, 0x93)                        # skip to channel 2 (line 7) from line 7
-    control(m, 0xE3)                        # channel 12 (line 63)
+    control(m, 0x93)                        # skip to channel 2 (line 7) from line 7:
+    control(m, 0xE3)                        # no motion; channel 12 (line 63)
     text = out.read_bytes().decode()
-    assert text == "\n" * 6 + "\f" + "\n" * 6 + "\n" * 56
+    assert text == "\n" * 6 + "\n" * 56
     write(m, 0x91, "X")                     # write, skip to channel 2: next page
     assert out.read_bytes().decode().endswith("X\f" + "\n" * 6)
 
