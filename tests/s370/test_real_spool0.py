@@ -121,7 +121,10 @@ def test_dmkddr_prints_cylinder_0_of_the_restored_volume(restored, capsys):
     assert "PRINTING  SPOOL0" in console and "END OF PRINT" in console
     assert "END OF JOB" in console
     text = (where / "print00e.txt").read_bytes().decode("latin-1")
-    assert text.startswith("\fCYL 000 HD 00 HOME ADDRESS 0000000000 RECORD ZERO 0000000000 00 0008")
+    # no form feed first: DMKDDR's immediate skip to channel 1 finds the carriage
+    # there (1403; Hercules' print, ../shared/real/dmkddr-restore-print00e.txt,
+    # starts with the first line too)
+    assert text.startswith("CYL 000 HD 00 HOME ADDRESS 0000000000 RECORD ZERO 0000000000 00 0008")
     assert "*VOL1SPOOL0" in text
     assert "CYL 000 HD 18" in text and "CYL 001" not in text   # cylinder 0 only
 
