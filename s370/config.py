@@ -60,6 +60,7 @@ class DeviceSpec:
     devtype: str
     args: list[str]
     line: int = 0
+    source: str = "<config>"
 
 
 @dataclass
@@ -179,7 +180,7 @@ def _statement(cfg: Config, words: list[str], lineno: int, seen: set[int]) -> No
         if address in seen:
             raise MachineError(f"device {address:03X} is defined twice")
         seen.add(address)
-        cfg.devices.append(DeviceSpec(address, devtype, args[1:], lineno))
+        cfg.devices.append(DeviceSpec(address, devtype, args[1:], lineno, cfg.source))
     else:
         raise MachineError(f"unknown statement {words[0]!r}")
 
@@ -248,12 +249,18 @@ def device_class(devtype: str):
 
 def make_device(spec: DeviceSpec, base_dir: Path, console_log=None):
     """Build the device of one statement (device classes that serve several types
-    take ``devtype``; consoles take the run's ``log``)."""
-    cls, number = device_class(spec.devtype)
-    params = inspect.signature(cls).parameters
-    kwargs = {}
-    if "devtype" in params:
-        kwargs["devtype"] = number
-    if "log" in params:
-        kwargs["log"] = console_log
-    return cls(spec.address, spec.args, base_dir, **kwargs)
+    take ``devtype``; consoles take the run's ``log``). A device that refuses its
+    operands (a missing or bad image file) is an error at the statement's line."""
+    try:
+        cls, number = device_class(spec.devtype)
+        params = inspect.signature(cls).parameters
+        kwargs = {}
+        if "devtype" in params:
+            kwargs["devtype"] = number
+        if "log" in params:
+            kwargs["log"] = console_log
+        return cls(spec.address, spec.args, base_dir, **kwargs)
+    except MachineError as exc:
+        if spec.line:
+            raise MachineError(f"{spec.source} line {spec.line}: {exc}") from None
+        raise

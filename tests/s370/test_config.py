@@ -100,3 +100,12 @@ def test_default_configuration(tmp_path, monkeypatch):
     assert m.console.address == 0x009
     assert m.device(0x00E).out.path == tmp_path / "print00e.txt"
     assert not list(tmp_path.iterdir())            # nothing written until used
+
+
+def test_a_device_that_refuses_its_operands_is_reported_at_its_line(tmp_path):
+    """Found by tests/hostile: '3330 3330' (a DASD with no image file) was reported
+    without the configuration file and line."""
+    cfg = tmp_path / "bad.cnf"
+    cfg.write_text("MAINSIZE 1\n0009 3215\n0130 3330\n")
+    with pytest.raises(MachineError, match=r"bad\.cnf line 3: device 130 3330: no CKD image file named"):
+        Machine.from_config(config.load(str(cfg)))
