@@ -52,7 +52,7 @@ mkdir -p "$build"
 make -s -C "$src" O="$build" ARCH=i386 tinyconfig >/dev/null
 { cat "$here/config.fragment"; echo "CONFIG_INITRAMFS_SOURCE=\"$cache/initramfs.list\""; } > "$build/fragment.config"
 (cd "$src" && ARCH=i386 scripts/kconfig/merge_config.sh -m -O "$build" "$build/.config" "$build/fragment.config" >"$build/merge.log" 2>&1)
-make -s -C "$src" O="$build" ARCH=i386 olddefconfig >/dev/null
+make -s -C "$src" O="$build" ARCH=i386 olddefconfig >>"$build/merge.log" 2>&1
 # Every option of the fragment must have survived the merge (a dependency
 # missing would silently drop one).
 while IFS= read -r line; do
