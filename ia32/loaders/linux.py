@@ -158,11 +158,11 @@ def boot_linux(machine, path: str, cmdline: str = "", initrd: str | None = None)
 
 
 def _u16(b: bytes, off: int) -> int:
-    return b[off] | b[off + 1] << 8
+    return struct.unpack_from("<H", b, off)[0]
 
 
 def _u32(b: bytes, off: int) -> int:
-    return int.from_bytes(b[off:off + 4], "little")
+    return struct.unpack_from("<I", b, off)[0]
 
 
 def _mb(n: int) -> str:

@@ -167,6 +167,14 @@ class Writer:
     def dc(self, name: str, text: str) -> None:
         self.data.append(f"{name:<8} DC    {text}")
 
+    def pooled_psw(self, text: str) -> str:
+        """A doubleword-aligned PSW (``text``, from ``State.psw``) in the data pool,
+        for an LPSW; its label."""
+        p = self.label("P")
+        self.data.append(f"{p:<8} DS    0D")
+        self.dc("", text)
+        return p
+
     def address(self, draw, span: int = 16) -> int:
         """An operand address: mostly in the data area, sometimes across its end,
         beyond storage, or (flagged) in the V=R window above it."""
@@ -378,10 +386,8 @@ def piece_keys(w: Writer, draw, s: State) -> None:
         w.ins("RRB", "0(2)")
     else:
         key = draw(st.integers(0, 15))
-        go, back = w.label("K"), w.label("P")
-        w.data.append(f"{back:<8} DS    0D")
-        w.dc("", s.psw(go, key=key))
-        w.ins("LPSW", back)
+        go = w.label("K")
+        w.ins("LPSW", w.pooled_psw(s.psw(go, key=key)))
         w.ins("DS", "0H", name=go)
         s.key = key
 
@@ -393,10 +399,8 @@ def piece_svc(w: Writer, draw, s: State) -> None:
 def piece_problem(w: Writer, draw, s: State) -> None:
     """To problem state, a privileged instruction or two (privileged-operation
     exceptions), back with SVC 9."""
-    go, p = w.label("Q"), w.label("P")
-    w.data.append(f"{p:<8} DS    0D")
-    w.dc("", s.psw(go, problem=True))
-    w.ins("LPSW", p)
+    go = w.label("Q")
+    w.ins("LPSW", w.pooled_psw(s.psw(go, problem=True)))
     op = draw(st.sampled_from(["SSM =X'00'", "STCTL 0,0,SAVEW", "ISK 3,2", "PTLB",
                                "SPT =D'0'", "AR 1,2"]))
     mnem, _, opnd = op.partition(" ")
@@ -467,9 +471,8 @@ def piece_io(w: Writer, draw, s: State) -> None:
 
 
 def piece_dat_on(w: Writer, draw, s: State) -> None:
-    go, p = w.label("G"), w.label("P")
-    w.data.append(f"{p:<8} DS    0D")
-    w.dc("", s.psw(go, ec=True))
+    go = w.label("G")
+    p = w.pooled_psw(s.psw(go, ec=True))
     w.ins("LCTL", "0,1,CRS")
     w.ins("LPSW", p)
     w.ins("DS", "0H", name=go)
@@ -477,10 +480,8 @@ def piece_dat_on(w: Writer, draw, s: State) -> None:
 
 
 def piece_dat_off(w: Writer, draw, s: State) -> None:
-    go, p = w.label("G"), w.label("P")
-    w.data.append(f"{p:<8} DS    0D")
-    w.dc("", s.psw(go, ec=False))
-    w.ins("LPSW", p)
+    go = w.label("G")
+    w.ins("LPSW", w.pooled_psw(s.psw(go, ec=False)))
     w.ins("DS", "0H", name=go)
     s.ec = False
 

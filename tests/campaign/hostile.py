@@ -18,10 +18,8 @@ DEVICES = [0x009, 0x00C, 0x00D, 0x00E, 0x191, 0x192, 0x555, 0x000, 0xFFF]
 
 def _store(w: Writer, draw, s: State) -> None:
     key = draw(st.integers(0, 15))
-    go, p = w.label("K"), w.label("P")
-    w.data.append(f"{p:<8} DS    0D")
-    w.dc("", s.psw(go, key=key))
-    w.ins("LPSW", p)
+    go = w.label("K")
+    w.ins("LPSW", w.pooled_psw(s.psw(go, key=key)))
     w.ins("DS", "0H", name=go)
     s.key = key
     for _ in range(draw(st.integers(1, 4))):
@@ -78,14 +76,13 @@ def _dat(w: Writer, draw, s: State) -> None:
     cr0 = draw(st.sampled_from([0x00800000, 0x00900000, 0x00400000, 0x00500000, 0x00C00000])) \
         | draw(st.sampled_from([0, 0x0CE0]))
     cr1 = draw(WORD)
-    crs, go, p = w.label("R"), w.label("G"), w.label("P")
+    crs, go = w.label("R"), w.label("G")
     w.ins("L", f"2,=A(X'{cr1 & 0xFFFFC0:06X}')")
     for k in range(draw(st.integers(0, 4))):
         w.ins("MVC", f"{4 * k}(4,2),=X'{draw(WORD):08X}'")
     w.data.append(f"{crs:<8} DS    0F")
     w.dc("", f"X'{cr0:08X}',X'{cr1:08X}'")
-    w.data.append(f"{p:<8} DS    0D")
-    w.dc("", s.psw(go, ec=True))
+    p = w.pooled_psw(s.psw(go, ec=True))
     w.ins("LCTL", f"0,1,{crs}")
     w.ins("LPSW", p)
     w.ins("DS", "0H", name=go)

@@ -1,9 +1,15 @@
 """Shared set-up for the IA-32 CPU tests: a CPU with code loaded, run to HLT."""
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 from ia32.cpu import CPU
 from ia32.memory import Memory
 from ia32.state import CS, DS, ES, SS
+
+#: The Linux guest guests/ia32/linux/build.sh builds (outside the repository).
+LINUX_KERNEL = Path(os.environ.get("S370VM_CACHE", Path.home() / ".cache" / "s370vm")) / "linux" / "bzImage"
 
 CODE = 0x1000
 STACK = 0x8000

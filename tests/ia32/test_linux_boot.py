@@ -6,15 +6,13 @@ guests/ia32/linux/README.md). `.ci/run` builds the kernel when the cache lacks i
 elsewhere the test is skipped until `guests/ia32/linux/build.sh` has run."""
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import pytest
 
 from ia32.loaders.linux import boot_linux
 from ia32.machine import Machine
 
-KERNEL = Path(os.environ.get("S370VM_CACHE", Path.home() / ".cache" / "s370vm")) / "linux" / "bzImage"
+from .helpers import LINUX_KERNEL as KERNEL
+
 CMDLINE = "console=ttyS0 no387 printk.time=0 lpj=100000"
 INIT_LINES = ["init: hello from user space", "init: child running", "init: child exit status 7",
               "init: brk pages touched 16", "init: mmap ok 1", "init: primes 271061",

@@ -3,14 +3,14 @@ Protocol"; zero-page.rst): header checks, the zero page, placement and the entry
 state. Images are built here byte by byte from the protocol's table."""
 from __future__ import annotations
 
-import os
 import struct
-from pathlib import Path
 
 import pytest
 
 from ia32.loaders import linux as linuxboot
 from ia32.errors import MachineError
+
+from .helpers import LINUX_KERNEL as KERNEL
 
 M = 1 << 20
 
@@ -103,13 +103,10 @@ def test_does_not_fit_memory():
         linuxboot.plan(bzimage(init_size=15 * M), 17 * M, "", initrd=b"x" * (2 * M), name="k")
 
 
-CACHED = Path(os.environ.get("S370VM_CACHE", Path.home() / ".cache" / "s370vm")) / "linux" / "bzImage"
-
-
-@pytest.mark.skipif(not CACHED.exists(), reason="no Linux kernel built (guests/ia32/linux/build.sh)")
+@pytest.mark.skipif(not KERNEL.exists(), reason="no Linux kernel built (guests/ia32/linux/build.sh)")
 def test_debian_kernel_header():
     """The 6.1 kernel built by guests/ia32/linux/build.sh speaks protocol 2.15."""
-    p = linuxboot.plan(CACHED.read_bytes(), 32 * M, "console=ttyS0")
+    p = linuxboot.plan(KERNEL.read_bytes(), 32 * M, "console=ttyS0")
     assert p.version == 0x020F and p.eip == 0x100000
 
 
