@@ -64,11 +64,12 @@ class Block:
         return 0
 
 
-def translate(items: list, base: int, bits: int) -> Block:
+def translate(items: list, base: int, bits: int, handler: Callable | None = None) -> Block:
     """Compile ``items``, consecutive (instruction, fragment or None) pairs as
     :func:`ends_block` delimits them, for a code segment at ``base``. The function
     returns how many instructions it executed: a conditional branch inside the
-    block is a side exit (``return`` when taken)."""
+    block is a side exit (``return`` when taken). ``handler`` replaces the last
+    instruction's own handler (a monitor's rewrite, ``CPU.rewrite``)."""
     src = ["def make(H, I):", "    def block(cpu):", "        R = cpu.regs"]
     prologue = len(src)
     lines: list[int] = []
@@ -105,7 +106,10 @@ def translate(items: list, base: int, bits: int) -> Block:
     ns: dict = {"PARITY": PARITY, "U16": _U16.unpack_from, "U32": _U32.unpack_from,
                 "P16": _U16.pack_into, "P32": _U32.pack_into}
     exec(compile(text, name, "exec"), ns)
-    handler = handler_for(last) if frag is None else None
+    if frag is not None:
+        handler = None
+    elif handler is None:
+        handler = handler_for(last)
     return Block(ns["make"](handler, last), len(items), starts, base, lines)
 
 

@@ -28,6 +28,21 @@ Wiring (set by the machine)
     ``raise_nmi()`` latch an NMI; ``request_stop(reason)`` end ``run`` after the
                     current instruction with that stop reason (the exit port)
 
+Where a virtual machine monitor plugs in (CP's IA-32 backend; None on a bare PC)
+    ``intercept``   ``intercept(vector, error_code, soft) -> bool``, asked before
+                    every delivery of an exception or interrupt: True means the
+                    monitor takes it instead of the IDT (as a VMM's own ring-0
+                    handlers would); ``run`` then ends with stop reason
+                    ``"intercept"``, EIP at the faulting instruction (a fault) or
+                    past it (INT n, INT3, INTO), nothing pushed.
+    ``rewrite``     ``rewrite(cpu, ins) -> handler or None``, asked for each
+                    instruction as a block is built (before it first runs, and again
+                    after a write to its bytes): a handler ``handler(cpu, ins)``
+                    replaces the instruction's own semantics and ends the block
+                    (scanning and binary translation of guest kernel code).
+    ``use_code_set(name)`` switch to a separate decode cache (e.g. one per guest
+                    ring, so code rewritten for the kernel never runs in user mode)
+
 Memory access (sizes in bytes: 1, 2, 4)
     ``read_u8/u16/u32(sreg, offset)``, ``write_u8/u16/u32(sreg, offset, value)``:
     segmented, with the segment's limit and rights (#GP(0), or #SS(0) for SS) and
@@ -102,6 +117,13 @@ class CPU:
         # single-instruction blocks for stepping are kept apart
         self.dcaches: dict[int, dict] = {16: {}, 32: {}}
         self._singles: dict[int, dict] = {16: {}, 32: {}}
+        #: name -> (dcaches, singles): the decode-cache sets (``use_code_set``)
+        self._code_sets: dict = {None: (self.dcaches, self._singles)}
+        #: the monitor's hooks (see the module docstring); None on a bare machine
+        self.intercept: Callable[[int, int | None, bool], bool] | None = None
+        self.rewrite: Callable | None = None
+        #: the (vector, error_code, soft) the last ``"intercept"`` stop took
+        self.intercepted: tuple | None = None
         #: physical page -> (marks, keys): which bytes hold decoded instructions and
         #: the cache keys decoded from the page
         self._code_pages: dict[int, tuple[bytearray, list]] = {}
@@ -356,6 +378,10 @@ class CPU:
         protected and V86 mode: ``ia32.interrupts.deliver``. ``soft`` for INT n,
         INT3 and INTO (the gate DPL check and V86 IOPL rule apply)."""
         self.halted = False
+        if self.intercept is not None and self.intercept(vector, error_code, soft):
+            self.intercepted = (vector, error_code, soft)
+            self.request_stop("intercept")
+            return
         if self.cr[0] & CR0_PE:
             interrupts.deliver(self, vector, error_code, soft)
             return
@@ -621,12 +647,24 @@ class CPU:
 
     # -- decode cache -------------------------------------------------------------
     def flush_code(self) -> None:
-        """Forget every decoded instruction (translation changed)."""
-        for c in list(self.dcaches.values()) + list(self._singles.values()):
-            c.clear()
+        """Forget every decoded instruction (translation changed), in every code set."""
+        for dcaches, singles in self._code_sets.values():
+            for c in list(dcaches.values()) + list(singles.values()):
+                c.clear()
         for page in self._code_pages:
             self.memory.unwatch(page)
         self._code_pages.clear()
+
+    def use_code_set(self, name) -> None:
+        """Run from decode-cache set ``name`` (made empty on first use; None is the
+        machine's own). Blocks are cached by linear address alone, so a monitor
+        whose ``rewrite`` treats guest rings differently keeps one set per ring
+        and switches at each ring change it makes."""
+        sets = self._code_sets
+        if name not in sets:
+            sets[name] = ({16: {}, 32: {}}, {16: {}, 32: {}})
+        self.dcaches, self._singles = sets[name]
+        self.events = True
 
     def _code_written(self, addr: int, size: int) -> None:
         """A write hit a page holding decoded instructions: if it overlapped one,
@@ -699,7 +737,9 @@ class CPU:
         flat = sum(1 << n for n, seg in enumerate(self.sregs) if seg.flat)
         ins = self._decode_at(eip, bits, pages, lpages)
         ins.flat = flat
-        items = [(ins, fragment_for(ins))]
+        rewrite = self.rewrite
+        override = rewrite(self, ins) if rewrite is not None else None
+        items = [(ins, None if override is not None else fragment_for(ins))]
         mask = 0xFFFFFFFF if bits == 32 else 0xFFFF
         while not single and len(items) < MAX_INSTRUCTIONS and not ends_block(*items[-1]):
             nxt = successor(items[-1][0], mask)
@@ -712,8 +752,13 @@ class CPU:
                 self.cr[2] = cr2
                 break
             ins.flat = flat
+            if rewrite is not None:
+                override = rewrite(self, ins)
+                if override is not None:
+                    items.append((ins, None))
+                    break
             items.append((ins, fragment_for(ins)))
-        block = translate(items, base, bits)
+        block = translate(items, base, bits, override)
         block.pages = tuple(dict.fromkeys(lpages))
         cache = self._singles[bits] if single else self.dcaches[bits]
         cache[key] = block
