@@ -42,6 +42,8 @@ Where a virtual machine monitor plugs in (CP's IA-32 backend; None on a bare PC)
                     (scanning and binary translation of guest kernel code).
     ``use_code_set(name)`` switch to a separate decode cache (e.g. one per guest
                     ring, so code rewritten for the kernel never runs in user mode)
+    ``blocks_built``, ``code_invalidations``  counters: blocks decoded, and code
+                    pages whose blocks a write dropped (a translator's statistics)
 
 Memory access (sizes in bytes: 1, 2, 4)
     ``read_u8/u16/u32(sreg, offset)``, ``write_u8/u16/u32(sreg, offset, value)``:
@@ -128,6 +130,10 @@ class CPU:
         #: the cache keys decoded from the page
         self._code_pages: dict[int, tuple[bytearray, list]] = {}
         self.instructions = 0
+        #: blocks built (decoded and compiled) and code pages whose blocks a write
+        #: dropped, in every code set: what a monitor's translation counters read
+        self.blocks_built = 0
+        self.code_invalidations = 0
         #: the instruction count as the running instruction sees it: ``instructions``
         #: plus those done in the current ``run`` before it (see :meth:`now`)
         self.progress = 0
@@ -680,6 +686,7 @@ class CPU:
         for cache, key in keys:
             cache.pop(key, None)
         del self._code_pages[page]
+        self.code_invalidations += 1
         self.memory.unwatch(page)
 
     def _note_code(self, pages: list, cache: dict, key: int) -> None:
@@ -760,6 +767,7 @@ class CPU:
             items.append((ins, fragment_for(ins)))
         block = translate(items, base, bits, override)
         block.pages = tuple(dict.fromkeys(lpages))
+        self.blocks_built += 1
         cache = self._singles[bits] if single else self.dcaches[bits]
         cache[key] = block
         self._note_code(pages, cache, key)

@@ -82,3 +82,15 @@ def test_code_sets_keep_rewritten_blocks_apart():
     cpu.use_code_set("kernel")                    # the rewritten block is still cached
     cpu.eip, cpu.halted = CODE, False
     assert cpu.run(10) == "hlt" and cpu.regs[EAX] == 1
+
+
+def test_blocks_built_and_code_invalidations_are_counted():
+    """A store into a decoded block's bytes drops it (self-modifying code) and counts
+    one invalidation; running it again builds it again."""
+    cpu = flat32_cpu(bytes.fromhex("C605" "07100000" "90"   # mov byte [CODE+7], 90h
+                                   "F4F4"))                 # hlt (becomes nop); hlt
+    assert cpu.run(10) == "hlt"
+    assert (cpu.blocks_built, cpu.code_invalidations) == (1, 1)
+    cpu.eip, cpu.halted = CODE, False
+    assert cpu.run(10) == "hlt" and cpu.eip == CODE + 9   # mov, nop, hlt
+    assert (cpu.blocks_built, cpu.code_invalidations) == (2, 2)
