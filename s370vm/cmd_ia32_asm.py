@@ -17,6 +17,8 @@ def add_parser(sub) -> argparse.ArgumentParser:
     p.add_argument("--listing", metavar="LST", help="NASM-style listing")
     p.add_argument("-I", "--include", action="append", default=[], metavar="DIR",
                    help="directory searched by %%include and incbin")
+    p.add_argument("-D", "--define", action="append", default=[], metavar="NAME[=VALUE]",
+                   help="define a single-line macro, as nasm's -D (e.g. -DPARAVIRT)")
     p.add_argument("--json", action="store_true",
                    help="print one object: ok, size, org, errors, warnings, symbols")
     return p
@@ -24,7 +26,8 @@ def add_parser(sub) -> argparse.ArgumentParser:
 
 def run(args) -> int:
     from ia32.asm import assemble_file
-    a = assemble_file(args.source, args.include)
+    defines = dict((d.split("=", 1) + [""])[:2] for d in args.define)
+    a = assemble_file(args.source, args.include, defines)
     if not args.json:
         for w in a.warnings:
             print(w.format("warning"), file=sys.stderr)

@@ -53,15 +53,17 @@ def _run(pp: Preprocessor, lines: list, filename: str) -> Assembly:
                     errors, list(pp.warnings) + asm.warnings, asm.org)
 
 
-def assemble(text: str, filename: str = "<src>", include_dirs=()) -> Assembly:
-    """Assemble source text. Never raises for bad source: see ``.errors``."""
-    pp = Preprocessor(include_dirs)
+def assemble(text: str, filename: str = "<src>", include_dirs=(),
+             defines: dict | None = None) -> Assembly:
+    """Assemble source text (``defines``: NAME -> value, as nasm's -D). Never
+    raises for bad source: see ``.errors``."""
+    pp = Preprocessor(include_dirs, defines)
     return _run(pp, pp.run_text(text, filename), filename)
 
 
-def assemble_file(path, include_dirs=()) -> Assembly:
+def assemble_file(path, include_dirs=(), defines: dict | None = None) -> Assembly:
     """Assemble a source file; an unreadable file is one error."""
-    pp = Preprocessor(include_dirs)
+    pp = Preprocessor(include_dirs, defines)
     try:
         lines = pp.run_file(str(path))
     except AsmError as exc:
