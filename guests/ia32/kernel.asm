@@ -12,6 +12,15 @@
 ;
 ; Written in the NASM subset of our assembler (guests/ia32/README.md):
 ; s370vm ia32 asm kernel.asm -o kernel.bin; Debian's nasm builds the same bytes.
+;
+; The paravirtual build (-DPARAVIRT) is the same kernel for CP's SET VMMODE
+; PARAVIRT (docs/hypercalls.md): it runs at ring 1 and asks CP with INT 82h
+; instead of using privileged instructions: CP's flat selectors instead of its
+; own GDT, set_trap_table instead of LIDT, stack_switch instead of LTR,
+; new_baseptr and mmu_update instead of MOV CR3/CR0 and stores into live page
+; tables (which are read-only to it), a one-shot timer event instead of the
+; 8254 and 8259, sched_op block instead of STI/HLT, console_io instead of COM1,
+; shutdown instead of the exit port. Its user program is the same.
 
 KERNEL_BASE     equ 0x100000            ; loaded at 1M
 
@@ -21,8 +30,13 @@ org KERNEL_BASE
 MB_MAGIC        equ 0x1BADB002
 MB_FLAGS        equ 0x00010003          ; page-align, memory info, a.out kludge
 COM1            equ 0x3F8
+%ifdef PARAVIRT
+KCODE           equ 0x09                ; CP's flat ring-1 selectors (Xen's FLAT_RING1_CS)
+KDATA           equ 0x11
+%else
 KCODE           equ 0x08
 KDATA           equ 0x10
+%endif
 UCODE           equ 0x18 | 3
 UDATA           equ 0x20 | 3
 TSS_SEL         equ 0x28
@@ -38,6 +52,29 @@ ALIAS           equ 0x00400000          ; a page mapped onto alias_target
 %define PTE_W   2
 %define PTE_U   4
 
+%ifdef PARAVIRT
+HYPERCALL       equ 0x82                ; INT 82h: EAX = number, EBX ECX EDX = arguments
+HC_SET_TRAP_TABLE equ 0
+HC_MMU_UPDATE   equ 1
+HC_STACK_SWITCH equ 3
+HC_SET_CALLBACKS equ 4
+HC_SCHED_OP     equ 6
+HC_SET_TIMER_OP equ 15
+HC_CONSOLE_IO   equ 18
+HC_MMUEXT_OP    equ 26
+SCHEDOP_BLOCK   equ 1
+SCHEDOP_SHUTDOWN equ 2
+NO_TIMEOUT      equ 0xFFFFFFFF
+MMUEXT_NEW_BASEPTR equ 5
+PV_MAGIC        equ 0x2BAD5056          ; EAX at entry; EBX = the shared info page
+SI_MEMORY       equ 0x08                ; shared info: memory size in bytes
+SI_TIME         equ 0x18                ; system time, ns (64 bits)
+SI_UPCALL_MASK  equ 0x2C                ; the virtual interrupt flag (1: masked)
+SI_PENDING      equ 0x30                ; event channels pending
+EVT_TIMER       equ 0
+TICK_NS         equ 1000000             ; the timer event every 1 ms, as the 8254's 1 kHz
+%endif
+
 ; --- the Multiboot header (a.out kludge: the file is loaded as it is) -----------
 mb_header:
         dd MB_MAGIC
@@ -52,6 +89,19 @@ mb_header:
 ; --- start: EAX = 2BADB002, EBX = the Multiboot information ------------------------
 start:
         mov esp, kernel_stack_top
+%ifdef PARAVIRT
+        cmp eax, PV_MAGIC
+        jne fail
+        mov [mb_info], ebx
+        mov esi, msg_hello
+        call puts
+        mov esi, msg_memory             ; no BIOS: the shared info page says
+        call puts
+        mov eax, [ebx + SI_MEMORY]
+        sub eax, 0x100000
+        shr eax, 10
+        call putdec
+%else
         cmp eax, 0x2BADB002
         jne fail
         mov [mb_info], ebx
@@ -62,6 +112,7 @@ start:
         call puts
         mov eax, [ebx + 8]
         call putdec
+%endif
         mov esi, msg_kb
         call puts
 
@@ -81,6 +132,36 @@ start:
         iretd
 
 ; --- descriptor tables -------------------------------------------------------------
+%ifdef PARAVIRT
+setup_gdt:                              ; CP's GDT and TSS: only the ring-1 stack is ours
+        mov eax, HC_STACK_SWITCH
+        mov ebx, KDATA
+        mov ecx, kernel_stack_top
+        int HYPERCALL
+        test eax, eax
+        jnz fail
+        ret
+
+; set_gate: EDI = vector, EAX = handler, DL = type and attributes (the DPL is used):
+; appends a trap_info entry {vector, flags = DPL, cs, address} to trap_table
+set_gate:
+        push ebx
+        push ecx
+        mov ebx, [trap_count]
+        inc dword [trap_count]
+        lea ebx, [trap_table + ebx*8]
+        mov ecx, edi
+        mov [ebx], cl
+        mov cl, dl
+        shr cl, 5
+        and cl, 3
+        mov [ebx + 1], cl
+        mov word [ebx + 2], KCODE
+        mov [ebx + 4], eax
+        pop ecx
+        pop ebx
+        ret
+%else
 setup_gdt:
         mov eax, tss                    ; the TSS descriptor's base
         mov [gdt_tss + 2], ax
@@ -112,6 +193,7 @@ set_gate:
         shr eax, 16
         mov [idt + edi*8 + 6], ax
         ret
+%endif
 
 setup_idt:
         xor edi, edi
@@ -123,6 +205,7 @@ setup_idt:
         inc edi
         cmp edi, 32
         jb .exceptions
+%ifndef PARAVIRT
         mov edi, 0x20
         mov eax, timer_handler
         mov dl, 0x8E
@@ -130,11 +213,20 @@ setup_idt:
         mov edi, 0x27
         mov eax, spurious_handler
         call set_gate
+%endif
         mov edi, 0x80
         mov eax, syscall_handler
         mov dl, 0xEE                    ; present, DPL 3: callable from ring 3
         call set_gate
+%ifdef PARAVIRT
+        mov eax, HC_SET_TRAP_TABLE      ; the system call becomes a real gate: no exit
+        mov ebx, trap_table
+        int HYPERCALL
+        test eax, eax
+        jnz fail
+%else
         lidt [idt_ptr]
+%endif
         ret
 
 ; --- paging: 0-4M identity (user pages U/S=1), ALIAS -> alias_target -----------------
@@ -150,10 +242,34 @@ setup_paging:
         jae .store
         or eax, PTE_U
 .store:
+%ifdef PARAVIRT
+        cmp ecx, (page_dir - $$ + KERNEL_BASE) >> 12
+        jb .keep
+        cmp ecx, (alias_target - $$ + KERNEL_BASE) >> 12
+        jae .keep
+        and eax, ~PTE_W                 ; page tables are read-only to a paravirtual guest
+.keep:
+%endif
         mov [page_table0 + ecx*4], eax
         inc ecx
         cmp ecx, 1024
         jb .map
+%ifdef PARAVIRT
+        mov dword [page_dir], page_table0 + (PTE_P | PTE_W | PTE_U)
+        mov eax, HC_MMUEXT_OP           ; CP validates the tables and translates through them
+        mov ebx, MMUEXT_NEW_BASEPTR
+        mov ecx, page_dir
+        int HYPERCALL
+        test eax, eax
+        jnz fail
+        mov eax, HC_MMU_UPDATE          ; the second table and the alias: one batch of two
+        mov ebx, alias_updates
+        mov ecx, 2
+        xor edx, edx
+        int HYPERCALL
+        test eax, eax
+        jnz fail
+%else
         mov dword [page_table1], alias_target + (PTE_P | PTE_W)
         mov dword [page_dir], page_table0 + (PTE_P | PTE_W | PTE_U)
         mov dword [page_dir + 4], page_table1 + (PTE_P | PTE_W)
@@ -162,12 +278,68 @@ setup_paging:
         mov eax, cr0
         or eax, 0x80010000              ; PG, WP
         mov cr0, eax
+%endif
         mov dword [alias_target], 0x600DF00D
         cmp dword [ALIAS], 0x600DF00D   ; read back through the alias mapping
         jne fail
         mov esi, msg_paging
         jmp puts
 
+%ifdef PARAVIRT
+; --- events instead of the 8259 and the 8254: the callback, then the first timer ----
+setup_pic:
+        mov eax, HC_SET_CALLBACKS
+        mov ebx, KCODE
+        mov ecx, event_handler
+        mov edx, KCODE
+        mov esi, fail
+        int HYPERCALL
+        test eax, eax
+        jnz fail
+        ret
+
+setup_pit:
+        mov eax, [SI_TIME]              ; the first tick 1 ms from now
+        mov edx, [SI_TIME + 4]
+        mov [next_tick], eax
+        mov [next_tick + 4], edx
+        jmp arm_timer
+
+arm_timer:                              ; the one-shot timer at next_tick += 1 ms
+        push eax
+        push ebx
+        push ecx
+        add dword [next_tick], TICK_NS
+        adc dword [next_tick + 4], 0
+        mov eax, HC_SET_TIMER_OP
+        mov ebx, [next_tick]
+        mov ecx, [next_tick + 4]
+        int HYPERCALL
+        pop ecx
+        pop ebx
+        pop eax
+        ret
+
+; the event upcall: an interrupt frame on the ring-1 stack, events masked
+event_handler:
+        push eax
+        push ds
+        mov ax, KDATA
+        mov ds, ax
+        lock btr dword [SI_PENDING], EVT_TIMER
+        jnc .done
+        inc dword [ticks]
+        test byte [esp + 12], 2         ; the interrupted CS: from ring 3?
+        jz .rearm
+        inc dword [user_ticks]
+.rearm:
+        call arm_timer
+.done:
+        mov byte [SI_UPCALL_MASK], 0    ; events on again (the virtual STI)
+        pop ds
+        pop eax
+        iretd
+%else
 ; --- the 8259 pair (IRQ 0-15 at vectors 20h-2Fh, only IRQ 0 unmasked) and the 8254 --
 setup_pic:
         mov al, 0x11                    ; ICW1: edge, cascade, ICW4
@@ -198,8 +370,10 @@ setup_pit:
         mov al, PIT_DIVISOR >> 8
         out 0x40, al
         ret
+%endif
 
 ; --- interrupt and exception handlers ---------------------------------------------
+%ifndef PARAVIRT
 timer_handler:
         push eax
         push ds
@@ -218,6 +392,7 @@ timer_handler:
 
 spurious_handler:                       ; IR7 without a request: no EOI (8259A datasheet)
         iretd
+%endif
 
 syscall_handler:                        ; EAX = call number; ring 3 -> ring 0 via the gate
         push ds
@@ -258,9 +433,16 @@ syscall_handler:                        ; EAX = call number; ring 3 -> ring 0 vi
         mov eax, [ticks]
         jmp .done
 .wait:
+%ifdef PARAVIRT
+        mov eax, HC_SCHED_OP            ; idle until the next event (Denali's idle)
+        mov ebx, SCHEDOP_BLOCK
+        mov ecx, NO_TIMEOUT
+        int HYPERCALL
+%else
         sti                             ; the interrupt gate cleared IF
         hlt
         cli
+%endif
         jmp .done
 .exit:
         mov esi, msg_exit
@@ -270,8 +452,12 @@ syscall_handler:                        ; EAX = call number; ring 3 -> ring 0 vi
         mov esi, msg_newline
         call puts
         mov eax, ebx
+%ifdef PARAVIRT
+        jmp shutdown
+%else
         out 0xF4, al
         jmp fail
+%endif
 .done:
         pop ebx
         pop ecx
@@ -340,13 +526,40 @@ exception:                              ; [ESP] = vector, then the error code or
         call puts
 fail:
         mov al, 0x7F
+%ifdef PARAVIRT
+shutdown:                               ; AL = exit value
+        movzx ecx, al
+        mov eax, HC_SCHED_OP
+        mov ebx, SCHEDOP_SHUTDOWN
+        int HYPERCALL
+        jmp shutdown
+%else
         out 0xF4, al
         cli
 .halt:
         hlt
         jmp .halt
+%endif
 
-; --- the serial console --------------------------------------------------------------
+; --- the console ---------------------------------------------------------------------
+%ifdef PARAVIRT
+putc:                                   ; AL = character: console_io write of one byte
+        push eax
+        push ebx
+        push ecx
+        push edx
+        mov [putc_byte], al
+        mov eax, HC_CONSOLE_IO
+        xor ebx, ebx                    ; CONSOLEIO_write
+        mov ecx, 1
+        mov edx, putc_byte
+        int HYPERCALL
+        pop edx
+        pop ecx
+        pop ebx
+        pop eax
+        ret
+%else
 serial_init:
         mov dx, COM1 + 3
         mov al, 0x80                    ; DLAB
@@ -378,6 +591,7 @@ putc:                                   ; AL = character
         out dx, al
         pop edx
         ret
+%endif
 
 puts:                                   ; ESI = NUL-terminated text
         push eax
@@ -454,6 +668,16 @@ align 4
 mb_info         dd 0
 ticks           dd 0
 user_ticks      dd 0
+%ifdef PARAVIRT
+putc_byte       dd 0
+next_tick       dq 0
+trap_count      dd 0
+trap_table:                             ; 33 trap_info entries and the terminator
+        times 34 * 8 db 0
+alias_updates:                          ; mmu_update requests {ptr, val}
+        dd page_dir + 4, page_table1 + (PTE_P | PTE_W)
+        dd page_table1, alias_target + (PTE_P | PTE_W)
+%endif
 
 align 8
 gdt:
