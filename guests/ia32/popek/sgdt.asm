@@ -1,0 +1,15 @@
+; guests/ia32/popek/sgdt.asm: SGDT stores the GDTR (PRM 17 SGDT): the guest's table, 00030000/003F.
+%include "popek.inc"
+
+probe_name:
+        db "SGDT", 0
+probe:
+        sgdt [scratch]
+        mov eax, [scratch + 2]
+        mov ecx, 8
+        call hex
+        mov al, '/'
+        call putc
+        movzx eax, word [scratch]
+        mov ecx, 4
+        jmp hex

@@ -1,0 +1,92 @@
+"""Popek and Goldberg, shown (issue 23; docs/popek-goldberg.md).
+
+IA-32: for each of Robin and Irvine's 18 problem mnemonics a guest program
+(guests/ia32/popek/*.asm) observes, at CPL 0 and at CPL 3, the value the bare
+machine gives, and prints one line per CPL on the debug console. ``REFERENCE``
+holds those lines as the 80386 PRM says they must read (each program's header
+comment gives the PRM section and the reasoning), never computed by running the
+code under test.
+
+System/370: the same kind of program executes the sensitive instructions there
+(all of them privileged) in supervisor and in problem state and keeps what it saw;
+CP's plain trap-and-emulate gives exactly the bare machine's values.
+"""
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from ia32.asm import assemble_file
+from ia32.loaders.multiboot import boot_multiboot
+from ia32.machine import Machine
+
+POPEK = Path(__file__).resolve().parents[1] / "guests" / "ia32" / "popek"
+
+#: program -> (the line at CPL 0, the line at CPL 3), as the PRM says
+REFERENCE = {
+    "sgdt": ("0 SGDT 00030000/003F", "3 SGDT 00030000/003F"),
+    "sidt": ("0 SIDT 00031000/07FF", "3 SIDT 00031000/07FF"),
+    "sldt": ("0 SLDT 0030", "3 SLDT 0030"),
+    "smsw": ("0 SMSW 001B", "3 SMSW 001B"),
+    "pushf": ("0 PUSHF 0000", "3 PUSHF 0200"),
+    "popf": ("0 POPF 3000", "3 POPF 0200"),
+    "lar": ("0 LAR 00C09300", "3 LAR ZF=0"),
+    "lsl": ("0 LSL FFFFFFFF", "3 LSL ZF=0"),
+    "verr": ("0 VERR ZF=1", "3 VERR ZF=0"),
+    "verw": ("0 VERW ZF=1", "3 VERW ZF=0"),
+    "pop": ("0 POP ok", "3 POP #GP(0010)"),
+    "push": ("0 PUSH 0008", "3 PUSH 001B"),
+    "call": ("0 CALL 0008", "3 CALL #GP(0008)"),
+    "jmp": ("0 JMP 0008", "3 JMP #GP(0008)"),
+    "int": ("0 INT 0008", "3 INT #GP(0202)"),
+    "ret": ("0 RET ok", "3 RET #GP(0008)"),
+    "str": ("0 STR 0028", "3 STR 0028"),
+    "mov": ("0 MOV 0010", "3 MOV 0023"),
+}
+PROGRAMS = sorted(REFERENCE)
+
+
+@pytest.fixture(scope="module")
+def binaries(tmp_path_factory) -> dict[str, Path]:
+    out = tmp_path_factory.mktemp("popek")
+    paths = {}
+    for name in PROGRAMS:
+        assembly = assemble_file(POPEK / f"{name}.asm")
+        assert assembly.ok, assembly.errors
+        paths[name] = out / f"{name}.bin"
+        paths[name].write_bytes(assembly.binary)
+    return paths
+
+
+def lines(console: str) -> tuple[str, ...]:
+    return tuple(line for line in console.replace("\r", "").split("\n") if line)
+
+
+def test_there_is_a_program_for_each_of_the_18_mnemonics():
+    from cp.backends.ia32_sensitive import ROBIN_IRVINE
+    assert sorted(p.stem for p in POPEK.glob("*.asm")) == PROGRAMS
+    assert sorted(REFERENCE[n][0].split()[1] for n in PROGRAMS) == sorted(ROBIN_IRVINE)
+
+
+@pytest.mark.skipif(shutil.which("nasm") is None, reason="needs nasm")
+def test_nasm_builds_the_same_bytes(binaries, tmp_path):
+    for name in PROGRAMS:
+        out = tmp_path / f"{name}.bin"
+        subprocess.run(["nasm", "-f", "bin", "-i", f"{POPEK}/", str(POPEK / f"{name}.asm"),
+                        "-o", str(out)], check=True)
+        assert out.read_bytes() == binaries[name].read_bytes(), name
+
+
+def run_bare(path: Path) -> tuple[str, tuple[str, ...]]:
+    m = Machine(16 << 20)
+    boot_multiboot(m, str(path))
+    result = m.run(200_000)
+    return result.stop, lines(m.console_text())
+
+
+@pytest.mark.parametrize("name", PROGRAMS)
+def test_the_bare_machine_gives_the_reference_lines(binaries, name):
+    assert run_bare(binaries[name]) == ("exit", REFERENCE[name])
