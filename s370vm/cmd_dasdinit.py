@@ -15,8 +15,6 @@ from __future__ import annotations
 import argparse
 import json
 
-from s370.devices.ckd import create_image, geometry
-
 
 def add_parser(sub) -> argparse.ArgumentParser:
     p = sub.add_parser("dasdinit", help="create a formatted, labelled CKD DASD image (Hercules format)")
@@ -36,6 +34,7 @@ def add_parser(sub) -> argparse.ArgumentParser:
 
 
 def run(args) -> int:
+    from s370.devices.ckd import create_image, geometry
     geom = geometry(args.type)
     if args.cylinders is not None:
         cyls = args.cylinders

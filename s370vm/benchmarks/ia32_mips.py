@@ -15,9 +15,6 @@ from __future__ import annotations
 import platform
 import time
 
-from ia32.cpu import CPU
-from ia32.memory import Memory
-from ia32.state import CS
 from s370.errors import MachineError
 
 from .mips import median_rate
@@ -113,6 +110,9 @@ GUEST = bytes.fromhex(
 
 def timed_run(instructions: int) -> tuple[int, float, float]:
     """Run the guest for ``instructions``; (executed, wall seconds, CPU seconds)."""
+    from ia32.cpu import CPU            # imported here: ``s370vm --help`` loads this module
+    from ia32.memory import Memory
+    from ia32.state import CS
     cpu = CPU(Memory(1 << 20))
     cpu.memory.load(LOAD, GUEST)
     cpu.load_sreg(CS, 0)

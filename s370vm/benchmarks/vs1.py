@@ -26,9 +26,12 @@ import tempfile
 import time
 import zipfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from s370.errors import MachineError
-from s370.machine import RunResult
+
+if TYPE_CHECKING:                       # ``s370vm --help`` loads this module: keep it light
+    from s370.machine import RunResult
 
 describe = "OS/VS1 R6.0 starter system: restore, first IPL, a job; bare and under CP"
 
@@ -143,6 +146,7 @@ class GuestOperated:
                     verdict = operator.idle(self)
                     if verdict:
                         break
+        from s370.machine import RunResult
         return RunResult(verdict, cpu.count - start, time.perf_counter() - t0,
                          message=operator.failure)
 
