@@ -89,15 +89,21 @@ class CPArea:
         return address - self.origin
 
 
-#: Real address of the system CP area (above any guest's 16M: only CP uses it).
-CP_AREA_BASE = 0xFF0000
+#: Where the system CP area ends (real address): it lies below the top of
+#: 24-bit real storage, where only CP's own storage is (CR6 bits 8-28 address it).
+CP_AREA_END = 0x1000000
+#: Its least size (512 MICBLOK slots); a CP for more users gets one slot per user.
+CP_AREA_MIN = 0x10000
 _SYSTEM_AREAS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 
 
 def system_area(system) -> CPArea:
-    """The CP area of a ``cp.System`` (64K: 512 MICBLOK slots)."""
+    """The CP area of a ``cp.System``: a MICBLOK slot for each user it may log
+    on (``config.max_users``), at least 64K, in whole 4K pages ending at 16M."""
     area = _SYSTEM_AREAS.get(system)
     if area is None:
-        area = _SYSTEM_AREAS[system] = CPArea(bytearray(0x10000), CP_AREA_BASE, CP_AREA_BASE,
-                                              0x10000 // SLOT)
+        users = getattr(getattr(system, "config", None), "max_users", 0)
+        size = max(CP_AREA_MIN, -(-users * SLOT // 0x1000) * 0x1000)
+        base = CP_AREA_END - size
+        area = _SYSTEM_AREAS[system] = CPArea(bytearray(size), base, base, size // SLOT)
     return area

@@ -270,9 +270,14 @@ class VirtualMachine:
         end). False when nothing can ever end the wait."""
         return self.backend.idle()
 
+    def timer_event(self) -> int | None:
+        """Instructions of its own time to its next timer event (None: none)."""
+        return self.backend.timer_event()
+
     def timer_due(self) -> bool:
         """While it waits: whether the time other VMs ran reached its next timer event."""
-        return self.backend.timer_due(self.wait_credit)
+        due = self.backend.timer_event()
+        return due is not None and due <= self.wait_credit
 
     def run_slice(self, n: int) -> str:
         """Run up to ``n`` guest instructions; returns ``slice``, ``wait``,
@@ -305,4 +310,4 @@ class VirtualMachine:
     def run(self, max_instructions: int | None = None):
         """Run this VM alone until a wait nothing can end, a check-stop, a STOP or
         the limit (the single-user equivalent of ``Machine.run``)."""
-        return self.system.dispatcher.run(max_instructions, only=[self])
+        return self.system.dispatcher.alone(self).run(max_instructions)

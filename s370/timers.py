@@ -46,7 +46,7 @@ INTERVAL_ADDR = 0x50
 _STEPS_NUM, _STEPS_DEN = 3, 10_000
 #: In real-time mode the CPU looks at the host clock every this many instructions.
 REAL_TIME_POLL = 2_000
-_NEVER = 1 << 62
+NEVER = 1 << 62
 _M64 = (1 << 64) - 1
 
 
@@ -197,7 +197,7 @@ class Timers:
         if self.interval_timer:
             events.append(_time_of_step(self.steps_done + 1))
         # an interval step already due (none is, after a tick) is taken at once
-        cpu.next_event = max(min(events) - self.idle_us, cpu.count + 1) if events else _NEVER
+        cpu.next_event = max(min(events) - self.idle_us, cpu.count + 1) if events else NEVER
 
     def skip_to_event(self, cpu) -> bool:
         """The CPU is in a wait state: let time pass to the next timer event that

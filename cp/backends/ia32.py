@@ -220,8 +220,8 @@ class IA32Backend:
     def idle(self) -> bool:
         return False
 
-    def timer_due(self, credit: int) -> bool:
-        return False
+    def timer_event(self) -> int | None:
+        return None
 
     def reset(self, clear: bool = False) -> None:
         self.cpu.__init__()

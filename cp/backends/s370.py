@@ -25,7 +25,7 @@ from s370.interp import (IC_EXTERNAL, IC_INSTRUCTION, IC_IO, IC_NAMES, IC_PROGRA
 from s370.isa import lookup
 from s370.machine import TimerWait
 from s370.storage import Storage
-from s370.timers import Timers
+from s370.timers import NEVER, Timers
 
 from . import s370_diagnose, s370_tables, s370_vio
 from .base import (EXTERNAL, HYPERCALL, INSTRUCTION, IO, PROGRAM, SLICE, SYSCALL, VALIDITY,
@@ -286,10 +286,12 @@ class S370Backend:
             return True
         return self.timer_wait.advance(cpu, self.channel)
 
-    def timer_due(self, credit: int) -> bool:
-        """Whether the VM's next timer event lies within ``credit`` instructions."""
+    def timer_event(self) -> int | None:
+        """Instructions of the VM's own time to its next timer event (None: none)."""
         cpu = self.cpu
-        return cpu.timers is not None and cpu.next_event - cpu.count <= credit
+        if cpu.timers is None or cpu.next_event >= NEVER:
+            return None
+        return cpu.next_event - cpu.count
 
     # ---------------------------------------------------------- operations
     def ipl(self, device: int | None, image: bytes | None, address: int,
