@@ -37,7 +37,9 @@ def run_one(name: str, args) -> dict:
     mod = benchmarks.load(name)
     if mod is None:
         raise MachineError(f"no benchmark {name!r}; known: {', '.join(benchmarks.names())}, all")
-    return mod.run(args)
+    figures = mod.run(args)
+    figures["runtime"] = benchmarks.runtime()
+    return figures
 
 
 def format_figures(name: str, figures: dict) -> list[str]:

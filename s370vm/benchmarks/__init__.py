@@ -8,9 +8,16 @@ dict. A module may also define ``add_arguments(parser)`` for options of its own
 """
 from __future__ import annotations
 
+import platform
 import pkgutil
 from importlib import import_module
 from types import ModuleType
+
+
+def runtime() -> str:
+    """The Python that runs the benchmarks (every report names it: CPython and
+    PyPy give very different figures), e.g. ``CPython 3.11.7`` or ``PyPy 3.9.16``."""
+    return f"{platform.python_implementation()} {platform.python_version()}"
 
 
 def names() -> list[str]:

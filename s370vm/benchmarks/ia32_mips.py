@@ -12,7 +12,6 @@ is 3 MIPS on CPython 3.11.
 """
 from __future__ import annotations
 
-import platform
 import time
 
 from s370.errors import MachineError
@@ -129,6 +128,4 @@ def timed_run(instructions: int) -> tuple[int, float, float]:
 
 
 def run(args) -> dict:
-    figures = median_rate(timed_run, args, DEFAULT_INSTRUCTIONS)
-    figures["runtime"] = f"{platform.python_implementation()} {platform.python_version()}"
-    return figures
+    return median_rate(timed_run, args, DEFAULT_INSTRUCTIONS)

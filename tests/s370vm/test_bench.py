@@ -48,3 +48,24 @@ def test_mips_guest_self_check_detects_a_wrong_result():
         mips.timed_run(bytes(image), 20000)
     executed, seconds, cpu_seconds = mips.timed_run(asm.core, 20000)
     assert executed == 20000 and seconds > 0 and cpu_seconds > 0
+
+
+def test_bench_scale_json_has_the_issue_layout(capsys):
+    """Issue 20's JSON: vms, host_kb_per_vm, idle_cpu_percent, aggregate for
+    1/2/5/10 busy VMs (figures for shape only: a small run)."""
+    assert main(["bench", "scale", "--json", "--vms", "20", "--instructions", "40000",
+                 "--runs", "1"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["vms"] == 20
+    assert 0 < out["host_kb_per_vm"] < 200 and 0 <= out["idle_cpu_percent"] <= 100
+    assert [a["busy"] for a in out["aggregate"]] == [1, 2, 5, 10]
+    assert all(a["mips"] > 0 and a["cpu_mips"] > 0 for a in out["aggregate"])
+    assert out["memory_measured_with"] == "tracemalloc"
+    assert out["runtime"].split()[0] in ("CPython", "PyPy")
+
+
+def test_every_benchmark_reports_its_runtime(capsys):
+    import platform
+    assert main(["bench", "mips", "--json", "--instructions", "5000", "--runs", "1"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["runtime"] == f"{platform.python_implementation()} {platform.python_version()}"
