@@ -90,3 +90,51 @@ def run_bare(path: Path) -> tuple[str, tuple[str, ...]]:
 @pytest.mark.parametrize("name", PROGRAMS)
 def test_the_bare_machine_gives_the_reference_lines(binaries, name):
     assert run_bare(binaries[name]) == ("exit", REFERENCE[name])
+
+
+# -- System/370: every sensitive instruction is privileged -----------------------------
+
+S370_PROGRAM = POPEK.parents[1] / "s370" / "popek.asm"
+#: the probes of guests/s370/popek.asm in order, and what each stores in supervisor
+#: state (PoO GA22-7000: LPSW then BALR gives ILC 1, CC 2 in BC mode; SSM/STNSM/STOSM
+#: store the system mask before ANDing/ORing; ISK of the key SSK set, fetch-protection
+#: bit included; RRB's CC 3 for R=1 C=1; CR0 after reset 000000E0; SIO, TIO, HIO of a
+#: device that is not there: CC 3). In problem state each is a privileged-operation
+#: exception, interruption code 0002.
+S370_PROBES = ("LPSW", "SSM", "STNSM", "STOSM", "SSK", "ISK", "RRB", "LCTL", "STCTL",
+               "SIO", "TIO", "HIO")
+S370_SUPERVISOR = (0x60, 0x06, 0x06, 0x02, 0x30, 0xF8, 3, 0x0000ABCD, 0x000000E0, 3, 3, 3)
+S370_REFERENCE = tuple(f"S {n} {v:08X}" for n, v in zip(S370_PROBES, S370_SUPERVISOR)) + \
+    tuple(f"P {n} 00000002" for n in S370_PROBES)
+
+
+def s370_lines(storage) -> tuple[str, ...]:
+    data = bytes(storage.mem[0xC00:0xC00 + 4 * len(S370_REFERENCE)])
+    names = [f"S {n}" for n in S370_PROBES] + [f"P {n}" for n in S370_PROBES]
+    return tuple(f"{name} {int.from_bytes(data[4 * i:4 * i + 4], 'big'):08X}"
+                 for i, name in enumerate(names))
+
+
+@pytest.fixture(scope="module")
+def s370_image() -> bytes:
+    from tests.cp.support import asm
+    return asm(S370_PROGRAM.read_text())
+
+
+def test_s370_bare_machine_gives_the_reference(s370_image):
+    from tests.cp.support import bare
+    m, result, _ = bare(s370_image)
+    assert (result.stop, m.cpu.psw & 0xFFFFFF) == ("wait", 0xD0E0)
+    assert s370_lines(m.storage) == S370_REFERENCE
+
+
+def test_s370_plain_trap_and_emulate_gives_the_same_values(s370_image):
+    """Under CP each supervisor-state probe trapped (the guest runs in real
+    problem state) and CP simulated it; each problem-state one was reflected."""
+    from tests.cp.support import under_cp
+    vm, result, _ = under_cp(s370_image)
+    assert (result.stop, vm.cpu.psw & 0xFFFFFF) == ("wait", 0xD0E0)
+    assert s370_lines(vm.storage) == S370_REFERENCE
+    simulated = vm.counters.simulated
+    assert all(simulated[n] >= 1 for n in S370_PROBES)
+    assert vm.counters.reflected["program"] == len(S370_PROBES)
