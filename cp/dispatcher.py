@@ -26,6 +26,11 @@ slice), else once per ``len(vms) / SWEEP_RATIO`` slices, so a slice pays for
 about ``SWEEP_RATIO`` VMs' checks, and an outside event ends a wait within that
 many slices. Between sweeps the round is the VMs that were ready and those
 whose timer woke them.
+
+The virtual network (cp/vswitch.py) runs on the same time: the instructions
+of every slice are added to ``System.instructions`` (its clock: MAC aging, NAT
+timeouts), and every round first lets each switch poll CP's own ports (the
+NAT's outside, cp/nat.py).
 """
 from __future__ import annotations
 
@@ -73,7 +78,10 @@ class Dispatcher:
         stop = "limit"
         ready: list = []
         swept = -1                      # slices since the last sweep (-1: none yet)
+        switches = self.system.switches.values()
         while done < limit:
+            for sw in switches:         # the NAT's outside brings packets in
+                sw.poll()
             vms = self.only if self.only is not None else list(self.system.users.values())
             if swept < 0 or not ready or swept * SWEEP_RATIO >= len(vms):
                 ready = self._sweep(vms)
@@ -140,6 +148,7 @@ class Dispatcher:
         ran at all, any wait it was in is over) begins again if it waits now; the
         waiting VMs whose timer event the time reached have their time advanced."""
         self.clock += ran
+        self.system.instructions += ran
         if ran:
             self._waits.pop(running, None)
         if state == "wait" and running.cpu.wait and running not in self._waits:

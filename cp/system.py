@@ -9,6 +9,7 @@ from .backends import DEFAULT_MACHINE, MachineError
 from .dispatcher import SLICE, Dispatcher
 from .spoolport import MemorySpool, SpoolPort
 from .vm import VirtualMachine
+from .vswitch import VSwitch
 
 
 @dataclass
@@ -21,6 +22,8 @@ class SystemConfig:
     volumes: dict = field(default_factory=dict)
     assists: tuple = ()
     max_users: int = 64
+    #: the virtual switches CP starts with (COUPLE ... TO SYSTEM name; cp/vswitch.py)
+    switches: tuple = ("LAN1",)
 
 
 class System:
@@ -34,6 +37,12 @@ class System:
         #: CP command hook for DIAGNOSE X'08': fn(vm, text) -> (response lines, rc).
         #: The CP user layer replaces it with its command processor.
         self.command_hook: Callable | None = None
+        #: guest instructions dispatched so far, summed over the VMs: the clock
+        #: of the virtual network (MAC aging, NAT timeouts), advanced by the dispatcher
+        self.instructions = 0
+        self.switches: dict[str, VSwitch] = {}
+        for name in self.config.switches:
+            self.define_switch(name)
 
     def logon(self, userid: str, storage: int = 1 << 20, *, privclass: str = "G",
               output: Callable[[str], None] | None = None, console: int = 0x009,
@@ -56,6 +65,17 @@ class System:
                 vm.add_unit_record(kind, addr)
         self.users[uid] = vm
         return vm
+
+    def define_switch(self, name: str) -> VSwitch:
+        """A virtual switch named ``name`` (uppercase), on the system's clock."""
+        sw = self.switches[name.upper()] = VSwitch(name.upper(), lambda: self.instructions)
+        return sw
+
+    def switch(self, name: str) -> VSwitch:
+        sw = self.switches.get(name.upper())
+        if sw is None:
+            raise MachineError(f"HCPNIC2850E The LAN SYSTEM {name.upper()} does not exist")
+        return sw
 
     def logoff(self, userid: str) -> None:
         vm = self.users.pop(userid.upper(), None)
