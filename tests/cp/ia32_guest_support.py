@@ -134,3 +134,23 @@ class Guest:
     def stack(self, n: int) -> list[int]:
         esp = self.cpu.regs[4]
         return [self.r32(esp + 4 * i) for i in range(n)]
+
+
+def bare_machine(cpl: int = 0) -> CPU:
+    """The same guest on the bare machine: its own GDT, IDT, LDT, TSS and CR0 loaded
+    for real, at its own CPL (the reference the equivalence tests compare with)."""
+    g = Guest(cpl)
+    cpu = g.cpu
+    cpu.gdtr_base, cpu.gdtr_limit = g.vs.gdtr
+    cpu.idtr_base, cpu.idtr_limit = g.vs.idtr
+    cpu.tr.set(TSS_SEL, TSS, 0x67, 0x8B00)
+    cpu.ldtr.set(LDT_SEL, LDT, 0xFF, 0x8200)
+    cpu.write_cr(0, GUEST_CR0)
+    cpu.set_eflags(0x200 if g.vs.iflag else 0, 0x3200)
+    code, data = (KCODE, KDATA) if cpl == 0 else (UCODE, UDATA)
+    for sreg, sel in ((CS, code), (DS, data), (ES, data), (SS, data), (FS, data), (GS, data)):
+        off = GDT + (sel & 0xFFF8)
+        desc = D.Descriptor(cpu.memory.read(off, 4), cpu.memory.read(off + 4, 4))
+        cpu.set_segment(sreg, sel, desc.base, desc.limit, desc.hi & 0x00F0FF00)
+    cpu.cpl = cpl
+    return cpu
