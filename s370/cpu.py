@@ -18,6 +18,7 @@ from .errors import (PGM_ADDRESSING, PGM_PRIVILEGED, PGM_PROTECTION,
 from .isa import HANDLERS, LENGTH
 from .storage import Storage
 from . import blocks as _blocks
+from . import translation as _translation
 
 _H = struct.Struct(">H")
 _W = struct.Struct(">I")
@@ -95,7 +96,7 @@ class CPU:
         self._swap_mark = -1        # count at the last interruption, and how many
         self._swap_streak = 0       # interruptions came with no instruction since
         self.tlb: dict[int, int] = {}
-        self.use_blocks = True      # real-mode bursts run translated blocks
+        self.use_blocks = _translation.enabled()    # bursts run translated blocks
         self.block_cache: dict = {}
         self.reset_cr()
 

@@ -37,3 +37,11 @@ def number(text: str) -> int:
     if value < 0:
         raise argparse.ArgumentTypeError(f"{text} must not be negative")
     return value
+
+
+def add_translate(p: argparse.ArgumentParser) -> None:
+    """``--translate on|off|auto``: translated blocks or the plain interpreter
+    for the S/370 CPUs the command makes (s370/translation.py; ``auto``, the
+    default, chooses per runtime). ``main`` applies it before the command runs."""
+    p.add_argument("--translate", choices=("on", "off", "auto"), default=None,
+                   help="S/370 block translation (default auto: chosen per Python runtime)")

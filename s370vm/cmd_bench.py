@@ -12,6 +12,7 @@ import json
 from s370.errors import MachineError
 
 from . import benchmarks
+from .argtypes import add_translate
 
 
 def add_parser(sub) -> argparse.ArgumentParser:
@@ -25,6 +26,7 @@ def add_parser(sub) -> argparse.ArgumentParser:
                    help="guest instructions per run (benchmarks that count instructions)")
     p.add_argument("--runs", type=int, default=3, metavar="K",
                    help="timed runs; the median is reported (default 3)")
+    add_translate(p)
     for name in names:
         extra = getattr(benchmarks.load(name), "add_arguments", None)
         if extra is not None:
@@ -37,8 +39,10 @@ def run_one(name: str, args) -> dict:
     mod = benchmarks.load(name)
     if mod is None:
         raise MachineError(f"no benchmark {name!r}; known: {', '.join(benchmarks.names())}, all")
+    from s370 import translation
     figures = mod.run(args)
     figures["runtime"] = benchmarks.runtime()
+    figures["translate"] = f"{translation.mode()} ({'on' if translation.enabled() else 'off'})"
     return figures
 
 

@@ -33,7 +33,7 @@ from pathlib import Path
 
 from s370.errors import MachineError
 
-from .argtypes import positive_int
+from .argtypes import add_translate, positive_int
 
 
 def add_parser(sub) -> argparse.ArgumentParser:
@@ -57,6 +57,7 @@ def add_parser(sub) -> argparse.ArgumentParser:
                         "(the default when standard input is not a terminal; see docs/service.md)")
     p.add_argument("--max-instructions", type=positive_int, default=5_000_000, metavar="N",
                    help="guest instructions run after each script line (default 5000000)")
+    add_translate(p)
     return p
 
 

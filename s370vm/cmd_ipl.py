@@ -13,7 +13,7 @@ from pathlib import Path
 from s370.errors import MachineError
 
 from . import report
-from .argtypes import count_or_zero
+from .argtypes import add_translate, count_or_zero
 
 
 def add_parser(sub) -> argparse.ArgumentParser:
@@ -25,6 +25,7 @@ def add_parser(sub) -> argparse.ArgumentParser:
     p.add_argument("--dump", action="append", default=[], metavar="ADDR.LEN",
                    help="storage to print after the run (hex address.length)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
+    add_translate(p)
     return p
 
 

@@ -6,7 +6,7 @@ import sys
 
 from s370.errors import MachineError
 
-from .argtypes import positive_int
+from .argtypes import add_translate, positive_int
 
 
 def add_parser(sub) -> argparse.ArgumentParser:
@@ -19,6 +19,7 @@ def add_parser(sub) -> argparse.ArgumentParser:
     p.add_argument("--storage", default=None,
                    help="main storage size (e.g. 512K, 1M, 16M; default: the configuration's)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
+    add_translate(p)
     p.add_argument("--under-cp", action="store_true",
                    help="run the image in a virtual machine of a one-user CP instead of the "
                         "bare machine (same report, plus the VM's counters)")

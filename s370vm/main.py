@@ -21,6 +21,10 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     from s370.errors import MachineError
     args = build_parser().parse_args(argv)
+    from s370 import translation
+    previous = translation.mode()       # restored after: main() may be called in-process
+    if getattr(args, "translate", None) is not None:
+        translation.set_mode(args.translate)
     try:
         rc = args.func(args) or 0
         sys.stdout.flush()          # a closed pipe shows here, not at interpreter exit
@@ -32,6 +36,8 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return closed_stdout()
+    finally:
+        translation.set_mode(previous)
 
 
 def closed_stdout() -> int:
