@@ -199,15 +199,9 @@ class Timers:
         # an interval step already due (none is, after a tick) is taken at once
         cpu.next_event = max(min(events) - self.idle_us, cpu.count + 1) if events else NEVER
 
-    def skip_to_event(self, cpu) -> bool:
-        """The CPU is in a wait state: let time pass to the next timer event that
-        can end the wait. False if no enabled timer can ever interrupt."""
-        if not cpu.sysmask & 0x01:
-            return False
-        if cpu.count >= cpu.next_event:     # an event is due: bring state up to date
-            self.tick(cpu)
-            return True
-        now = self.now(cpu)
+    def next_wake(self, cpu, now: int) -> int | None:
+        """The time (us, at least ``now``) of the next timer event whose
+        external-interruption subclass CR0 enables, or None."""
         cr0 = cpu.cr[0]
         events = []
         if cr0 & 0x800:
@@ -220,9 +214,20 @@ class Timers:
                 events.append(t)
         if cr0 & 0x80 and self.interval_timer:
             events.append(self._interval_crossing(cpu, now))
-        if not events:
+        return max(min(events), now) if events else None
+
+    def skip_to_event(self, cpu) -> bool:
+        """The CPU is in a wait state: let time pass to the next timer event that
+        can end the wait. False if no enabled timer can ever interrupt."""
+        if not cpu.sysmask & 0x01:
             return False
-        t = max(min(events), now)
+        if cpu.count >= cpu.next_event:     # an event is due: bring state up to date
+            self.tick(cpu)
+            return True
+        now = self.now(cpu)
+        t = self.next_wake(cpu, now)
+        if t is None:
+            return False
         if self.real_time:
             time.sleep(min(t - now, 1_000_000) / 1e6)
         else:

@@ -12,6 +12,8 @@ the bare machine's own code, IPL, and the descriptor tables (s370_tables.py).
 """
 from __future__ import annotations
 
+import time
+
 from assists import costs
 from s370.asm import assemble_file
 from assists.registry import AssistControl
@@ -117,6 +119,10 @@ class S370Backend:
         self.channel = None
         self.assist: AssistControl | None = None
         self.timer_wait = TimerWait()       # as the bare machine's waits
+        #: DIAGNOSE X'100': idling (the VM's clock in microseconds it ends at,
+        #: or None: no deadline); ``idling`` False when not in one
+        self.idling = False
+        self.idle_deadline: int | None = None
 
     # ------------------------------------------------------ CPU and storage
     @staticmethod
@@ -249,8 +255,11 @@ class S370Backend:
 
     def deliver_pending(self) -> bool:
         """Present whatever external or I/O interruption (or early PSW exception)
-        is pending and enabled, with the bare machine's priorities."""
+        is pending and enabled, with the bare machine's priorities. An idle
+        DIAGNOSE ends here: the old PSW is the running one after the DIAGNOSE."""
         cpu = self.cpu
+        if self.idling:
+            self._end_idle()
         before = cpu.psw
         CPU.service(cpu)
         return cpu.psw != before
@@ -273,12 +282,50 @@ class S370Backend:
         self.channel.poll(self.cpu)
 
     def can_wake(self) -> bool:
-        return self.cpu.can_wake()
+        return self.idle_deadline is not None and self.idling or self.cpu.can_wake()
+
+    def idle_call(self, timeout_us: int | None) -> None:
+        """DIAGNOSE X'100': off the CPU until an interruption or ``timeout_us``
+        microseconds of the VM's clock (None: no deadline)."""
+        cpu = self.cpu
+        self.idling = True
+        self.idle_deadline = None if timeout_us is None else cpu.timers.now(cpu) + timeout_us
+        cpu.wait = True
+
+    def _end_idle(self) -> None:
+        self.idling = False
+        self.idle_deadline = None
+        self.cpu.wait = False
+
+    def _idle_deadline_first(self) -> bool:
+        """An idle DIAGNOSE whose deadline comes before any timer event: let the
+        VM's time pass to it, and resume the guest after the DIAGNOSE, CC 1."""
+        cpu = self.cpu
+        deadline = self.idle_deadline
+        if not self.idling or deadline is None:
+            return False
+        timers = cpu.timers
+        now = timers.now(cpu)
+        if timers.real_time:                # the host's clock: sleep towards it
+            if now < deadline:
+                time.sleep(min(deadline - now, 10_000) / 1e6)
+                return True
+        elif cpu.sysmask & 1:
+            wake = timers.next_wake(cpu, now)
+            if wake is not None and wake <= deadline:
+                return False                # a timer interruption ends it first
+        timers.idle_us += max(0, deadline - now)
+        self._end_idle()
+        cpu.cc = 1
+        timers.tick(cpu)
+        return True
 
     def idle(self) -> bool:
         """Let the VM's own time pass to its next event (a wait nothing else will
         end). False when nothing can ever end the wait."""
         cpu = self.cpu
+        if self._idle_deadline_first():
+            return True
         if not cpu.can_wake():
             return False
         if self.channel.busy():
@@ -289,9 +336,11 @@ class S370Backend:
     def timer_event(self) -> int | None:
         """Instructions of the VM's own time to its next timer event (None: none)."""
         cpu = self.cpu
-        if cpu.timers is None or cpu.next_event >= NEVER:
-            return None
-        return cpu.next_event - cpu.count
+        due = None if cpu.timers is None or cpu.next_event >= NEVER else cpu.next_event - cpu.count
+        if self.idling and self.idle_deadline is not None:     # DIAGNOSE X'100'
+            left = max(0, self.idle_deadline - cpu.timers.now(cpu))
+            due = left if due is None else min(due, left)
+        return due
 
     # ---------------------------------------------------------- operations
     def ipl(self, device: int | None, image: bytes | None, address: int,
@@ -302,6 +351,7 @@ class S370Backend:
         loaded at ``address`` (``entry``: the PSW, else the one at 0)."""
         cpu = self.cpu
         cpu.reset()
+        self.idling, self.idle_deadline = False, None
         self.channel.reset()
         if device is not None:
             self.channel.ipl(device)
@@ -319,6 +369,7 @@ class S370Backend:
         CPU keeps its reference to the sparse storage)."""
         cpu = self.cpu
         cpu.reset(clear=False)
+        self.idling, self.idle_deadline = False, None
         if clear:
             st = self.vm.storage
             st.mem[0:st.size] = bytes(st.size)

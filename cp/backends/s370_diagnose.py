@@ -11,7 +11,12 @@ never an access outside it.
 Codes: X'00' extended identification, X'08' CP command (the ``System.command``
 hook), X'0C' pseudo timer, X'10' release pages, X'18' standard DASD I/O, X'20'
 general I/O, X'24' device type, X'58' 3270 console (display lines, full-screen
-write and read).
+write and read), and X'100', s370vm's own: idle until an interruption or a
+deadline (Denali's idle-with-timeout, the one paravirtual call VM/370 lacks;
+docs/hypercalls.md). X'100' is the first of the codes VM/370 leaves to the
+installation: "Codes X'00' through X'FC' are reserved for IBM use, and X'100'
+through X'1FC' are reserved for users" (VM/370 R6 System Programmer's Guide,
+GC20-1807-7, "DIAGNOSE Instruction in a Virtual Machine").
 """
 from __future__ import annotations
 
@@ -195,6 +200,30 @@ def _io_diag(vm, rx: int, ry: int) -> None:
         R[15] = 0
 
 
+#: DIAGNOSE X'100' Rx: no deadline
+NO_DEADLINE = 0xFFFFFFFF
+
+
+def diag_100(vm, rx: int, ry: int) -> None:
+    """Idle: wait, enabled for what the current PSW enables, until an
+    interruption or ``Rx`` microseconds of the VM's clock (X'FFFFFFFF': no
+    deadline; 0: only look). CP takes the VM off the CPU meanwhile and runs the
+    others. An interruption that ends it is presented with the old PSW after the
+    DIAGNOSE and CC 0 (one already pending: at once); the deadline ends it with
+    CC 1. Unlike an enabled-wait PSW, the guest needs no wait loop, no clock
+    comparator of its own, and its old PSW carries no wait bit."""
+    cpu = vm.cpu
+    backend = vm.backend
+    timeout = cpu.gpr[rx]
+    cpu.cc = 0
+    if backend.pending_kind() is not None:
+        return
+    if timeout == 0:
+        cpu.cc = 1
+        return
+    backend.idle_call(None if timeout == NO_DEADLINE else timeout)
+
+
 _CLASS = {0x3215: 0x80, 0x2540: 0x20, 0x1403: 0x40, 0x3330: 0x04, 0x3350: 0x04}
 
 
@@ -305,4 +334,4 @@ def _diag58_ccw(vm, port, cmd: int, ctl: int, data: int, count: int, device: int
 
 
 CODES = {0x00: diag_00, 0x08: diag_08, 0x0C: diag_0c, 0x10: diag_10, 0x18: diag_18,
-         0x20: diag_20, 0x24: diag_24, 0x58: diag_58}
+         0x20: diag_20, 0x24: diag_24, 0x58: diag_58, 0x100: diag_100}

@@ -121,7 +121,7 @@ def test_hostile_dat_tables(cr0, cr1, stes, ptes, targets):
 
 @settings(max_examples=60)
 @given(code=st.sampled_from([0x00, 0x08, 0x0C, 0x10, 0x18, 0x20, 0x24, 0x58, 0x04, 0x14,
-                             0x3C, 0x64, 0xFFC]),
+                             0x3C, 0x64, 0x100, 0xFFC]),
        regs=st.lists(words, min_size=16, max_size=16))
 def test_hostile_diagnose_parameters(code, regs):
     """Any DIAGNOSE code with any register contents: a result, a condition code
