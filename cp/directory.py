@@ -19,10 +19,17 @@ follow IBM's Release 6 starter directory:
      LINK MAINT 190 190 RR
      DEDICATE 0B1 078
      SPECIAL 01F 3270
+     SPECIAL 500 CTCA
+     NICDEF 600 TYPE CTCA LAN SYSTEM LAN1 MACID 000042 IP 10.0.2.20
 
 ``MACHINE S370|IA32`` (as VM/XA's MACHINE statement chose 370 or XA) says which
 architecture the user's virtual machine has; S370, a virtual System/370, is
-the default. Every error names the file and line. Passwords are kept out of ``repr`` and
+the default. ``NICDEF vaddr [TYPE type] [LAN SYSTEM switchname] [MACID hhhhhh]
+[IP a.b.c.d]`` is z/VM's statement for a network adapter, cut to what CP's
+virtual switches use (cp/network.py): TYPE is the machine's card (S370: CTCA,
+IA32: NETCARD; default the machine's first), LAN SYSTEM couples it at logon,
+MACID the last three bytes of its MAC address; IP (an s370vm addition) the
+address the switch lets it send from. Every error names the file and line. Passwords are kept out of ``repr`` and
 compared with ``hmac.compare_digest`` so that neither logs nor timing reveal them.
 """
 from __future__ import annotations
@@ -32,6 +39,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .backends import DEFAULT_MACHINE, MACHINES, MachineError
+from .netpacket import ip_bytes
 
 #: Privilege classes VM/370 defines (A-H); a user with no class field gets G.
 CLASSES = "ABCDEFGH"
@@ -106,6 +114,16 @@ class Special:
 
 
 @dataclass
+class NicDef:
+    """A NICDEF statement (see the module docstring)."""
+    vaddr: int
+    type: str | None = None
+    lan: str | None = None
+    macid: int | None = None
+    ip: bytes | None = None
+
+
+@dataclass
 class User:
     """One directory entry. ``password`` never appears in ``repr``."""
     userid: str
@@ -126,6 +144,7 @@ class User:
     dedicates: list[Dedicate] = field(default_factory=list)
     links: list[DirLink] = field(default_factory=list)
     specials: list[Special] = field(default_factory=list)
+    nics: list[NicDef] = field(default_factory=list)
     line: int = 0
 
     @property
@@ -382,6 +401,36 @@ class _Parser:
         if len(w) < 3:
             raise self.fail("SPECIAL needs vaddr and device kind")
         u.specials.append(Special(self.vaddr(w[1]), w[2]))
+
+    def st_NICDEF(self, w: list[str]) -> None:
+        u = self.need_user("NICDEF")
+        if len(w) < 2:
+            raise self.fail("NICDEF needs a vaddr")
+        nic = NicDef(self.vaddr(w[1]))
+        rest = w[2:]
+        while rest:
+            key = rest.pop(0)
+            if key == "LAN":
+                if len(rest) < 2 or rest[0] not in ("SYSTEM", "*"):
+                    raise self.fail("NICDEF LAN needs SYSTEM and a switch name")
+                nic.lan = rest[1]
+                del rest[:2]
+                continue
+            if not rest or key not in ("TYPE", "MACID", "IP"):
+                raise self.fail(f"invalid NICDEF operand {key!r}")
+            value = rest.pop(0)
+            if key == "TYPE":
+                nic.type = value
+            elif key == "MACID":
+                if len(value) > 6 or not all(c in "0123456789ABCDEF" for c in value):
+                    raise self.fail(f"invalid MACID {value!r} (up to 6 hex digits)")
+                nic.macid = int(value, 16)
+            else:
+                try:
+                    nic.ip = ip_bytes(value)
+                except ValueError as exc:
+                    raise self.fail(str(exc)) from None
+        u.nics.append(nic)
 
 
 def parse_directory(text: str, source: str = "<directory>") -> Directory:

@@ -84,7 +84,7 @@ class NatGateway:
         self.by_outside: dict[tuple[int, int], Entry] = {}
         self.counters = dict.fromkeys(COUNTERS, 0)
         self._next = FIRST_PORT
-        switch.pollers.append(self.poll)
+        switch.nat = self
 
     # ----------------------------------------------------------- inside
     def _from_inside(self, frame: bytes) -> None:

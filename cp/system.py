@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Callable
 
+from . import network
 from .backends import DEFAULT_MACHINE, MachineError
 from .dispatcher import SLICE, Dispatcher
 from .spoolport import MemorySpool, SpoolPort
@@ -78,9 +79,12 @@ class System:
         return sw
 
     def logoff(self, userid: str) -> None:
-        vm = self.users.pop(userid.upper(), None)
+        vm = self.users.get(userid.upper())
         if vm is None:
             raise MachineError(f"HCPLGF045E {userid.upper()} not logged on")
+        for vaddr in list(vm.adapters):
+            network.remove(vm, vaddr)
+        del self.users[vm.userid]
         vm.channel.close()
         vm.storage.clear()
 

@@ -94,6 +94,8 @@ class VirtualMachine:
         self.console_address = console
         self.stopped = True             # CP "stopped" (no IPL yet / STOP / ADSTOP)
         self.wait_credit = 0
+        #: the VM's CTCAs and network cards (cp/network.py), by address
+        self.adapters: dict = {}
         self.attach(backend.make_console(console, self._console_write, self.console_input))
         backend.start()
 

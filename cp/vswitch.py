@@ -66,7 +66,7 @@ class VSwitch:
         self.ports: list[Port] = []
         self.macs: dict[bytes, tuple[Port, int]] = {}       # MAC -> (port, last seen)
         self.counters = {"frames": 0, "delivered": 0, "flooded": 0, "broadcast": 0, "aged": 0}
-        self.pollers: list[Callable[[], None]] = []         # the NAT's outside side
+        self.nat = None                 # its NAT gateway (cp/nat.py), if it has one
 
     # ------------------------------------------------------------ ports
     def connect(self, name: str, deliver: Callable[[bytes], None], mac: bytes | None = None,
@@ -84,9 +84,9 @@ class VSwitch:
             del self.macs[mac]
 
     def poll(self) -> None:
-        """Between slices: let CP's own ports (the NAT's outside) bring frames in."""
-        for fn in self.pollers:
-            fn()
+        """Between slices: the NAT's outside brings its packets in."""
+        if self.nat is not None:
+            self.nat.poll()
 
     # -------------------------------------------------------- forwarding
     def forward(self, port: Port, frame: bytes) -> None:

@@ -19,6 +19,7 @@ from s370.asm import assemble_file
 from assists.registry import AssistControl
 from s370 import dat
 from s370.cpu import CPU
+from s370.devices.ctca import CTCA, couple
 from s370.devices.d3270 import Display3270
 from s370.ebcdic import to_ascii, to_ebcdic
 from s370.errors import MachineError, ProgramInterrupt, StateChange
@@ -164,6 +165,31 @@ class S370Backend:
     def add_display(self, address: int) -> None:
         """A local 3270 a terminal can DIAL (cp/tn3270/dialled.py)."""
         self.channel.attach(Display3270(address))
+
+    #: DEFINE NIC's TYPE choices: a CTCA whose far side is a virtual switch
+    nic_types = ("CTCA",)
+
+    def add_ctca(self, address: int) -> None:
+        """A virtual channel-to-channel adapter, not yet coupled (DEFINE CTCA)."""
+        self.channel.attach(CTCA(address))
+
+    add_nic = add_ctca      # DEFINE NIC TYPE CTCA: the adapter COUPLE puts on a switch
+
+    def _ctca(self, address: int) -> CTCA:
+        dev = self.channel.device(address)
+        if not isinstance(dev, CTCA):
+            raise MachineError(f"DEV {address:03X} NOT A CTCA")
+        return dev
+
+    def couple(self, address: int, other, other_address: int) -> None:
+        """COUPLE: this VM's adapter at ``address`` to ``other`` backend's."""
+        couple(self._ctca(address), other._ctca(other_address))
+
+    def couple_switch(self, address: int, switch, name: str, mac: bytes | None,
+                      ip: bytes | None):
+        """COUPLE ... TO SYSTEM: the adapter's far side is a port of ``switch``
+        (s370_vio.SwitchLink); returns the port."""
+        return s370_vio.SwitchLink(self._ctca(address), switch, name, mac, ip).port
 
     def add_unit_record(self, kind: str, address: int) -> None:
         """``kind`` is READER, PUNCH or PRINTER: a spooled virtual device."""

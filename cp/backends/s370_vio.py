@@ -24,6 +24,10 @@ The devices on a VM's channels are virtual ones (``s370.devices.base.Device``):
   cylinder the volume does not have; writes to a read-only link get "file
   protected".
 * dedicated devices: any real Device attached as is.
+* ``CTCA`` (s370/devices/ctca.py): a channel-to-channel adapter, coupled to
+  another VM's adapter (COUPLE) or, through ``SwitchLink``, to a port of one
+  of CP's virtual switches (cp/vswitch.py): the adapter then carries Ethernet
+  frames, one per Write, one per Read.
 """
 from __future__ import annotations
 
@@ -35,6 +39,7 @@ from s370.devices.base import (CE_DE, SENSE_COMMAND_REJECT, SENSE_INTERVENTION_R
                                STATUS_MODIFIER, UNIT_EXCEPTION, Device, Result, PENDING,
                                is_control, is_read, is_write)
 from s370.devices import printer
+from s370.devices.ctca import CONTROL, READ, WRITE, CTCA
 from s370.ebcdic import to_ascii, to_ebcdic
 
 from ..spoolport import SpoolPort
@@ -228,6 +233,73 @@ class Minidisk(Device):
             out[i], out[i + 1] = (cc >> 8) & 0xFF, cc & 0xFF
             i += 8 + out[i + 5] + ((out[i + 6] << 8) | out[i + 7])
         return bytes(out)
+
+
+class SwitchLink:
+    """The far side of a CTCA coupled to a virtual switch, in the adapter's side
+    interface (s370/devices/ctca.py): it takes every Write at once as a frame
+    for the switch and ends a Control at once; a frame from the switch ends a
+    waiting Read, or waits as a Write of the far side (the adapter gets
+    attention; its program reads the frame). At most ``QUEUE`` frames wait;
+    more are dropped and counted."""
+
+    QUEUE = 32
+    MAX_FRAME = 1514
+
+    def __init__(self, ctca: CTCA, switch, name: str, mac: bytes | None, ip: bytes | None):
+        self.ctca = ctca
+        self.frames: deque[bytes] = deque()
+        self.dropped = 0
+        self.port = switch.connect(name, self._frame, mac, ip)
+        ctca.couple_to(self)
+
+    def _frame(self, frame: bytes) -> None:
+        waiting = self.ctca.pending()
+        if waiting is not None and waiting[0] == READ:
+            self.ctca.matched_write(frame)
+            return
+        if len(self.frames) >= self.QUEUE:
+            self.dropped += 1
+            return
+        self.frames.append(frame)
+        if len(self.frames) == 1:
+            self.ctca.signal()
+
+    # ------------------------------------------- the adapter's side interface
+    def pending(self):
+        return (WRITE, 0x01) if self.frames else None
+
+    def matched_read(self, count: int) -> bytes:
+        frame = self.frames.popleft()
+        if self.frames:
+            self.ctca.signal()          # the next frame waits: attention again
+        return frame[:count]
+
+    def matched_write(self, data: bytes) -> int:
+        self.port.send(data[:self.MAX_FRAME + 1])     # a giant is the switch's to count
+        return len(data)
+
+    def matched_control(self) -> None:
+        return None
+
+    def matched_eof(self) -> None:
+        return None
+
+    def signal(self) -> None:
+        """The adapter issued a command to an available far side: answer it."""
+        waiting = self.ctca.pending()
+        if waiting is None:
+            return
+        if waiting[0] == WRITE:
+            self.matched_write(self.ctca.matched_read(self.MAX_FRAME + 1))
+        elif waiting[0] == CONTROL:
+            self.ctca.matched_control()
+
+    def end_of_file(self) -> None:
+        return None
+
+    def uncouple(self) -> None:
+        self.port.disconnect()
 
 
 def make_channel(storage) -> ChannelSubsystem:

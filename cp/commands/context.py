@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..directory import Minidisk, User
+from ..directory import Minidisk, NicDef, User
 from ..spool import Spool, VirtualUnitRecord
 
 #: The default settings of a freshly logged-on user (SET / QUERY SET).
@@ -21,7 +21,7 @@ DEFAULT_SETTINGS = {
 @dataclass
 class VDev:
     """One virtual device of a user (VM/370's VDEVBLOK). ``kind`` is the class
-    QUERY shows: CONS, RDR, PUN, PRT, DASD, TAPE, GRAF, CTCA, TIMER."""
+    QUERY shows: CONS, RDR, PUN, PRT, DASD, TAPE, GRAF, CTCA, NIC, TIMER."""
     vaddr: int
     kind: str
     devtype: str
@@ -31,6 +31,7 @@ class VDev:
     owner: str | None = None         # whose minidisk this is
     access: str = "W"                # R or W (M counts as W)
     raddr: int | None = None         # dedicated or attached real device
+    nicdef: NicDef | None = None     # a NIC from the directory (its LAN, MACID, IP)
 
 
 @dataclass
@@ -82,6 +83,8 @@ class Session:
         for sp in u.specials:
             kind = {"3270": "GRAF", "CTCA": "CTCA", "TIMER": "TIMER"}.get(sp.kind, "GRAF")
             self.devices[sp.vaddr] = VDev(sp.vaddr, kind, sp.kind)
+        for nic in u.nics:
+            self.devices[nic.vaddr] = VDev(nic.vaddr, "NIC", nic.type or "", nicdef=nic)
 
     def device_added(self, dev: VDev) -> None:
         """Tell the guest machine about a new virtual device (the CP core

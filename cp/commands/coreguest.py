@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import time
 
+from .. import network
 from ..backends import MachineError
 from .guest import STOP_CHECK, STOP_CP, STOP_DISABLED, STOP_LIMIT, STOP_READ, STOP_WAIT
 
@@ -88,8 +89,8 @@ class CoreGuest:
 
     def device_added(self, dev) -> None:
         """Spooled readers, punches and printers, minidisks on known volumes and
-        dedicated/attached real DASD (as full-pack minidisks) go on the VM's
-        channel. Temporary disks and other kinds have no data path here, nor
+        dedicated/attached real DASD (as full-pack minidisks), CTCAs and NICs
+        go on the VM's channel. Temporary disks and other kinds have no data path here, nor
         does a device the VM's machine does not have (MachineError)."""
         host = self.session.host
         if self.vm.channel.device(dev.vaddr) is not None:
@@ -100,6 +101,8 @@ class CoreGuest:
                 self.vm.add_unit_record(KIND_OF_QUEUE[dev.kind], dev.vaddr)
             elif dev.kind == "GRAF":    # a local 3270 a terminal can DIAL (cp/tn3270/dialled.py)
                 self.vm.add_display(dev.vaddr)
+            elif dev.kind in ("CTCA", "NIC"):
+                self._add_adapter(dev)
             elif dev.kind != "DASD":
                 return
             elif dev.mdisk is not None:
@@ -113,7 +116,20 @@ class CoreGuest:
         except MachineError:
             pass                        # extent not on the volume: no data path
 
+    def _add_adapter(self, dev) -> None:
+        """A CTCA or NIC (cp/network.py); a directory NIC with LAN SYSTEM is
+        coupled at once (a switch that does not exist leaves it uncoupled)."""
+        nd = dev.nicdef
+        network.define(self.vm, dev.vaddr, dev.kind, dev.devtype or None,
+                       nd.macid if nd is not None else None)
+        if nd is not None and nd.lan is not None:
+            try:
+                network.couple_switch(self.vm, dev.vaddr, nd.lan, nd.ip)
+            except MachineError:
+                pass
+
     def device_removed(self, vaddr: int) -> None:
+        network.remove(self.vm, vaddr)
         if vaddr != self.console and self.vm.channel.device(vaddr) is not None:
             self.vm.detach(vaddr)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from ..directory import (LINK_MODES, Minidisk, check_mdisk_password, parse_storage,
                          parse_vaddr)
 from ..spool import VirtualUnitRecord
-from . import trace
+from . import network, trace
 from .context import VDev
 from .messages import CPError
 from .registry import Context, abbrev, command
@@ -182,11 +182,14 @@ def _password_kind(session, owner: str, vaddr1: int, mode: str) -> str | None:
 def cmd_define(ctx: Context, args: list[str]) -> list[str]:
     """``DEFine STORage nnnK|nnM``, ``DEFine vaddr1 [AS] vaddr2``,
     ``DEFine {PRinter|PUnch|Reader|CONsole|GRAF|CTCA|TIMER} vaddr``,
-    ``DEFine T3330|T2314|... vaddr [CYL] nnn`` (temporary disk)."""
+    ``DEFine T3330|T2314|... vaddr [CYL] nnn`` (temporary disk),
+    ``DEFine NIC vaddr [TYPE type]`` (commands/network.py)."""
     s = ctx.session
     if not args:
         raise ctx.error(26)
     w = args[0].upper()
+    if w == "NIC":
+        return network.define_nic(ctx, args[1:])
     if abbrev(w, "STORAGE", 4):
         if len(args) != 2:
             raise CPError("DEF", 25)

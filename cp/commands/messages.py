@@ -51,6 +51,7 @@ CATALOGUE: dict[int, tuple[str, str]] = {
     113: ("E", "{} {} NOT LINKED; NO {} PASSWORD"),
     160: ("E", "HEXLOC {} EXCEEDS STORAGE"),
     450: ("W", "CP ENTERED; {}"),
+    2850: ("E", "LAN SYSTEM {} DOES NOT EXIST"),    # z/VM's HCP2850E (VM/370 had no switches)
 }
 
 

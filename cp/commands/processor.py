@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import time
 
-from . import devices, dial, display, ipl, logon, msg, query, setcmd, spoolcmd, system, trace  # noqa: F401
+from . import (devices, dial, display, ipl, logon, msg, network, query, setcmd,  # noqa: F401
+               spoolcmd, system, trace)
 from .messages import CPError, unknown
 from .registry import BEFORE_LOGON_ONLY, HANDLERS, Context, command, find
 

@@ -12,6 +12,7 @@ from ..backends import DEFAULT_MACHINE
 from ..directory import parse_vaddr
 from .logon import files_line
 from .messages import CPError, account_line, stamp
+from . import network
 from .registry import Context, abbrev, command
 
 #: operand, minimum, classes (in VM/370's QRYLIST order)
@@ -21,7 +22,7 @@ OPERANDS = (
     ("NAMES", 1, "ABCDEFG"), ("USERID", 5, "G"), ("LOGMSG", 3, "ABCDEFG"), ("FILES", 1, "DG"),
     ("READER", 1, "DG"), ("RDR", 3, "DG"), ("PRINTER", 1, "DG"), ("PRT", 3, "DG"),
     ("PUNCH", 2, "DG"), ("PCH", 3, "DG"), ("CPUID", 3, "G"), ("SASSIST", 3, "AE"),
-    ("CPASSIST", 3, "AE"), ("ASSIST", 2, "G"),
+    ("CPASSIST", 3, "AE"), ("ASSIST", 2, "G"), ("NIC", 3, "G"), ("VSWITCH", 2, "BG"),
 )
 QUEUE_OF = {"READER": "RDR", "RDR": "RDR", "PRINTER": "PRT", "PRT": "PRT", "PUNCH": "PUN", "PCH": "PUN"}
 
@@ -50,6 +51,10 @@ def device_lines(session, dev) -> list[str]:
         md = dev.mdisk
         mode = "R/O" if dev.access == "R" else "R/W"
         return [f"DASD {v} {md.devtype} {md.volser:<6} {mode} {md.count:>6} CYL"]
+    if dev.kind in ("CTCA", "NIC"):
+        line = network.adapter_line(session, dev.vaddr)
+        if line is not None:
+            return [line]
     if dev.raddr is not None:
         return [f"{dev.kind:<4} {v} ON DEV {dev.raddr:03X}" + (" R/O" if dev.access == "R" else "")]
     return [f"{dev.kind:<4} {v} {dev.devtype}"]
@@ -130,8 +135,14 @@ def cmd_query(ctx: Context, args: list[str]) -> list[str]:
         raise CPError("CFC", 1, word)
     if not s.user.has_class(classes):
         raise CPError("CFC", 1, word)
+    if name == "VIRTUAL" and rest == ["NIC"]:
+        name, rest = "NIC", []                  # QUERY VIRTUAL NIC (z/VM)
+    if name == "VSWITCH":
+        return network.query_vswitch(s, rest)
     if name not in QUEUE_OF:
         _no_more(ctx, rest[1:] if name == "USERS" else rest)     # Q USERS [userid]
+    if name == "NIC":
+        return network.query_nic(s)
     if name == "TIME":
         now = host.clock()
         virt = s.guest.virt_seconds

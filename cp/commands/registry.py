@@ -7,7 +7,7 @@ answered exactly like an unknown one (``DMKCFC001E ?CP: word``), as VM/370 did.
 Class "" is VM/370's "any": usable before logon.
 
 Handlers live in the family modules (logon, ipl, query, display, trace, set,
-spoolcmd, msg, devices, system); each registers itself with ``@command``. The
+spoolcmd, msg, devices, network, system); each registers itself with ``@command``. The
 scanner that runs a command line is processor.py, above all of them.
 """
 from __future__ import annotations
@@ -39,6 +39,7 @@ TABLE: tuple[Entry, ...] = (
     _e("BEGIN", "B", "G", "CFC"),
     _e("CHANGE", "CH", "DG", "CSU"),
     _e("CLOSE", "C", "G", "CSQ"),
+    _e("COUPLE", "COUPLE", "G", "DIB"),
     _e("DIAL", "D", "", "DIA"),
     _e("DISPLAY", "D", "G", "CDB"),
     _e("DEFINE", "DEF", "G", "DEF"),

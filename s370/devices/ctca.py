@@ -164,11 +164,19 @@ class CTCA(Device):
         stays busy until the program halts it, as on an adapter switched off."""
         self.peer = None
 
+    def couple_to(self, peer) -> None:
+        """Make ``peer`` this side's other side, telling the old one it is gone."""
+        old = self.peer
+        self.peer = peer
+        if old is not None and old is not peer:
+            old.uncouple()
+
+    def close(self) -> None:
+        """The adapter goes away (DETACH, LOGOFF): the other side is uncoupled."""
+        self.couple_to(None)
+
 
 def couple(a: CTCA, b: CTCA) -> None:
     """Wire two adapters to each other (CP's COUPLE), dropping older links."""
-    for side in (a, b):
-        old = side.peer
-        if old is not None and old is not a and old is not b:
-            old.uncouple()
-    a.peer, b.peer = b, a
+    a.couple_to(b)
+    b.couple_to(a)

@@ -4,6 +4,18 @@ TCP (RFC 793), ICMP echo (RFC 792)."""
 from __future__ import annotations
 
 import struct
+from pathlib import Path
+
+from s370.asm import assemble_file
+
+GUESTS = Path(__file__).resolve().parents[2] / "guests" / "s370"
+
+
+def guest_image(name: str) -> bytes:
+    """guests/s370/<name>.asm assembled without errors: its core image."""
+    a = assemble_file(str(GUESTS / f"{name}.asm"))
+    assert a.rc == 0, [str(e) for e in a.errors]
+    return a.core
 
 
 def mac(n: int) -> bytes:

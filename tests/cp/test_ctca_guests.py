@@ -3,22 +3,13 @@ ctcping.asm and ctcpong.asm): write, attention, SENSE COMMAND BYTE, read, the
 answer back, WRITE EOF ending the other side's read with unit exception."""
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from cp import System, SystemConfig
-from s370.asm import assemble_file
 from s370.devices.ctca import CTCA, couple
 from s370.ebcdic import to_ebcdic
 
-GUESTS = Path(__file__).resolve().parents[2] / "guests" / "s370"
-
-
-def image(name: str) -> bytes:
-    a = assemble_file(str(GUESTS / f"{name}.asm"))
-    assert a.rc == 0
-    return a.core
+from .net_support import guest_image as image
 
 
 @pytest.mark.parametrize("first", ["PING", "PONG"])

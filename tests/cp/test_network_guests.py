@@ -1,0 +1,54 @@
+"""An S/370 guest on CP's virtual switch (guests/s370/ctcnet.asm over a CTCA NIC):
+its UDP datagram goes through the NAT gateway to the outside host's echo
+service and the answer comes back to it only; a forged one never leaves."""
+from __future__ import annotations
+
+import struct
+
+from cp import System, SystemConfig, network
+from cp.nat import GATEWAY_MAC, HostModel, NatGateway
+
+from .net_support import eth, guest_image, ip, udp, verifies
+
+VM_MAC = bytes.fromhex("020001000001")
+
+
+def guest(frame: bytes):
+    system = System(SystemConfig(slice=2000))
+    host = HostModel()
+    nat = NatGateway(system.switch("LAN1"), host)
+    vm = system.logon("NET")
+    network.define(vm, 0x700, "NIC")
+    a = network.couple_switch(vm, 0x700, "LAN1")
+    assert (a.mac, a.ip) == (VM_MAC, ip("10.0.2.15"))
+    vm.ipl(image=guest_image("ctcnet"))
+    vm.write_storage(0x1102, len(frame).to_bytes(2, "big"))
+    vm.write_storage(0x2000, frame)
+    return system, vm, nat, host, a
+
+
+def test_udp_echo_through_the_nat_from_an_s370_guest():
+    pkt = udp(ip("10.0.2.15"), ip("10.0.2.2"), 1234, 7, b"S/370 SAYS HELLO")
+    system, vm, nat, host, a = guest(eth(GATEWAY_MAC, VM_MAC, 0x0800, pkt))
+    assert system.run(500_000).stop == "wait"
+    assert vm.psw == 0x0002000000000000
+    assert nat.counters["created"] == 1 and nat.counters["returned"] == 1
+    out = host.received[0]
+    assert out[12:16] == ip("127.0.0.1") and struct.unpack("!HH", out[20:24]) == (49152, 7)
+    reply = vm.read_storage(0x3000, 14 + len(pkt))
+    assert reply[0:6] == VM_MAC and reply[6:12] == GATEWAY_MAC
+    back = reply[14:]
+    assert back[12:16] == ip("10.0.2.2") and back[16:20] == ip("10.0.2.15")
+    assert struct.unpack("!HH", back[20:24]) == (7, 1234) and back[28:] == b"S/370 SAYS HELLO"
+    assert verifies(back)
+    assert vm.read_storage(0x1100, 2) == (1514 - 14 - len(pkt)).to_bytes(2, "big")
+    assert a.port.counters["sent"] == 1 and a.port.counters["received"] == 1
+
+
+def test_a_forged_source_from_the_guest_is_dropped_and_counted():
+    pkt = udp(ip("10.0.2.99"), ip("10.0.2.2"), 1234, 7, b"NOT ME")
+    system, vm, nat, host, a = guest(eth(GATEWAY_MAC, VM_MAC, 0x0800, pkt))
+    system.run(100_000)
+    assert host.received == [] and nat.entries == {}
+    assert a.port.counters["forged"] == 1 and a.port.counters["sent"] == 0
+    assert vm.state == "running"                 # still waiting for an answer that never comes
