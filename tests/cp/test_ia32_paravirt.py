@@ -69,6 +69,7 @@ def test_system_calls_do_not_exit_and_idle_time_is_skipped(pv_run):
     slept through cost no instructions."""
     m, _ = pv_run
     assert set(m.exits) == {"hypercall", "upcall"}
+    assert m.fast_calls > 40
     assert m.exits["upcall"] == 6 == m.pv.calls["set_timer_op"] - 1
     assert m.pv.calls["sched_op"] >= 3 + 1                 # SYS_WAIT x3 (at least), shutdown
     assert m.pv.calls["mmu_update"] == 1 and m.pv.calls["mmuext_op"] == 1
