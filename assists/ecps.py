@@ -14,8 +14,9 @@ Two parts, as on the hardware:
   CCW translation, shadow invalidation, free storage). With ECPS on, a path is
   charged at its shortened length plus the functions' microcode cycles, and each
   function is counted (``counters.ecps``). The guest-visible work is the same.
-* **Expanded VMA**: more LPSW/SSM/STNSM/STOSM cases (``ExpandedMasks``) and
-  more instructions done without CP: LCTL of control
+* **Expanded VMA**: more LPSW/SSM/STNSM/STOSM cases (VMA's own code widens its
+  rules when CR6 bit 6 is on: assists/vma.py, so a mask instruction is tried
+  once, not by VMA and again here) and more instructions done without CP: LCTL of control
   registers other than CR0/CR1 (no shadow-table consequence), PTLB (complete: the
   purge and the ZAPSEGS of the shadow tables), SIO/SIOF and TCH on the virtual
   channel, SPT/SCKC/STPT; and the virtual interval timer (CR6 bit 7), which the
@@ -31,7 +32,7 @@ from __future__ import annotations
 
 from . import costs
 from .micblok import CR6_ECPS, CR6_VMA, CR6_VPROB, CR6_VTIMER
-from .vma import CountingAssist, VirtualMachineAssist, operand_address
+from .vma import CountingAssist, operand_address
 
 #: CR0 external subclass masks: clock comparator (bit 20), CPU timer (bit 21).
 CR0_CKC, CR0_CPT = 0x00000800, 0x00000400
@@ -57,22 +58,6 @@ def cp_path_cost(control):
     return cost
 
 
-class ExpandedMasks(VirtualMachineAssist):
-    """Expanded VMA's further LPSW/SSM/STNSM/STOSM cases: an enabling mask change
-    with an interruption pending is completed (the machine then presents the
-    interruption: one exit to CP instead of two), and LPSW may change the EC bit
-    as long as DAT and PER stay off. The other VMA rules hold."""
-
-    ENABLE_PENDING = True
-    EC_CHANGE = True
-
-    def try_svc(self, cpu, number: int, ilc: int) -> bool:
-        return False
-
-    def try_shadow(self, cpu, va: int, write: bool) -> bool:
-        return False
-
-
 class ExpandedVMA(CountingAssist):
     """The expanded-VMA instructions of ECPS (trial order: after VMA)."""
 
@@ -80,9 +65,7 @@ class ExpandedVMA(CountingAssist):
 
     def __init__(self, control):
         super().__init__(control)
-        self.masks = ExpandedMasks(control)
-        self.ops = {0xB7: self.lctl, 0xB2: self.b2, 0x9C: self.sio, 0x9F: self.tch,
-                    0x82: self.mask, 0x80: self.mask, 0xAC: self.mask, 0xAD: self.mask}
+        self.ops = {0xB7: self.lctl, 0xB2: self.b2, 0x9C: self.sio, 0x9F: self.tch}
         self.b2ops = {0x0D: self.ptlb, 0x08: self.timer, 0x06: self.timer, 0x09: self.timer}
 
     def try_instruction(self, cpu, ins, m, p: int) -> bool:
@@ -93,9 +76,6 @@ class ExpandedVMA(CountingAssist):
         if op is None:
             return False
         return op(cpu, m, p, ins.mnemonic)
-
-    def mask(self, cpu, m, p: int, op: str) -> bool:
-        return self.masks.try_instruction(cpu, None, m, p)
 
     def lctl(self, cpu, m, p: int, op: str) -> bool:
         r1, r3 = m[p + 1] >> 4, m[p + 1] & 15

@@ -21,6 +21,7 @@ its pending-interruption bit) are current, as DMKDSP did before it loaded a VM.
 """
 from __future__ import annotations
 
+import struct
 import weakref
 
 from s370.errors import MachineError
@@ -31,6 +32,9 @@ from .micblok import (CR6_ECPS, CR6_MICBLOK, CR6_SVCINHIB, CR6_VMA, CR6_VPROB, C
                       MICVPSW, MICVTMR, MICWORK, RSEG, VPSW, VTIMER, WORK, CPArea,
                       interruption_pending, system_area)
 
+#: The MICBLOK fields ``enter`` writes before every interpretive entry (packed in
+#: one call each: it runs on every exit CP takes).
+_CRS, _DWORD, _WORD = struct.Struct(">16I"), struct.Struct(">Q"), struct.Struct(">I")
 #: The assists a machine can have, in the hardware's trial order.
 NAMES = ("STBYPASS", "VMA", "ECPS")
 _ALIASES = {"VMA": "VMA", "SASSIST": "VMA", "ECPS": "ECPS", "ECPSVM": "ECPS",
@@ -173,6 +177,7 @@ class AssistControl:
     def apply(self) -> None:
         """Rebuild the state description's assist controls from the switches."""
         on = self.active
+        self.bypass = "STBYPASS" in on
         stbypass.window(self, "STBYPASS" in on)
         self.sd.cr6 = self.cr6()
         self.sd.micblok = self.micblok
@@ -212,14 +217,12 @@ class AssistControl:
         pending-interruption bit, CR6 bit 1 (virtual problem state), MICRSEG."""
         cpu = self.cpu
         mem, off = self.area.mem, self.area.offset(self.micblok)
-        e = off + ECBLOK
-        for i, v in enumerate(cpu.cr):
-            mem[e + 4 * i:e + 4 * i + 4] = v.to_bytes(4, "big")
-        mem[off + VPSW:off + VPSW + 8] = cpu.psw.to_bytes(8, "big")
+        _CRS.pack_into(mem, off + ECBLOK, *cpu.cr)
+        _DWORD.pack_into(mem, off + VPSW, cpu.psw)
         vpsw = (self.micblok + VPSW) | ((MICVIP << 24) if interruption_pending(cpu) else 0)
-        mem[off + MICVPSW:off + MICVPSW + 4] = vpsw.to_bytes(4, "big")
-        rseg = (self.micblok + RSEG) if cpu.dat and "STBYPASS" not in self.active else 0
-        mem[off + MICRSEG:off + MICRSEG + 4] = rseg.to_bytes(4, "big")
+        _WORD.pack_into(mem, off + MICVPSW, vpsw)
+        rseg = (self.micblok + RSEG) if cpu.dat and not self.bypass else 0
+        _WORD.pack_into(mem, off + MICRSEG, rseg)
         self.sd.cr6 = (self.sd.cr6 & ~CR6_VPROB) | (CR6_VPROB if cpu.problem else 0)
 
     # --------------------------------------------------------------- reading

@@ -19,7 +19,8 @@ microcode did (GA22-7074; Hercules' ecpsvm.c agrees):
 * ISK/SSK with CR6 bit 2; STNSM/STOSM/STCTL/LRA with CR6 bit 3 (360 only);
 * any access exception or specification exception on the operand (CP reflects it);
 * LPSW: a wait-state PSW, a change of the EC bit, an invalid EC-mode PSW, a change
-  of the DAT or PER bit, or an enabling mask with an interruption pending;
+  of the DAT or PER bit, or an enabling mask with an interruption pending (with
+  ECPS, CR6 bit 6, expanded VMA completes the last two, DAT and PER staying off);
 * SSM with CR0 bit 1 (SSM suppression) on; SSM/STNSM/STOSM in EC mode that would
   change DAT or PER or set PSW bits 0, 2-4; any enabling change of the I/O or
   external masks (BC: channel masks too) while an interruption is pending;
@@ -40,11 +41,12 @@ from s370.interp import Assist
 from s370.isa import HANDLERS
 from s370.isa.control import set_system_mask
 
-from .micblok import (CR6_ISKINHIB, CR6_S360, CR6_STVINHIB, CR6_SVCINHIB, CR6_VMA, CR6_VPROB,
-                       ECBLOK, MICVIP, MICVPSW, external_pending,
-                       io_pending)
+from .micblok import (CR6_ECPS, CR6_ISKINHIB, CR6_S360, CR6_STVINHIB, CR6_SVCINHIB, CR6_VMA,
+                       CR6_VPROB, ECBLOK, MICVIP, MICVPSW, external_pending, io_pending)
 
 MASK24 = 0xFFFFFF
+#: PSW bit 14, the wait state (BC and EC mode alike), in the doubleword as an int.
+PSW_WAIT = 1 << (63 - 14)
 #: EC-mode system-mask bits that must stay (PER 0x40, DAT 0x04) and must be zero.
 EC_KEEP, EC_INVALID = 0x44, 0xB8
 #: Mask bits that enable interruptions: EC I/O (0x02) and external (0x01); BC
@@ -105,11 +107,6 @@ class VirtualMachineAssist(CountingAssist):
     """The VMA of one VM (``AssistControl`` builds it when VMA is in effect)."""
 
     name = "VMA"
-    #: Expanded VMA (assists/ecps.py) also completes an enabling mask change with
-    #: an interruption pending (the machine then presents it) and an LPSW that
-    #: changes the EC bit; plain VMA leaves both to CP.
-    ENABLE_PENDING = False
-    EC_CHANGE = False
 
     def __init__(self, control):
         super().__init__(control)
@@ -131,8 +128,11 @@ class VirtualMachineAssist(CountingAssist):
             return True
         return bool(newly & 0xFE) and io_pending(cpu)
 
-    def mask_ok(self, cpu, new: int) -> bool:
-        """SSM/STNSM/STOSM/LPSW mask rules (module docstring); counts a fallback."""
+    def mask_ok(self, cpu, new: int, cr6: int) -> bool:
+        """SSM/STNSM/STOSM/LPSW mask rules (module docstring); counts a fallback.
+        Expanded VMA (ECPS, CR6 bit 6) also completes an enabling change with an
+        interruption pending: the machine then presents it, one exit to CP
+        instead of two."""
         old = cpu.sysmask
         if cpu.ec:
             if (new ^ old) & EC_KEEP:
@@ -142,7 +142,7 @@ class VirtualMachineAssist(CountingAssist):
             enable = EC_ENABLE
         else:
             enable = BC_ENABLE
-        if not self.ENABLE_PENDING and self.enables_pending(cpu, new & ~old & enable):
+        if not cr6 & CR6_ECPS and self.enables_pending(cpu, new & ~old & enable):
             return self.fallback("enabling with interruption pending")
         return True
 
@@ -164,17 +164,17 @@ class VirtualMachineAssist(CountingAssist):
             new = cpu.fd(addr)
         except ProgramInterrupt:
             return self.fallback("LPSW operand access")
-        f = pswmod.decode(new)
-        if f.wait:
+        if new & PSW_WAIT:                  # the common case (an OS's idle wait): no decode
             return self.fallback("wait-state PSW")
+        f = pswmod.decode(new)
         if not f.valid or f.ia & 1:
             return self.fallback("invalid PSW")
-        if f.ec != cpu.ec:
-            if not self.EC_CHANGE:
+        if f.ec != cpu.ec:                  # expanded VMA only, DAT and PER staying off
+            if not cr6 & CR6_ECPS:
                 return self.fallback("EC bit change")
             if ((f.sysmask if f.ec else 0) | (cpu.sysmask if cpu.ec else 0)) & EC_KEEP:
                 return self.fallback("DAT or PER change")
-        elif not self.mask_ok(cpu, f.sysmask):
+        elif not self.mask_ok(cpu, f.sysmask, cr6):
             return False
         self.count("LPSW")
         cpu.load_psw(new)
@@ -189,7 +189,7 @@ class VirtualMachineAssist(CountingAssist):
             new = cpu.fb(operand_address(cpu, m, p))
         except ProgramInterrupt:
             return self.fallback("SSM operand access")
-        if not self.mask_ok(cpu, new):
+        if not self.mask_ok(cpu, new, cr6):
             return False
         self.count("SSM")
         set_system_mask(cpu, new)
@@ -201,7 +201,7 @@ class VirtualMachineAssist(CountingAssist):
         i2 = m[p + 1]
         old = cpu.sysmask
         new = old & i2 if m[p] == 0xAC else old | i2
-        if not self.mask_ok(cpu, new):
+        if not self.mask_ok(cpu, new, cr6):
             return False
         try:
             cpu.sb(operand_address(cpu, m, p), old)
