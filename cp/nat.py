@@ -79,7 +79,7 @@ class NatGateway:
         self.outside_ip = outside_ip
         self.timeouts = dict(TIMEOUTS if timeouts is None else timeouts)
         self.mac = GATEWAY_MAC
-        self.port = switch.connect("NAT", self._from_inside)
+        self.port = switch.connect("NAT", self._from_inside, static=self.mac)
         self.entries: dict[tuple[int, bytes, int], Entry] = {}
         self.by_outside: dict[tuple[int, int], Entry] = {}
         self.counters = dict.fromkeys(COUNTERS, 0)

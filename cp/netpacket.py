@@ -51,13 +51,17 @@ def mac_text(mac: bytes) -> str:
 # ----------------------------------------------------------------- checksums
 def checksum(data: bytes) -> int:
     """The Internet checksum (RFC 1071): one's complement of the one's-complement
-    sum of 16-bit big-endian words, an odd last byte padded with zero."""
+    sum of 16-bit big-endian words, an odd last byte padded with zero. The sum is
+    taken as the whole buffer read as one big number modulo 0xFFFF (2**16 is 1
+    modulo 0xFFFF, so that is the folded word sum; RFC 1071 section 2's end-around
+    carry), with a nonzero sum that folds to 0 written 0xFFFF."""
     if len(data) & 1:
         data = bytes(data) + b"\0"
-    total = sum(int.from_bytes(data[i:i + 2], "big") for i in range(0, len(data), 2))
-    while total >> 16:
-        total = (total & 0xFFFF) + (total >> 16)
-    return ~total & 0xFFFF
+    n = int.from_bytes(data, "big")
+    folded = n % 0xFFFF
+    if folded == 0 and n:
+        folded = 0xFFFF
+    return ~folded & 0xFFFF
 
 
 def adjust(check: int, old: bytes, new: bytes) -> int:

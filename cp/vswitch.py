@@ -9,6 +9,8 @@ A learning bridge (IEEE 802.1D's forwarding process, reduced to one LAN):
   is the port it came from); a frame to the broadcast or a multicast address,
   or to a unicast address not (or no longer) learned, is flooded: every other
   port gets a copy, in the order the ports were connected;
+* CP's own ports (the NAT gateway) have static entries (802.1D's static
+  filtering entries): never aged, never flooded for, never relearned;
 * a port may be assigned a MAC address and an IPv4 address (a VM's NIC is;
   the NAT port is trusted and is not): a frame whose source MAC, IPv4 source
   or ARP sender address is not the one assigned is dropped and counted as
@@ -65,16 +67,20 @@ class VSwitch:
         self.aging = aging
         self.ports: list[Port] = []
         self.macs: dict[bytes, tuple[Port, int]] = {}       # MAC -> (port, last seen)
+        self.static: dict[bytes, Port] = {}                 # CP's own ports' MACs
         self.counters = {"frames": 0, "delivered": 0, "flooded": 0, "broadcast": 0, "aged": 0}
         self.nat = None                 # its NAT gateway (cp/nat.py), if it has one
 
     # ------------------------------------------------------------ ports
     def connect(self, name: str, deliver: Callable[[bytes], None], mac: bytes | None = None,
-                ip: bytes | None = None) -> Port:
+                ip: bytes | None = None, static: bytes | None = None) -> Port:
         """A new port; ``mac``/``ip`` are the addresses its frames must carry
-        (None: not checked, for CP's own trusted ports)."""
+        (None: not checked, for CP's own trusted ports); ``static``: a MAC the
+        switch knows is on this port from the start (CP's own ports)."""
         port = Port(self, name, deliver, mac, ip)
         self.ports.append(port)
+        if static is not None:
+            self.static[static] = port
         return port
 
     def disconnect(self, port: Port) -> None:
@@ -82,6 +88,8 @@ class VSwitch:
             self.ports.remove(port)
         for mac in [m for m, (p, _) in self.macs.items() if p is port]:
             del self.macs[mac]
+        for mac in [m for m, p in self.static.items() if p is port]:
+            del self.static[mac]
 
     def poll(self) -> None:
         """Between slices: the NAT's outside brings its packets in."""
@@ -104,11 +112,19 @@ class VSwitch:
         self.counters["frames"] += 1
         now = self.clock()
         src = bytes(frame[6:12])
-        self.macs[src] = (port, now)
+        if src not in self.static:
+            self.macs[src] = (port, now)
         frame = bytes(frame)
         if frame[0] & 1:
             self.counters["broadcast"] += 1
             self._flood(port, frame)
+            return
+        target = self.static.get(frame[0:6])
+        if target is not None:
+            if target is not port:
+                self._deliver(target, frame)
+            else:
+                c["filtered"] += 1
             return
         found = self.macs.get(frame[0:6])
         if found is not None and now - found[1] > self.aging:

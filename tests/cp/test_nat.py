@@ -216,3 +216,18 @@ def test_loopback_host_carries_udp_to_a_real_echo_server():
     finally:
         lo.close()
         server.close()
+
+
+@given(st.binary(max_size=200))
+def test_property_checksum_equals_the_word_by_word_sum(data):
+    """The big-number form of the checksum is RFC 1071's word sum with end-around carry."""
+    assert netpacket.checksum(data) == inet_sum(data)
+
+
+def test_frames_to_the_gateway_are_never_flooded_to_other_vms():
+    """The gateway's MAC is a static entry (802.1D): known before it sends anything."""
+    sw, nat, host, p1, p2, got, clock = setup()
+    p1.send(to_gw(mac(1), udp(VM1_IP, HOST, 5000, 9, b"a")))
+    clock.now = 10 ** 12                       # far past any aging
+    p1.send(to_gw(mac(1), udp(VM1_IP, HOST, 5000, 9, b"b")))
+    assert got[2] == [] and sw.counters["flooded"] == 0 and len(host.received) == 2
