@@ -240,11 +240,13 @@ class SwitchLink:
     interface (s370/devices/ctca.py): it takes every Write at once as a frame
     for the switch and ends a Control at once; a frame from the switch ends a
     waiting Read, or waits as a Write of the far side (the adapter gets
-    attention; its program reads the frame). At most ``QUEUE`` frames wait;
-    more are dropped and counted."""
+    attention; its program reads the frame). Unlike a CTCA partner it takes a
+    Write while a frame waits (``takes_writes``). At most ``QUEUE`` frames
+    wait; more are dropped and counted."""
 
     QUEUE = 32
     MAX_FRAME = 1514
+    takes_writes = True         # a Write goes to the switch even while a frame waits
 
     def __init__(self, ctca: CTCA, switch, name: str, mac: bytes | None, ip: bytes | None):
         self.ctca = ctca

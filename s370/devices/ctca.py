@@ -29,7 +29,8 @@ description GA22-6983; Hercules' CTCE models the same table). Each side is
 ``peer`` is anything with this module's side interface (another ``CTCA``, or
 CP's link that carries the adapter on a virtual switch): ``pending()``,
 ``matched_read``, ``matched_write``, ``matched_control``, ``matched_eof``,
-``signal``, ``end_of_file``.
+``signal``, ``end_of_file``. A peer with ``takes_writes`` true (the switch
+link) accepts a Write whatever it has waiting: a LAN is not half duplex.
 """
 from __future__ import annotations
 
@@ -100,7 +101,7 @@ class CTCA(Device):
             got = self.peer.matched_read(count)
             self.attention = False
             return Result(CE_DE, got)
-        if kind == WRITE and other[0] == READ:
+        if kind == WRITE and (other[0] == READ or getattr(self.peer, "takes_writes", False)):
             self.attention = False
             return Result(CE_DE, length=self.peer.matched_write(bytes(data or b"")))
         return BUSY_ATTENTION

@@ -8,7 +8,7 @@ import struct
 from cp import System, SystemConfig, network
 from cp.nat import GATEWAY_MAC, HostModel, NatGateway
 
-from .net_support import eth, guest_image, ip, udp, verifies
+from .net_support import GUESTS, eth, guest_image, ip, udp, verifies
 
 VM_MAC = bytes.fromhex("020001000001")
 
@@ -52,3 +52,51 @@ def test_a_forged_source_from_the_guest_is_dropped_and_counted():
     assert host.received == [] and nat.entries == {}
     assert a.port.counters["forged"] == 1 and a.port.counters["sent"] == 0
     assert vm.state == "running"                 # still waiting for an answer that never comes
+
+
+def _vm_on_lan(system, userid: str, frame_to: bytes):
+    vm = system.logon(userid)
+    network.define(vm, 0x700, "NIC")
+    a = network.couple_switch(vm, 0x700, "LAN1")
+    frame = eth(frame_to, a.mac, 0x88B5, f"FROM {userid}".encode().ljust(46, b"\0"))
+    vm.ipl(image=guest_image("ctcnet"))
+    vm.write_storage(0x1102, len(frame).to_bytes(2, "big"))
+    vm.write_storage(0x2000, frame)
+    return vm, a, frame
+
+
+def test_two_s370_guests_exchange_frames_over_the_switch():
+    """The same switch carries a CTCA link: each ctcnet guest writes a frame to
+    the other's MAC and reads the other's frame."""
+    system = System(SystemConfig(slice=2000))
+    mac1, mac2 = bytes.fromhex("020001000001"), bytes.fromhex("020001000002")
+    one, a1, f1 = _vm_on_lan(system, "ONE", mac2)
+    two, a2, f2 = _vm_on_lan(system, "TWO", mac1)
+    assert (a1.mac, a2.mac) == (mac1, mac2)
+    assert system.run(500_000).stop == "wait"
+    assert one.psw == two.psw == 0x0002000000000000
+    assert one.read_storage(0x3000, len(f2)) == f2 and two.read_storage(0x3000, len(f1)) == f1
+    assert a1.port.counters["received"] == a2.port.counters["received"] == 1
+
+
+def test_an_s370_guest_and_an_ia32_machine_share_the_lan():
+    """guests/s370/ctcnet.asm's frame to an IA-32 machine running guests/ia32/
+    net/echo.asm comes back turned around."""
+    from ia32.asm import assemble_file
+    from ia32.loaders.flat import BOOT_SECTOR
+    from ia32.machine import Machine
+    from ia32.state import CS
+
+    system = System(SystemConfig(slice=2000))
+    pc_mac = bytes.fromhex("0200010000ee")
+    vm, a, frame = _vm_on_lan(system, "S370", pc_mac)
+    pc = Machine(1 << 20)
+    pc.memory.load(BOOT_SECTOR, assemble_file(str(GUESTS.parent / "ia32" / "net" / "echo.asm")).binary)
+    pc.cpu.sregs[CS].selector, pc.cpu.sregs[CS].base, pc.cpu.eip = 0, 0, BOOT_SECTOR
+    network.plug_card(pc.nic, system.switch("LAN1"), "PC", pc_mac, None)
+    for _ in range(20):
+        system.run(20_000)
+        pc.run(5_000)
+    assert vm.psw == 0x0002000000000000
+    back = vm.read_storage(0x3000, len(frame))
+    assert back[0:6] == a.mac and back[6:12] == pc_mac and back[14:20] == b"EROM S"

@@ -21,7 +21,9 @@ USER OPER OPER 2M 2M ABCDEG
 TOKENS = st.sampled_from(["USER", "MDISK", "LINK", "SPOOL", "CONSOLE", "DEDICATE", "OPTION",
                           "IPL", "MACHINE", "GUEST1", "*", "1M", "17M", "0K", "-1", "FFFF",
                           "3330", "2540", "READER", "VIRT=REAL", "STBYPASS", "W", "RR", "MR",
-                          "999999999999", "", "\t", "#", "ACCOUNT", "INCLUDE", "PROFILE"])
+                          "999999999999", "", "\t", "#", "ACCOUNT", "INCLUDE", "PROFILE",
+                          "NICDEF", "SPECIAL", "CTCA", "TYPE", "LAN", "SYSTEM", "LAN1", "MACID",
+                          "IP", "10.0.2.300"])
 
 
 @FEW
@@ -50,7 +52,8 @@ WORD = st.sampled_from(["QUERY", "Q", "SET", "DEFINE", "DEF", "DETACH", "LINK", 
                         "MSG", "SMSG", "CHANGE", "PURGE", "ORDER", "CLOSE", "TAG", "TRANSFER",
                         "STBYPASS", "VR", "ASSIST", "ON", "OFF", "ALL", "PSW", "G", "R", "X",
                         "CR", "K", "V", "191", "FFFFFF", "1000000", "-1", "0", "STORAGE",
-                        "16M", "READER", "PRINTER", "CONSOLE", "*", "=", "SYSTEM", "RESET"])
+                        "16M", "READER", "PRINTER", "CONSOLE", "*", "=", "SYSTEM", "RESET",
+                        "COUPLE", "NIC", "CTCA", "TO", "LAN1", "VSWITCH", "500", "TYPE"])
 
 
 @FEW

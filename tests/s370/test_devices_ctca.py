@@ -6,6 +6,8 @@ WRITE EOF in extended mode ends the other side's read with unit exception;
 an uncoupled adapter is not ready (intervention required)."""
 from __future__ import annotations
 
+from hypothesis import given, strategies as st
+
 from s370.devices.base import ATTENTION, BUSY, CE_DE, UNIT_CHECK, UNIT_EXCEPTION
 from s370.devices.ctca import CTCA, couple
 
@@ -115,3 +117,35 @@ def test_recoupling_uncouples_the_old_partner():
     c = CTCA(0x700)
     couple(a, c)
     assert b.peer is None and a.peer is c and c.peer is a
+
+
+COMMANDS = [0x01, 0x02, 0x0C, 0x07, 0x14, 0xC3, 0x83, 0x81, 0x03, 0x04, 0x24, 0x17]
+OUTCOMES = {CE_DE, CE_DE | UNIT_EXCEPTION, BUSY | ATTENTION, CE_DE | UNIT_CHECK}
+
+
+@given(st.lists(st.tuples(st.sampled_from("ab"), st.sampled_from(COMMANDS),
+                          st.binary(min_size=1, max_size=8)), max_size=40))
+def test_property_any_interleaving_of_both_sides_commands(steps):
+    """Whatever the two programs issue, in any order: no exception, every ending
+    is one of the table's, and every byte a side reads was written by the other
+    (a read gets a prefix of a write the other side issued)."""
+    a, b = pair()
+    side = {"a": a, "b": b}
+    held = {"a": None, "b": None}
+    written = {"a": [], "b": []}
+    for who, cmd, data in steps:
+        dev, other = side[who], "b" if who == "a" else "a"
+        if held[who] is not None:
+            if not dev.ready():
+                continue
+            cmd, data = held[who]
+            held[who] = None
+        elif cmd & 3 == 1:
+            written[who].append(data)
+        r = dev.execute(cmd, len(data), data if cmd & 3 in (1, 3) else None)
+        if r.pending:
+            held[who] = (cmd, data)
+            continue
+        assert r.status in OUTCOMES
+        if r.data and (cmd & 3 == 2 or cmd & 0x0F == 0x0C):        # Read, Read Backward
+            assert any(w.startswith(r.data) for w in written[other])
