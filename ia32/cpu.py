@@ -658,7 +658,7 @@ class CPU:
             for c in list(dcaches.values()) + list(singles.values()):
                 c.clear()
         for page in self._code_pages:
-            self.memory.unwatch(page)
+            self.memory.unwatch(page, self._code_written)
         self._code_pages.clear()
 
     def use_code_set(self, name) -> None:
@@ -687,7 +687,7 @@ class CPU:
             cache.pop(key, None)
         del self._code_pages[page]
         self.code_invalidations += 1
-        self.memory.unwatch(page)
+        self.memory.unwatch(page, self._code_written)
 
     def _note_code(self, pages: list, cache: dict, key: int) -> None:
         """Record that the instruction cached at ``key`` came from bytes ``pages``

@@ -17,10 +17,12 @@ Physical addresses are 32 bits. What answers at an address:
 
 The CPU's TLB caches only *plain* pages (ordinary RAM, or ROM for reads) and reads
 and writes those through ``ram`` directly; every other access comes here. Pages
-someone must hear about when written (the CPU's decoded-code pages) are *watched*:
-``watch(page, callback)``; every write here to a watched page calls
-``callback(addr, size)`` after the store, whoever writes (CPU slow path, devices
-doing DMA, loaders).
+someone must hear about when written (the CPU's decoded-code pages; a monitor's
+traced descriptor-table and page-table pages) are *watched*:
+``watch(page, callback)``; every write here to a watched page calls each
+``callback(addr, size)`` registered for it after the store, whoever writes (CPU
+slow path, devices doing DMA, loaders). A page may have several watchers; each
+``unwatch``-es only its own callback.
 """
 from __future__ import annotations
 
@@ -55,8 +57,11 @@ class Memory:
         self.high_rom: dict[int, tuple[bytes, int]] = {}
         #: page number -> (read, write) for device pages
         self.mmio: dict[int, tuple[MmioRead, MmioWrite]] = {}
-        #: page number -> write callback (see ``watch``)
+        #: page number -> the write callback to call (see ``watch``): the one
+        #: watcher's own, or a fan-out over several
         self.watched: dict[int, Callable[[int, int], None]] = {}
+        #: page number -> the watchers' callbacks, in registration order
+        self._watchers: dict[int, list] = {}
 
     # -- configuration ------------------------------------------------------
     def map_rom(self, addr: int, data: bytes) -> None:
@@ -87,11 +92,36 @@ class Memory:
             self.mmio[page] = (read, write)
 
     def watch(self, page: int, callback: Callable[[int, int], None]) -> None:
-        """Call ``callback(addr, size)`` after every write to physical page ``page``."""
-        self.watched[page] = callback
+        """Call ``callback(addr, size)`` after every write to physical page ``page``
+        (once per callback, however often it is registered)."""
+        callbacks = self._watchers.setdefault(page, [])
+        if callback not in callbacks:
+            callbacks.append(callback)
+        self._route(page)
 
-    def unwatch(self, page: int) -> None:
-        self.watched.pop(page, None)
+    def unwatch(self, page: int, callback: Callable[[int, int], None]) -> None:
+        """Stop calling ``callback`` for writes to ``page`` (the other watchers stay)."""
+        callbacks = self._watchers.get(page)
+        if callbacks is None or callback not in callbacks:
+            return
+        callbacks.remove(callback)
+        if not callbacks:
+            del self._watchers[page]
+        self._route(page)
+
+    def _route(self, page: int) -> None:
+        callbacks = self._watchers.get(page)
+        if not callbacks:
+            self.watched.pop(page, None)
+        elif len(callbacks) == 1:
+            self.watched[page] = callbacks[0]
+        else:
+            every = tuple(callbacks)        # a watcher may unwatch while being called
+
+            def fan_out(addr: int, size: int) -> None:
+                for cb in every:
+                    cb(addr, size)
+            self.watched[page] = fan_out
 
     # -- classification (what the CPU's TLB may cache) -----------------------
     def plain_read(self, page: int) -> bool:

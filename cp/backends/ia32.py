@@ -1,111 +1,119 @@
-"""The IA-32 backend: a virtual IA-32 PC under the same CP core. A stub for now.
+"""The IA-32 backend: a virtual IA-32 PC under the same CP core (issue 23).
 
-This is where CP's IA-32 virtual machines get their architecture (issue 23):
-deprivileged execution of the guest kernel (ring 1 on the emulated CPU, with
-CP's own descriptor tables underneath), the virtualization modes that SET VMMODE
-chooses (NAIVE trap-and-emulate, SCAN, TRANSLATE, PARAVIRT), shadow page tables
-over the guest's two-level 4K page tables, and the generic devices (serial
-console, PIT, PIC, a virtual disk). The IA-32 machine (ia32/) is still being
-built; until its CPU can run a guest, this backend gives a logged-on IA-32
-virtual machine its storage, a register file in the processor's reset state
-(80386 Programmer's Reference Manual, section 10.1 "Processor State after
-Reset": EIP 0000FFF0, CS F000, EFLAGS 00000002, the rest zero) that DISPLAY,
-STORE and QUERY walk through the descriptor tables (ia32_tables.py), and the
-mode; IPL is refused with a VM/370-style message (``IA32 MACHINE NOT
-AVAILABLE``), and the VM never runs.
+A logged-on IA-32 VM runs on a real (emulated) 80386 of its own, always in
+protected mode with paging through CP's shadow tables and CP's descriptor
+tables loaded (ia32_cpu.py); the guest kernel runs deprivileged at real ring 1,
+its user code at ring 3 (ia32_vstate.py states the conventions). What traps
+comes back to CP as a neutral exit (base.py):
+
+=====================  ===========================================================
+real event             exit
+=====================  ===========================================================
+#GP of an emulated     INSTRUCTION: ``simulate`` runs ia32_emulate.EMULATORS against
+instruction            the virtual state and the virtual devices (ia32_vdev.py)
+HLT at guest CPL 0     WAIT: the VM waits; the virtual IF decides if it can wake
+#PF                    none when the shadow tables just lacked the entry (a hidden
+                       fault, filled in ``run``, counted); PROGRAM "page-fault"
+                       when the guest's own tables fault (ia32_shadow.py)
+INT n, INT3, INTO      SYSCALL, reflected through the guest's IDT (ia32_reflect.py)
+any other exception    PROGRAM, reflected
+a virtual interrupt    EXTERNAL when the 8259 requests and the guest's IF is set
+=====================  ===========================================================
+
+How a virtualization mode plugs in (SET VMMODE; the mode object is
+``backend.mode``, made by ``MODE_CLASSES[name](backend)`` at IPL):
+
+* ``mode.virtual_view`` (bool): reflection pushes the guest-visible CS and
+  EFLAGS and checks INT n's gate against the guest's CPL; an emulated IRET
+  takes the popped IF and IOPL into the virtual state. NAIVE leaves it False:
+  frames show the real RPL 1, IF 1 and IOPL 0, and a native IRET or POPF keeps
+  the real IF (the Popek and Goldberg failures the tests assert).
+* ``mode.rewrite(cpu, ins)``: when not None, installed as the real CPU's
+  ``CPU.rewrite`` hook at IPL (the mode keeps its decode-cache sets apart per
+  guest ring with ``cpu.use_code_set``): a returned handler ``handler(cpu,
+  ins)`` replaces the instruction (scanning, binary translation). Inside it, ``backend.cpu`` is the real CPU (``cpu.eip`` already
+  past the instruction), ``backend.vstate`` the virtual CPU; an emulation runs
+  with ``ia32_emulate.emulate(backend, ins)``; a handler that wants a real exit
+  instead (CP's full path, counted as an INSTRUCTION exit) sets ``cpu.eip``
+  back to ``ins.eip`` and calls ``backend.request_exit(ins)``.
+* ``mode.attach()`` after IPL, ``mode.stats()`` for the report (e.g.
+  ``{"translated_blocks": N}``).
+
+Modes not implemented yet answer SET VMMODE but IPL under them is refused.
 """
 from __future__ import annotations
 
-from . import ia32_tables
-from .base import SLICE, Exit
+import struct
+
+from ia32.decode import decode
+from ia32.errors import CPUFault, GP, PF
+from ia32.loaders.flat import BOOT_SECTOR
+from ia32.state import CS, EDX
+
+from . import ia32_costs, ia32_ipl, ia32_tables
+from .base import EXTERNAL, INSTRUCTION, PROGRAM, SLICE, SYSCALL, WAIT, Exit
+from .ia32_cpu import (CP_TABLE_OFFSET, POOL_OFFSET, POOL_PAGES, GuestStorage, GuestView,
+                       install_frame, make_real_cpu, real_memory)
+from .ia32_emulate import CR0_GUEST_BITS, CR0_REAL, EMULATORS, Unsupported, emulate
+from .ia32_gdt import ShadowTable
+from .ia32_reflect import reflect
+from .ia32_shadow import BEYOND, HIDDEN, ShadowPaging
+from .ia32_vdev import VirtualPC
+from .ia32_vstate import (CP_BASE, CP_GDT, CP_GDT_ENTRIES, CP_LDT, CP_LDT_ENTRIES,
+                          CP_LDT_SELECTOR, CP_LDT_SLOT, CP_SLOTS, CP_TSS, KERNEL_RING,
+                          VirtualState)
 from .shared import MachineError
 
-#: Physical memory of a virtual PC: up to 4G in 4K pages (a page is the unit of
-#: shadow paging); CP's directory asks for at most 16M today.
-MAX_STORAGE = 1 << 32
+#: Physical memory of a virtual PC: 4K pages below CP's region
+MAX_STORAGE = CP_BASE
 PAGE = 4096
 #: SET VMMODE's choices; TRANSLATE (binary translation) is the default.
 MODES = ("NAIVE", "SCAN", "TRANSLATE", "PARAVIRT")
 DEFAULT_MODE = "TRANSLATE"
-NOT_AVAILABLE = "IA32 MACHINE NOT AVAILABLE"
+#: the emulations that only ring compression makes trap (guest CPL 0 only)
+COMPRESSION = frozenset({"mov_to_sreg", "pop_sreg", "lss", "iret", "retf"})
+#: how emulated instructions are counted (CP's counters), where the mnemonic says too little
+COUNT_AS = {"mov_to_cr": "MOV CRn", "mov_from_cr": "MOV CRn", "mov_to_dr": "MOV DRn",
+            "mov_from_dr": "MOV DRn", "mov_to_sreg": "MOV SS", "pop_sreg": "POP SS"}
+_PAIR = struct.Struct("<II")
+_SLICE = Exit(SLICE, "slice", None)
 
 
-class NoCosts:
-    """The cost model of a machine that does not run yet: nothing costs cycles
-    (the IA-32 figures come with the machine, docs/cost-model.md)."""
-    GUEST_AVERAGE = 0
+class NaiveMode:
+    """Trap-and-emulate alone: nothing rewritten, the real view shown."""
+    name = "NAIVE"
+    virtual_view = False
+    rewrite = None
+
+    def __init__(self, backend):
+        self.backend = backend
+
+    def attach(self) -> None:
+        pass
 
     @staticmethod
-    def intercept_cycles(path: str) -> int:
-        return 0
-
-    @staticmethod
-    def instruction_path(name: str) -> str:
-        return "privileged"
-
-    @staticmethod
-    def assist_cycles(counts: dict) -> int:
-        return 0
+    def stats() -> dict:
+        return {"translated_blocks": 0}
 
 
-class Selector:
-    """A segment register as the tables read it (ia32.state.Segment's selector)."""
-
-    def __init__(self, selector: int) -> None:
-        self.selector = selector
-
-
-class ResetState:
-    """An IA-32 register file in the reset state, standing in for the CPU; it
-    offers the attributes of ia32.cpu.CPU that ia32_tables.py reads."""
-
-    def __init__(self) -> None:
-        self.regs = [0] * 8
-        self.eip = 0xFFF0
-        self.eflags = 0x00000002        # bit 1 is always one
-        self.cr = [0] * 5
-        self.sregs = [Selector(s) for s in (0, 0xF000, 0, 0, 0, 0)]      # ES CS SS DS FS GS
-        self.count = 0
-        self.wait = False
-        self.checkstop = False
-        self.stopped = False
-
-    def get_eflags(self) -> int:
-        return self.eflags
-
-    def set_eflags(self, value: int, mask: int) -> None:
-        """Bit 1 stays one and the reserved bits 22-31 zero (80386 PRM 2.3.4)."""
-        self.eflags = ((self.eflags & ~mask) | (value & mask)) & 0x003FFFFF | 2
-
-
-class FlatStorage:
-    """The VM's physical memory: a bytearray (no storage keys on a PC)."""
-
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self.mem = bytearray(size)
-
-    def read(self, address: int, length: int) -> bytes:
-        if address < 0 or length < 0 or address + length > self.size:
-            raise MachineError(f"address {address:08X} outside the virtual machine's memory")
-        return bytes(self.mem[address:address + length])
-
-    def load(self, image: bytes, address: int = 0) -> None:
-        self.mem[address:address + len(image)] = image
-
-    def clear(self) -> None:
-        self.mem = bytearray(0)
+#: SET VMMODE name -> the mode's class (the other helpers' modes register here)
+MODE_CLASSES: dict = {"NAIVE": NaiveMode}
 
 
 class IA32PageFormat:
     """Two-level 4K page tables (80386 PRM section 5.2): a write of CR0 (PG, WP),
-    CR3 (the page directory) or CR4 (PSE) changes the translation."""
+    CR3 (the page directory) or CR4 (PSE) changes the translation. The shadow
+    tables themselves are ia32_shadow.py's; ``walk`` answers for DISPLAY-style
+    callers with the guest's own translation."""
     page_shift = 12
     address_mask = 0xFFFFFFFF
 
     @staticmethod
     def walk(cpu, va: int):
-        raise MachineError(NOT_AVAILABLE)
+        pa = cpu.backend.shadow.guest_physical(va)
+        if pa is None:
+            raise MachineError(f"guest address {va:08X} is not mapped")
+        return pa, ()
 
     @staticmethod
     def invalidated_by(register: str, index: int) -> bool:
@@ -116,22 +124,46 @@ class IA32PageFormat:
         return None
 
 
-class NoDevices:
-    """The device bus of a VM whose devices do not exist yet: attaches nothing."""
+class Reader:
+    """The virtual reader: IPL reads the spooled file's cards as the image."""
+    description = "RDR"
+    devtype = 0x2540
+
+    def __init__(self, address: int, userid: str, spool):
+        self.address = address
+        self.userid = userid
+        self.spool = spool
+
+    def read_all(self) -> bytes:
+        cards = []
+        while True:
+            card = self.spool.next_card(self.userid, self.address)
+            if card is None:
+                return b"".join(cards)
+            cards.append(bytes(card))
+
+
+class Devices:
+    """The VM's addressable devices as CP's commands see them (the reader; the
+    PC's own devices are at their ports, ia32_vdev.py)."""
 
     pending = False
 
+    def __init__(self):
+        self.units: dict[int, object] = {}
+
     def attach(self, device) -> None:
-        pass
+        if device is not None:
+            self.units[device.address] = device
 
     def detach(self, address: int) -> None:
-        pass
+        self.units.pop(address, None)
 
     def device(self, address: int):
-        return None
+        return self.units.get(address)
 
     def devices(self) -> list:
-        return []
+        return [self.units[a] for a in sorted(self.units)]
 
     def reset(self) -> None:
         pass
@@ -149,14 +181,32 @@ class IA32Backend:
     page_format = IA32PageFormat()
     address_digits = 8
     modes = MODES
-    costs = NoCosts
+    costs = ia32_costs
     key_block = 0
+    ipl_refusal = None
+    iplable = ("DISK", "RDR")
 
     def __init__(self, vm):
         self.vm = vm
-        self.cpu: ResetState | None = None
-        self.channel = NoDevices()
-        self.mode = DEFAULT_MODE
+        self.cpu = None
+        self.vcpu: GuestView | None = None
+        self.vstate = VirtualState()
+        self.channel = Devices()
+        self.mode_name = DEFAULT_MODE
+        self.mode = NaiveMode(self)
+        self.booted = False
+        self.irq_shadow = False
+        self._requested = None
+        self.exit_code: int | None = None
+        self.stop_reason: str | None = None
+        self.console = bytearray()
+        self._line = bytearray()
+        self.boot_kind = "auto"
+        self.cmdline = ""
+        self.initrd: bytes | None = None
+        self.load_address = BOOT_SECTOR
+        self.image_name: str | None = None
+        self._image: tuple[bytes, str] | None = None
 
     @staticmethod
     def to_text(data: bytes) -> str:
@@ -166,68 +216,405 @@ class IA32Backend:
     def from_text(text: str) -> bytes:
         return text.encode("latin-1", "replace")
 
-    @staticmethod
-    def make_storage(size: int) -> FlatStorage:
-        if size <= 0 or size > MAX_STORAGE or size % PAGE:
-            raise MachineError(f"storage size {size} must be a multiple of 4K up to 4G")
-        return FlatStorage(size)
+    # ------------------------------------------------------ CPU and storage
+    def make_storage(self, size: int) -> GuestStorage:
+        self.memory = real_memory(size)
+        self.guest_size = size
+        self.storage = GuestStorage(self.memory, size)
+        return self.storage
 
-    def make_cpu(self) -> ResetState:
-        self.cpu = ResetState()
-        return self.cpu
+    def make_cpu(self) -> GuestView:
+        size = self.guest_size
+        cpu = self.cpu = make_real_cpu(self.memory)
+        self.vcpu = GuestView(self)
+        self.vdev = VirtualPC(cpu.now, size, self._console_byte, self._exit, self._reset_line)
+        cpu.io = self.vdev.bus
+        self.cp_phys = size
+        self.shadow = ShadowPaging(cpu, self.vstate, size, size + POOL_OFFSET, POOL_PAGES,
+                                   size + CP_TABLE_OFFSET)
+        vs = self.vstate
+        translate = self.shadow.guest_physical
+        self.gdt = ShadowTable(self.memory, size + (CP_GDT - CP_BASE), CP_GDT_ENTRIES, translate,
+                               lambda: (vs.gdtr[0], vs.gdtr[1]), size, CP_SLOTS)
+        self.ldt = ShadowTable(self.memory, size + (CP_LDT - CP_BASE), CP_LDT_ENTRIES, translate,
+                               lambda: vs.ldt if vs.ldtr else None, size)
+        return self.vcpu
 
     def start(self) -> None:
         pass
 
     @staticmethod
     def make_console(address: int, write, inq):
-        return None
+        return None     # the console is COM1 (ia32_vdev.py)
+
+    def add_unit_record(self, kind: str, address: int) -> None:
+        if kind.upper() != "READER":
+            raise MachineError(f"HCPDEF003E Invalid option - {kind.upper()}")
+        vm = self.vm
+        self.channel.attach(Reader(address, vm.userid, vm.system.spool))
 
     def _refuse(self, *args, **kw):
-        raise MachineError(NOT_AVAILABLE)
+        raise MachineError("not available on an IA-32 virtual machine")
 
-    add_minidisk = add_unit_record = add_display = ipl = external = restart = machine_check = _refuse
-    configure_assists = store_status = ipl_parm = system_restart = _refuse
-    simulate = reflect = instruction_name = _refuse      # no exit but SLICE comes back
-    #: IPL's answer until the IA-32 machine can run a guest here
-    ipl_refusal = NOT_AVAILABLE
-    iplable = ("DISK", "RDR")
+    add_minidisk = add_display = external = restart = machine_check = _refuse
+    configure_assists = store_status = system_restart = _refuse
 
     def set_mode(self, mode: str) -> None:
         """SET VMMODE: remembered for the IPL that will use it."""
         if mode not in MODES:
             raise MachineError(f"unknown VMMODE {mode}")
-        self.mode = mode
+        self.mode_name = mode
+
+    # ----------------------------------------------------- guest memory for CP
+    def read_guest_linear(self, linear: int) -> int | None:
+        """A 32-bit word at guest linear ``linear`` (None if unmapped)."""
+        if linear + 3 >= CP_BASE:
+            return None
+        value = 0
+        for i in range(4):
+            pa = self.shadow.guest_physical(linear + i)
+            if pa is None:
+                return None
+            value |= self.memory.ram[pa] << (8 * i)
+        return value
+
+    def write_guest_linear(self, linear: int, size: int, value: int) -> None:
+        for i in range(size):
+            pa = self.shadow.guest_physical(linear + i)
+            if pa is not None and linear + i < CP_BASE:
+                self.memory.write(pa, 1, value >> (8 * i))
+
+    @staticmethod
+    def guest_readable(base: int, limit: int) -> bool:
+        return base + limit < CP_BASE
+
+    def set_ring1_stack(self, ss: int, esp: int) -> None:
+        """CP's TSS's SS1:ESP1 (the guest's ring 0 stack, ia32_reflect.py)."""
+        at = self.cp_phys + (CP_TSS - CP_BASE)
+        struct.pack_into("<IH", self.memory.ram, at + 12, esp & 0xFFFFFFFF, 0)
+        struct.pack_into("<H", self.memory.ram, at + 16, ss)
+
+    def real_ring(self) -> int:
+        return VirtualState.real_ring(self.vstate.cpl)
+
+    # ------------------------------------------------------ CP's frame, tables
+    def install(self) -> None:
+        """CP's frame on the real CPU (ia32_cpu.install_frame), the shadow tables
+        and descriptor tables for the virtual state as it is now."""
+        cpu = self.cpu
+        install_frame(cpu, self.cp_phys)
+        cpu.write_cr(0, CR0_REAL | (self.vstate.cr[0] & CR0_GUEST_BITS))
+        self.shadow.flush_all()
+        self.gdt.sync()
+        self.load_ldt()
+        cpu.cpl = KERNEL_RING
+
+    def rebuild(self) -> None:
+        """Guest memory or control registers changed behind the guest's back
+        (STORE, IPL): shadow tables, descriptor tables and decoded code again."""
+        if self.booted:
+            self.shadow.flush_all()
+            self.gdt.sync()
+            self.load_ldt()
+            self.cpu.flush_code()
+
+    def load_ldt(self) -> None:
+        """The real LDTR on the shadow of the guest's LDT (or null)."""
+        vs = self.vstate
+        self.ldt.sync()
+        gdt = self.cp_phys + (CP_GDT - CP_BASE) + 8 * CP_LDT_SLOT
+        if not vs.ldtr:
+            _PAIR.pack_into(self.memory.ram, gdt, 0, 0)
+            self.cpu.ldtr.set(0, 0, 0, 0x8200)
+            return
+        limit = min(vs.ldt[1], CP_LDT_ENTRIES * 8 - 1)
+        _PAIR.pack_into(self.memory.ram, gdt, ((CP_LDT & 0xFFFF) << 16) | limit,
+                        (CP_LDT & 0xFF000000) | ((CP_LDT >> 16) & 0xFF) | 0x8200)
+        self.cpu.ldtr.set(CP_LDT_SELECTOR, CP_LDT, limit, 0x8200)
+
+    def translation_changed(self, flush: bool) -> None:
+        """The guest's CR0.PG/WP, CR3 or CR4.PSE changed: shadow set, and the
+        descriptor tables if they now live elsewhere."""
+        if flush:
+            self.shadow.flush_all()
+        else:
+            self.shadow.activate()
+        self.gdt.moved()
+        self.ldt.moved()
+
+    # ---------------------------------------------------------------- devices
+    def _console_byte(self, byte: int) -> None:
+        self.console.append(byte)
+        if byte == 10:
+            self.vm.console_output(self._line.decode("latin-1"))
+            self._line.clear()
+        elif byte != 13:
+            self._line.append(byte)
+
+    def _exit(self, status: int) -> None:
+        self.exit_code = status
+        self.vcpu.stopped = True
+
+    def _reset_line(self) -> None:
+        self._stop("the guest pulsed the reset line")
+
+    def _stop(self, reason: str) -> None:
+        """The VM cannot go on: a check-stop, with the reason kept for the report."""
+        self.stop_reason = reason
+        self.vcpu.checkstop = True
+
+    def triple_fault(self) -> None:
+        self._stop("triple fault")
+
+    def beyond_storage(self, frame: int) -> None:
+        self._stop(f"the guest's page tables map physical {frame:08X}, beyond its "
+                   f"{self.guest_size >> 10}K of storage")
 
     # -------------------------------------------------------------- running
+    def _interrupt_due(self) -> bool:
+        return (self.vstate.iflag and not self.irq_shadow and not self.cpu.shadow
+                and self.vdev.pending())
+
     def run(self, limit: int) -> Exit:
-        """Never runs: no IPL can have happened."""
-        self.vm.stopped = True
-        return Exit(SLICE, "slice", None)
+        """Run the guest for up to ``limit`` instructions, in bursts that end at the
+        next device event (as ia32/machine.py's run loop); hidden page faults are
+        filled here and do not end the slice."""
+        if not self.booted:
+            self.vm.stopped = True
+            return _SLICE
+        cpu = self.cpu
+        vdev = self.vdev
+        end = cpu.instructions + limit
+        while not self.vcpu.checkstop:
+            if self._interrupt_due():
+                return Exit(EXTERNAL, "interrupt", None)
+            left = end - cpu.instructions
+            if left <= 0:
+                break
+            until = vdev.until_event()
+            budget = left if until is None else min(left, until)
+            if self.irq_shadow or cpu.shadow:
+                budget = 1
+            reason = cpu.run(budget)
+            self.irq_shadow = False
+            vdev.update()
+            if reason == "intercept":
+                ex = self._exit_for(*cpu.intercepted)
+                if ex is not None:
+                    return ex
+            elif reason == "mode-exit":
+                self._uncount()
+                return Exit(INSTRUCTION, "instruction", self._requested)
+            elif reason == "shutdown":
+                self.triple_fault()
+        return _SLICE
+
+    def _exit_for(self, vector: int, error_code, soft: bool) -> Exit | None:
+        """The exit for an event the real CPU gave CP (None: handled, go on)."""
+        cpu = self.cpu
+        vs = self.vstate
+        vs.cpl = 0 if cpu.cpl == KERNEL_RING else cpu.cpl
+        if soft:
+            return Exit(SYSCALL, "syscall", (vector, None, True))
+        if vector == PF:
+            kind, info = self.shadow.fill(cpu.cr[2], bool(error_code & 2), bool(error_code & 4))
+            if kind == HIDDEN:
+                self._hidden_fault()
+                return None
+            if kind == BEYOND:
+                self.beyond_storage(info)
+                return _SLICE
+            return Exit(PROGRAM, "page-fault", (PF, info, False))
+        if vector == GP:
+            ins = self._decode()
+            if ins is not None:
+                name = ins.form.semantics
+                if name == "hlt" and vs.cpl == 0:
+                    cpu.eip = (cpu.eip + ins.length) & 0xFFFFFFFF
+                    self.vcpu.wait = True
+                    return Exit(WAIT, "wait", ins)
+                if name in EMULATORS and (vs.cpl == 0 or name not in COMPRESSION):
+                    self._uncount()
+                    return Exit(INSTRUCTION, "instruction", ins)
+        return Exit(PROGRAM, "program", (vector, error_code, False))
+
+    def _uncount(self) -> None:
+        """The faulting instruction was counted; CP counts it when it completes."""
+        cpu = self.cpu
+        cpu.instructions -= 1
+        cpu.progress = cpu.instructions
+
+    def _hidden_fault(self) -> None:
+        self._uncount()
+        c = self.vm.counters
+        c.intercepts["hidden-page-fault"] = c.intercepts.get("hidden-page-fault", 0) + 1
+        c.shadow_builds += 1
+        c.charge("shadow_fill")
+
+    def _decode(self):
+        """The instruction at the guest's CS:EIP (None if it cannot be fetched)."""
+        cpu = self.cpu
+        cs = cpu.sregs[CS]
+        bits = cpu.code_bits
+        eip = cpu.eip
+        mask = 0xFFFFFFFF if bits == 32 else 0xFFFF
+
+        def fetch(i: int) -> int:
+            off = (eip + i) & mask
+            if off > cs.limit:
+                raise CPUFault(GP, 0)
+            return cpu.read_linear(cs.base + off, 1)
+
+        for _ in range(4):
+            try:
+                return decode(fetch, eip, bits)
+            except CPUFault as f:
+                if f.vector != PF or self.shadow.fill(cpu.cr[2], False, cpu.cpl == 3)[0] != HIDDEN:
+                    return None
+        return None
+
+    def request_exit(self, ins) -> None:
+        """For a mode's rewritten instruction: end the run with an INSTRUCTION exit
+        for ``ins`` (EIP at it), which CP then emulates on its full path."""
+        self._requested = ins
+        self.cpu.request_stop("mode-exit")
+
+    @staticmethod
+    def instruction_name(ex: Exit) -> str:
+        ins = ex.detail
+        return COUNT_AS.get(ins.form.semantics, ins.mnemonic)
+
+    def simulate(self, ex: Exit) -> str | None:
+        """Emulate the instruction of ``ex`` (ia32_emulate.py); a fault it raises
+        is the guest's (reflected), or a hidden page fault (it runs again)."""
+        ins = ex.detail
+        cpu = self.cpu
+        eip = cpu.eip
+        cpu.eip = (eip + ins.length) & (0xFFFFFFFF if cpu.code_bits == 32 else 0xFFFF)
+        try:
+            emulate(self, ins)
+        except CPUFault as f:
+            cpu.eip = eip
+            if f.vector == PF:
+                kind, info = self.shadow.fill(cpu.cr[2], bool(f.error_code & 2),
+                                              bool(f.error_code & 4))
+                if kind == HIDDEN:
+                    c = self.vm.counters
+                    c.intercepts["hidden-page-fault"] = c.intercepts.get("hidden-page-fault", 0) + 1
+                    c.charge("shadow_fill")
+                    return None
+                if kind == BEYOND:
+                    self.beyond_storage(info)
+                    return None
+                f = CPUFault(PF, info)
+            self._count()
+            self._reflect(f.vector, f.error_code, False)
+            return None
+        except Unsupported as exc:
+            cpu.eip = eip
+            self._stop(str(exc))
+            return None
+        self._count()
+        return None
+
+    def _count(self) -> None:
+        cpu = self.cpu
+        cpu.instructions += 1
+        cpu.progress = cpu.instructions
+
+    def _reflect(self, vector: int, error_code, soft: bool) -> None:
+        c = self.vm.counters
+        if soft:
+            c.reflect("syscall", "svc_reflect")
+        else:
+            c.reflect("program", "program_reflect")
+        reflect(self, vector, error_code, soft)
+
+    def reflect(self, ex: Exit) -> None:
+        """A program exception or system call: through the guest's IDT."""
+        self._reflect(*ex.detail)
 
     def deliver_pending(self) -> bool:
-        return False
+        """The 8259's request, if the guest's IF allows: through the guest's IDT."""
+        if not self._interrupt_due():
+            return False
+        self.vcpu.wait = False
+        reflect(self, self.vdev.acknowledge(), None, False)
+        return True
 
-    def pending_kind(self):
-        return None
+    def pending_kind(self) -> str | None:
+        return "external" if self._interrupt_due() else None
 
     def poll(self) -> None:
-        pass
+        self.vdev.update()
 
     def can_wake(self) -> bool:
-        return False
+        return self.booted and self.vstate.iflag
 
     def idle(self) -> bool:
-        return False
+        """A HLT with IF=1: virtual time skips to the next device event."""
+        return self.can_wake() and self.vdev.idle()
 
     def timer_event(self) -> int | None:
-        return None
+        """Instructions of the VM's own time to its next device event (None: none)."""
+        return self.vdev.until_event() if self.booted else None
+
+    # ---------------------------------------------------------- operations
+    def boot_options(self, kind: str = "auto", cmdline: str = "", initrd: bytes | None = None,
+                     address: int = BOOT_SECTOR, name: str | None = None) -> None:
+        """How the next IPL reads its image (s370vm ia32 run's --kernel, --linux...);
+        ``name`` is the image's name in messages."""
+        if kind not in ia32_ipl.KINDS:
+            raise MachineError(f"unknown image kind {kind}")
+        self.boot_kind, self.cmdline, self.initrd, self.load_address = kind, cmdline, initrd, address
+        self.image_name = name
+
+    def ipl(self, device: int | None, image: bytes | None, address: int,
+            entry: int | None) -> None:
+        """IPL from the reader (its spooled file is the image) or from ``image``."""
+        if image is None:
+            unit = self.channel.device(device) if device is not None else None
+            if not isinstance(unit, Reader):
+                raise MachineError("DEVICE NOT IPLABLE")
+            image = unit.read_all()
+            if not image:
+                raise MachineError("IPL I/O ERROR")
+        name = self.image_name or ("IPL" if device is None else f"device {device:03X}")
+        self._image = (bytes(image), name)
+        self._boot()
+
+    def _boot(self) -> None:
+        cls = MODE_CLASSES.get(self.mode_name)
+        if cls is None:
+            raise MachineError(f"VMMODE {self.mode_name} NOT AVAILABLE YET")
+        data, name = self._image
+        entry = ia32_ipl.load(self.storage, data, name, self.boot_kind, self.cmdline,
+                              self.initrd, self.load_address)
+        self.mode = cls(self)
+        ia32_ipl.adopt(self, entry)
+        self.cpu.rewrite = self.mode.rewrite
+        self.vcpu.wait = self.vcpu.checkstop = self.vcpu.stopped = False
+        self.exit_code = self.stop_reason = None
+        self.booted = True
+        self.mode.attach()
+
+    def ipl_parm(self, text: str) -> None:
+        """IPL ... PARM text: the kernel's command line (the image is loaded again
+        with it)."""
+        self.cmdline = text
+        if self._image is not None:
+            self._boot()
 
     def reset(self, clear: bool = False) -> None:
-        self.cpu.__init__()
+        """SYSTEM RESET (CLEAR also zeroes storage): the CPU's reset state."""
+        cpu = self.cpu
+        cpu.reset()
+        cpu.regs[EDX] = 0       # as before any IPL
+        self.vstate.reset()
+        self.booted = False
+        self.vcpu.wait = self.vcpu.checkstop = self.vcpu.stopped = False
         if clear:
-            st = self.vm.storage
-            st.mem[:] = bytes(st.size)
+            self.storage.mem[:] = bytes(self.guest_size)
 
     def pc(self) -> int:
         return self.cpu.eip
@@ -247,3 +634,21 @@ class IA32Backend:
 
     def set_tracing(self, on: bool) -> None:
         pass
+
+    # -------------------------------------------------------------- report
+    def vm_report(self) -> dict:
+        """CP's counters for this VM as ``s370vm ia32 run --under-cp`` prints them."""
+        c = self.vm.counters
+        exits = {k: v for k, v in sorted(c.intercepts.items())}
+        guest = self.cpu.instructions * ia32_costs.GUEST_AVERAGE
+        return {
+            "mode": self.mode.name,
+            "exits": exits,
+            "emulated": dict(sorted(c.simulated.items())),
+            "reflected": dict(sorted(c.reflected.items())),
+            "hidden_page_faults": self.shadow.hidden,
+            "true_page_faults": self.shadow.true,
+            "translated_blocks": self.mode.stats().get("translated_blocks", 0),
+            "cycles": {"guest": guest, "cp": c.cp_cycles, "total": guest + c.cp_cycles},
+            "stop_reason": self.stop_reason,
+        }

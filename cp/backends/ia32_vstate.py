@@ -43,10 +43,18 @@ CP_GDT = CP_BASE
 CP_GDT_ENTRIES = 8192               # the whole selector space: guest slots + CP's
 CP_IDT = CP_BASE + 0x10000
 CP_TSS = CP_BASE + 0x11000
+#: the shadow of the guest's LDT (the real LDTR's table), 64K like the GDT
+CP_LDT = CP_BASE + 0x12000
+CP_LDT_ENTRIES = 8192
+#: the bytes of CP's region that hold its tables (from CP_BASE); each maps to
+#: the same offset in CP's physical area, which lies just above the guest's RAM
+CP_TABLES_SIZE = 0x22000
 #: CP's own GDT slots, above any guest's (the last ones of the table)
 CP_TSS_SLOT = CP_GDT_ENTRIES - 1
-CP_SLOTS = (CP_TSS_SLOT,)
+CP_LDT_SLOT = CP_GDT_ENTRIES - 2
+CP_SLOTS = (CP_TSS_SLOT, CP_LDT_SLOT)
 CP_TSS_SELECTOR = CP_TSS_SLOT << 3
+CP_LDT_SELECTOR = CP_LDT_SLOT << 3
 
 
 def compress(selector: int) -> int:

@@ -14,7 +14,12 @@ def boot_flat(machine, path: str, addr: int = BOOT_SECTOR) -> None:
     """Load ``path`` at physical ``addr`` (below 1M) and point CS:IP at it."""
     if not 0 <= addr < 0x100000:
         raise MachineError(f"--load {addr:#x}: real mode can only start below 1M")
-    data = read_image(path, machine.memory.size)
+    load_flat(machine, path, read_image(path, machine.memory.size), addr)
+
+
+def load_flat(machine, path: str, data: bytes, addr: int = BOOT_SECTOR) -> None:
+    """Copy ``data`` (named ``path`` in messages) to ``addr`` and enter it in real
+    mode: the part CP's IPL shares."""
     try:
         machine.memory.load(addr, data)
     except MachineError as exc:

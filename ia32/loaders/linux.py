@@ -148,7 +148,15 @@ def boot_linux(machine, path: str, cmdline: str = "", initrd: str | None = None)
     and leave its CPU at the kernel's 32-bit entry; the plan is returned."""
     mem = machine.memory
     rd = read_image(initrd, mem.size) if initrd else None
-    p = plan(read_image(path, mem.size), mem.size, cmdline, rd, name=path)
+    return load_linux(machine, path, read_image(path, mem.size), cmdline, rd)
+
+
+def load_linux(machine, path: str, image: bytes, cmdline: str = "",
+               initrd: bytes | None = None) -> BootPlan:
+    """Load the bzImage ``image`` (named ``path`` in messages) and the initrd bytes
+    into ``machine`` and leave its CPU at the 32-bit entry: the part CP's IPL shares."""
+    mem = machine.memory
+    p = plan(image, mem.size, cmdline, initrd, name=path)
     for addr, data in p.writes:
         mem.load(addr, data)
     enter_flat_protected(machine.cpu, p.eip, p.gdt_base, p.gdt_limit, (p.cs, CODE_RIGHTS),

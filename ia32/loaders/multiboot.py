@@ -74,7 +74,12 @@ def kernel_segments(path: str, data: bytes) -> tuple[int, list]:
 
 def boot_multiboot(machine, path: str, cmdline: str = "") -> None:
     """Load the kernel in ``path`` and enter it as a Multiboot loader does."""
-    data = read_image(path, machine.memory.size)
+    load_multiboot(machine, path, read_image(path, machine.memory.size), cmdline)
+
+
+def load_multiboot(machine, path: str, data: bytes, cmdline: str = "") -> None:
+    """Load the kernel image ``data`` (named ``path`` in messages and in the command
+    line the kernel is given) and enter it: the part CP's IPL shares."""
     entry, segments = kernel_segments(path, data)
     mem = machine.memory
     top = 0

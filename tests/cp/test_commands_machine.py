@@ -51,9 +51,11 @@ def test_vmmode_on_a_virtual_370_is_an_invalid_option():
     assert not any("MACHINE" in ln or "VMMODE" in ln for ln in out[3:])   # VM/370's answers
 
 
-def test_ia32_ipl_is_refused_until_the_machine_runs(tmp_path):
+def test_ia32_ipl_from_an_empty_reader_is_an_ipl_io_error(tmp_path):
+    """The IA-32 machine runs now (cp/backends/ia32.py); with no file in the reader
+    its IPL fails as a virtual 370's does (DMKCFG450W ... IPL I/O ERROR)."""
     assert pc("IPL 00C", tmp_path=tmp_path) == [
-        "DMKCFG450W CP ENTERED; VIRTUAL MACHINE NOT IN RUNNABLE STATE (IA32 MACHINE NOT AVAILABLE)"]
+        "DMKCFG450W CP ENTERED; VIRTUAL MACHINE NOT IN RUNNABLE STATE (IPL I/O ERROR)"]
 
 
 def test_ia32_display_and_store_through_the_descriptor_tables(tmp_path):

@@ -1,0 +1,125 @@
+"""Reflection: an exception or interrupt presented to an IA-32 guest through its
+own IDT, with the guest's rules.
+
+CP takes every vector (``CPU.intercept``); what belongs to the guest is delivered
+here with the bare machine's own delivery (``ia32.interrupts.deliver``: gate
+types, the frame, the stack switch) run on the real CPU against the guest's IDT
+(the real IDTR holds the guest's for the duration) and the shadow GDT. A change
+to the guest's ring 0 switches to the guest TSS's SS0:ESP0, read from guest
+memory at delivery time and handed to the real CPU as CP's TSS's SS1:ESP1 (the
+guest's ring 0 runs at real ring 1). Afterwards the guest's IF is the virtual
+one (an interrupt gate clears it; the real IF stays 1) and the guest CPL follows
+the real one.
+
+What the frame shows is the mode's choice (``virtual_view``): naive
+trap-and-emulate pushes what the real hardware state shows (CS with RPL 1, the
+real EFLAGS with IF 1 and IOPL 0) and checks a software interrupt's gate DPL
+against the real CPL, which is where Popek and Goldberg's argument bites; the
+virtual view rewrites the pushed CS and EFLAGS to the guest's own values and
+checks the gate against the guest's CPL (scanning and translation want this).
+
+A fault during delivery follows the double-fault rules of PRM 9.8.8 (Table 9-3);
+a hidden page fault (an unfilled shadow entry under the guest's IDT, GDT or
+stack) is filled and the delivery retried; a fault while delivering a double
+fault is a triple fault: the VM stops (check-stop, "shutdown").
+"""
+from __future__ import annotations
+
+from ia32 import interrupts
+from ia32.errors import CONTRIBUTORY, CPUFault, DF, GP, PF
+from ia32.flags import IF, IOPL
+from ia32.state import ESP, SS
+
+from .ia32_shadow import BEYOND, HIDDEN
+from .ia32_vstate import CP_BASE, KERNEL_RING, compress, decompress
+
+#: how many hidden faults one delivery may take (IDT entry, GDT entry, two stack pages...)
+MAX_FILLS = 16
+
+
+def reflect(be, vector: int, error_code: int | None, soft: bool) -> bool:
+    """Deliver ``vector`` to the guest (see the module doc); False if the VM
+    stopped instead (triple fault, or guest tables naming memory it lacks)."""
+    cpu = be.cpu
+    current = (vector, error_code, soft)
+    fills = 0
+    while True:
+        try:
+            deliver(be, *current)
+            return True
+        except CPUFault as f:
+            if f.vector == PF:
+                kind, info = be.shadow.fill(cpu.cr[2], bool(f.error_code & 2),
+                                            bool(f.error_code & 4))
+                if kind == HIDDEN and fills < MAX_FILLS:
+                    fills += 1
+                    continue
+                if kind == BEYOND:
+                    be.beyond_storage(info)
+                    return False
+                if kind != HIDDEN:
+                    f = CPUFault(PF, info)
+            first = current[0]
+            if first == DF:
+                be.triple_fault()
+                return False
+            benign = not ((first in CONTRIBUTORY and f.vector in CONTRIBUTORY) or
+                          (first == PF and (f.vector in CONTRIBUTORY or f.vector == PF)))
+            current = (f.vector, f.error_code, False) if benign else (DF, 0, False)
+
+
+def deliver(be, vector: int, error_code: int | None, soft: bool) -> None:
+    """One delivery attempt through the guest's IDT; CPUFault if it faults."""
+    cpu = be.cpu
+    vs = be.vstate
+    base, limit = vs.idtr
+    ext = 0 if soft else 1
+    if base + min(limit, vector * 8 + 7) >= CP_BASE:
+        raise CPUFault(GP, vector * 8 + 2 + ext)
+    virtual = be.mode.virtual_view
+    if soft and virtual:
+        gate_hi = be.read_guest_linear(base + vector * 8 + 4) if vector * 8 + 7 <= limit else None
+        if gate_hi is not None and (gate_hi >> 13) & 3 < vs.cpl:
+            raise CPUFault(GP, vector * 8 + 2)
+        soft = False
+    _ring0_stack(be)
+    iflag = vs.iflag
+    saved = cpu.idtr_base, cpu.idtr_limit
+    cpu.idtr_base, cpu.idtr_limit = base, limit
+    try:
+        interrupts.deliver(cpu, vector, error_code, soft)
+    finally:
+        cpu.idtr_base, cpu.idtr_limit = saved
+    cpu.halted = False
+    if not cpu.eflags & IF:                 # an interrupt gate: the guest's IF goes
+        vs.iflag = False
+        cpu.eflags |= IF
+        cpu.events = True
+    vs.cpl = 0 if cpu.cpl == KERNEL_RING else cpu.cpl
+    if virtual:
+        _show_virtual_frame(be, error_code is not None, iflag)
+
+
+def _ring0_stack(be) -> None:
+    """CP's TSS's SS1:ESP1 := the guest TSS's SS0:ESP0 (compressed), read now."""
+    vs = be.vstate
+    base, limit = vs.tss
+    esp0 = ss0 = 0
+    if vs.tr and limit >= 11:
+        esp0 = be.read_guest_linear(base + 4) or 0
+        ss0 = (be.read_guest_linear(base + 8) or 0) & 0xFFFF
+    be.set_ring1_stack(compress(ss0), esp0)
+
+
+def _show_virtual_frame(be, has_error: bool, iflag: bool) -> None:
+    """Rewrite the pushed CS and EFLAGS to what the guest would have pushed."""
+    cpu = be.cpu
+    vs = be.vstate
+    at = cpu.regs[ESP] + (4 if has_error else 0)
+    cs = cpu.read_u32(SS, at + 4)
+    was_kernel = cs & 3 == KERNEL_RING
+    cpu.write_u32(SS, at + 4, (cs & 0xFFFF0000) | decompress(cs & 0xFFFF, 0 if was_kernel else 3))
+    fl = cpu.read_u32(SS, at + 8)
+    fl = (fl & ~(IF | IOPL)) | (IF if iflag else 0) | (vs.iopl << 12)
+    cpu.write_u32(SS, at + 8, fl)
+

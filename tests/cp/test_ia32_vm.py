@@ -1,0 +1,58 @@
+"""An IA-32 virtual machine under CP in naive trap-and-emulate (issue 23): the
+guest kernel (guests/ia32/kernel.asm) IPLed as a Multiboot kernel runs
+deprivileged at real ring 1 with CP's tables underneath; its privileged
+instructions trap and CP emulates them; the console is COM1."""
+from __future__ import annotations
+
+import pytest
+
+from tests.cp.ia32_support import console, ia32_vm, kernel_image
+
+#: what the bare machine prints (tests/ia32/test_guest_kernel.py; docs/ia32.md)
+BARE_LINES = ["s370vm ia32 kernel", "memory above 1M: 15360K", "paging on", "entering ring 3",
+              "hello from ring 3", "CPL=3", "timer ticks: 6", "exit, timer ticks in ring 3: 3"]
+
+
+@pytest.fixture(scope="module")
+def naive_kernel():
+    vm = ia32_vm(kernel_image())
+    result = vm.run(1_500_000)
+    return vm, result
+
+
+def test_kernel_under_naive_runs_until_popek_and_goldberg_bite(naive_kernel):
+    """The kernel's first six lines are the bare machine's. Then its IRETD to ring
+    3 runs natively at real CPL 1, where IRET may not change IF (PRM 17 IRET: IF
+    only if CPL <= IOPL, and the real IOPL is 0): the guest's IF stays as the
+    interrupt gate of its last system call left it, 0, so no timer interrupt ever
+    reaches the ring-3 busy loop that waits for tick 6, and the run ends at the
+    instruction limit instead of at the exit port."""
+    vm, result = naive_kernel
+    assert console(vm).splitlines() == BARE_LINES[:6]
+    assert result.stop == "limit" and vm.backend.exit_code is None
+    assert vm.backend.vstate.iflag is False and vm.backend.cpu.cpl == 3
+
+
+def test_privileged_instructions_trap_and_are_emulated(naive_kernel):
+    """setup_gdt/idt/paging: one LGDT, LIDT, LTR, one MOV SS with the RPL 0
+    selector 10h (a real SS load needs RPL = CPL 1), three MOV CRn (CR3, CR0 read,
+    CR0 write); SYS_WAIT's STI, HLT and CLI three times (ticks 1-3)."""
+    vm, _ = naive_kernel
+    emulated = vm.counters.simulated
+    for name, n in {"LGDT": 1, "LIDT": 1, "LTR": 1, "MOV SS": 1, "MOV CRn": 3, "STI": 3,
+                    "CLI": 3}.items():
+        assert emulated[name] == n, name
+    assert vm.counters.intercepts["wait"] == 3
+    assert vm.counters.reflected["external"] == 3
+    # the kernel's own tables as it loaded them
+    vs = vm.backend.vstate
+    assert vs.cr[0] & 0x80010001 == 0x80010001 and vs.tr == 0x28
+    assert vs.idtr[1] == 256 * 8 - 1
+
+
+def test_the_guest_sees_its_own_registers_through_the_tables(naive_kernel):
+    """DISPLAY's view: CR0 and CR3 are the guest's (its page directory), not CP's."""
+    vm, _ = naive_kernel
+    real = vm.backend.cpu
+    assert vm.register("X", 3) == vm.backend.vstate.cr[3] != real.cr[3]
+    assert vm.register("X", 0) & 0x80000001 == 0x80000001
