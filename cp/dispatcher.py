@@ -90,8 +90,9 @@ class Dispatcher:
                 ready = [vm for vm in dict.fromkeys(ready + self._woken) if self._runnable(vm)]
             self._woken = []
             if not ready:
-                stop = self._all_waiting(vms)
-                if stop is not None:
+                ended = self._all_waiting(vms)
+                if ended is not None:
+                    stop = ended
                     break
                 continue
             self.next %= len(ready)
