@@ -231,7 +231,7 @@ class IA32Backend:
         cpu.io = self.vdev.bus
         self.cp_phys = size
         self.shadow = ShadowPaging(cpu, self.vstate, size, size + POOL_OFFSET, POOL_PAGES,
-                                   size + CP_TABLE_OFFSET)
+                                   size + CP_TABLE_OFFSET, self._hidden_fault)
         vs = self.vstate
         translate = self.shadow.guest_physical
         self.gdt = ShadowTable(self.memory, size + (CP_GDT - CP_BASE), CP_GDT_ENTRIES, translate,
@@ -419,7 +419,7 @@ class IA32Backend:
         if vector == PF:
             kind, info = self.shadow.fill(cpu.cr[2], bool(error_code & 2), bool(error_code & 4))
             if kind == HIDDEN:
-                self._hidden_fault()
+                self._uncount()
                 return None
             if kind == BEYOND:
                 self.beyond_storage(info)
@@ -445,7 +445,7 @@ class IA32Backend:
         cpu.progress = cpu.instructions
 
     def _hidden_fault(self) -> None:
-        self._uncount()
+        """Each hidden page fault is an exit (counted and charged), wherever CP met it."""
         c = self.vm.counters
         c.intercepts["hidden-page-fault"] = c.intercepts.get("hidden-page-fault", 0) + 1
         c.shadow_builds += 1
@@ -499,9 +499,6 @@ class IA32Backend:
                 kind, info = self.shadow.fill(cpu.cr[2], bool(f.error_code & 2),
                                               bool(f.error_code & 4))
                 if kind == HIDDEN:
-                    c = self.vm.counters
-                    c.intercepts["hidden-page-fault"] = c.intercepts.get("hidden-page-fault", 0) + 1
-                    c.charge("shadow_fill")
                     return None
                 if kind == BEYOND:
                     self.beyond_storage(info)

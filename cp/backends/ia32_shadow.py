@@ -62,12 +62,13 @@ class ShadowPaging:
 
     ``cpu`` is the real CPU, ``vstate`` the guest's VirtualState; the pool is
     ``pool_pages`` pages from physical ``pool_base``; ``cp_table`` is the page
-    table that maps CP's region (built by the caller)."""
+    table that maps CP's region (built by the caller); ``on_hidden()`` hears of
+    each hidden fault."""
 
     CACHE = 8
 
     def __init__(self, cpu, vstate, guest_size: int, pool_base: int, pool_pages: int,
-                 cp_table: int):
+                 cp_table: int, on_hidden=None):
         self.cpu = cpu
         self.vs = vstate
         self.memory = cpu.memory
@@ -85,6 +86,8 @@ class ShadowPaging:
         self.hidden = 0
         self.true = 0
         self.flushes = 0
+        #: called for each hidden fault (the VM's exit counters)
+        self.on_hidden = on_hidden
 
     # -- guest memory, as the walk reads and writes it ---------------------------
     def _gread(self, pa: int) -> int:
@@ -231,6 +234,8 @@ class ShadowPaging:
                 self.cpu.flush_tlb()        # no write-through TLB entry may skip the trace
         self.cpu.invlpg(linear)
         self.hidden += 1
+        if self.on_hidden is not None:
+            self.on_hidden()
         return HIDDEN, 0
 
     def _true(self, linear: int, code: int) -> tuple[str, int]:
