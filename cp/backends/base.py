@@ -128,6 +128,8 @@ class Backend(Protocol):
     def timer_event(self) -> int | None:
         """Instructions of the VM's own time to its next timer event (None: none)."""
     def can_wake(self) -> bool: ...
+    def console_waiting(self, address: int) -> bool:
+        """Whether the guest waits for a line typed on its console at ``address``."""
 
     # ---------------------------------------------------------- operations
     def ipl(self, device: int | None, image: bytes | None, address: int,

@@ -21,25 +21,30 @@ a virtual interrupt    EXTERNAL when the 8259 requests and the guest's IF is set
 =====================  ===========================================================
 
 How a virtualization mode plugs in (SET VMMODE; the mode object is
-``backend.mode``, made by ``MODE_CLASSES[name](backend)`` at IPL):
+``backend.mode``, made by ``MODE_CLASSES[name](backend)`` at each IPL, after CP's
+frame is on the real CPU):
 
-* ``mode.virtual_view`` (bool): reflection pushes the guest-visible CS and
-  EFLAGS and checks INT n's gate against the guest's CPL; an emulated IRET
-  takes the popped IF and IOPL into the virtual state. NAIVE leaves it False:
-  frames show the real RPL 1, IF 1 and IOPL 0, and a native IRET or POPF keeps
-  the real IF (the Popek and Goldberg failures the tests assert).
-* ``mode.rewrite(cpu, ins)``: when not None, installed as the real CPU's
-  ``CPU.rewrite`` hook at IPL (the mode keeps its decode-cache sets apart per
-  guest ring with ``cpu.use_code_set``): a returned handler ``handler(cpu,
-  ins)`` replaces the instruction (scanning, binary translation). Inside it, ``backend.cpu`` is the real CPU (``cpu.eip`` already
-  past the instruction), ``backend.vstate`` the virtual CPU; an emulation runs
-  with ``ia32_emulate.emulate(backend, ins)``; a handler that wants a real exit
-  instead (CP's full path, counted as an INSTRUCTION exit) sets ``cpu.eip``
-  back to ``ins.eip`` and calls ``backend.request_exit(ins)``.
-* ``mode.attach()`` after IPL, ``mode.stats()`` for the report (e.g.
-  ``{"translated_blocks": N}``).
+* ``mode.view``: None for NAIVE, which reflects with what the real hardware
+  state shows (frames with CS RPL 1, the real IF 1 and IOPL 0; INT n's gate
+  checked against the real CPL) and lets IRET and POPF run natively, so they
+  keep the real IF: the Popek and Goldberg failures the tests assert. SCAN and
+  TRANSLATE give their ia32_sensitive.GuestView: reflection then goes through
+  it (the guest's CPL, IF, IOPL, GDT and TSS: what the bare machine pushes).
+* ``mode.attach()`` installs the mode's ``CPU.rewrite`` hook (None for NAIVE);
+  ``mode.sync()`` runs before each burst (the decode-cache set of the ring the
+  guest is in); ``mode.stats()`` goes into the report (``translated_blocks``).
+* A rewritten instruction that traps to CP (SCAN) stops the CPU with
+  ia32_scan.STOP; the backend makes it an INSTRUCTION exit (counted under its
+  mnemonic) and ``simulate`` calls ``mode.impl.simulate()``. A translated
+  privileged instruction calls ``backend.privileged_callout(cpu, ins)``: the
+  emulation of ia32_emulate.py (``emulate(backend, ins)``: ``backend.cpu`` the
+  real CPU with ``cpu.eip`` past the instruction, ``backend.vstate`` the
+  virtual CPU) inside the translated block, no exit; what must leave the block
+  (HLT) raises #GP(0) and takes CP's trap path. ``backend.on_sti()`` (the
+  guest's IF went from 0 to 1) ends the burst so a pending interrupt is seen.
 
-Modes not implemented yet answer SET VMMODE but IPL under them is refused.
+PARAVIRT is ia32_paravirt.py's machine and is not wired into this backend:
+IPL under it answers VMMODE PARAVIRT NOT AVAILABLE.
 """
 from __future__ import annotations
 
@@ -57,6 +62,9 @@ from .ia32_cpu import (CP_TABLE_OFFSET, POOL_OFFSET, POOL_PAGES, GuestStorage, G
 from .ia32_emulate import CR0_GUEST_BITS, CR0_REAL, EMULATORS, Unsupported, emulate
 from .ia32_gdt import ShadowTable
 from .ia32_reflect import reflect
+from .ia32_scan import STOP as SCAN_STOP
+from .ia32_scan import Scanner
+from .ia32_translate import Translator
 from .ia32_shadow import BEYOND, HIDDEN, ShadowPaging
 from .ia32_vdev import VirtualPC
 from .ia32_vstate import (CP_BASE, CP_GDT, CP_GDT_ENTRIES, CP_LDT, CP_LDT_ENTRIES,
@@ -74,7 +82,7 @@ DEFAULT_MODE = "TRANSLATE"
 COMPRESSION = frozenset({"mov_to_sreg", "pop_sreg", "lss", "iret", "retf"})
 #: how emulated instructions are counted (CP's counters), where the mnemonic says too little
 COUNT_AS = {"mov_to_cr": "MOV CRn", "mov_from_cr": "MOV CRn", "mov_to_dr": "MOV DRn",
-            "mov_from_dr": "MOV DRn", "mov_to_sreg": "MOV SS", "pop_sreg": "POP SS"}
+            "mov_from_dr": "MOV DRn", "mov_to_sreg": "MOV Sreg", "pop_sreg": "POP Sreg"}
 _PAIR = struct.Struct("<II")
 _SLICE = Exit(SLICE, "slice", None)
 
@@ -82,13 +90,15 @@ _SLICE = Exit(SLICE, "slice", None)
 class NaiveMode:
     """Trap-and-emulate alone: nothing rewritten, the real view shown."""
     name = "NAIVE"
-    virtual_view = False
-    rewrite = None
+    view = None
 
     def __init__(self, backend):
         self.backend = backend
 
     def attach(self) -> None:
+        self.backend.cpu.rewrite = None
+
+    def sync(self) -> None:
         pass
 
     @staticmethod
@@ -96,8 +106,37 @@ class NaiveMode:
         return {"translated_blocks": 0}
 
 
-#: SET VMMODE name -> the mode's class (the other helpers' modes register here)
-MODE_CLASSES: dict = {"NAIVE": NaiveMode}
+class RewritingMode:
+    """SCAN or TRANSLATE (ia32_scan.Scanner, ia32_translate.Translator) on this
+    backend: ``impl`` rewrites, its GuestView is the view reflection uses."""
+
+    def __init__(self, impl):
+        self.impl = impl
+        self.name = impl.name
+        self.view = impl.view
+
+    def attach(self) -> None:
+        self.impl.attach()
+
+    def sync(self) -> None:
+        self.impl.sync()
+
+    def stats(self) -> dict:
+        counters = self.impl.counters()
+        return {"translated_blocks": counters.get("translated_blocks", 0), **counters}
+
+
+def _scan(backend) -> RewritingMode:
+    return RewritingMode(Scanner(backend.cpu, backend.vstate, backend.on_sti))
+
+
+def _translate(backend) -> RewritingMode:
+    return RewritingMode(Translator(backend.cpu, backend.vstate, backend.on_sti,
+                                    privileged=backend.privileged_callout))
+
+
+#: SET VMMODE name -> what makes the mode object (see the module docstring)
+MODE_CLASSES: dict = {"NAIVE": NaiveMode, "SCAN": _scan, "TRANSLATE": _translate}
 
 
 class IA32PageFormat:
@@ -196,7 +235,6 @@ class IA32Backend:
         self.mode = NaiveMode(self)
         self.booted = False
         self.irq_shadow = False
-        self._requested = None
         self.exit_code: int | None = None
         self.stop_reason: str | None = None
         self.console = bytearray()
@@ -246,6 +284,11 @@ class IA32Backend:
     @staticmethod
     def make_console(address: int, write, inq):
         return None     # the console is COM1 (ia32_vdev.py)
+
+    @staticmethod
+    def console_waiting(address: int) -> bool:
+        """COM1 is polled or interrupt-driven: a guest never waits on CP for it."""
+        return False
 
     def add_unit_record(self, kind: str, address: int) -> None:
         if kind.upper() != "READER":
@@ -352,22 +395,25 @@ class IA32Backend:
             self._line.append(byte)
 
     def _exit(self, status: int) -> None:
+        """The exit port: the VM stops after this instruction (a translated block
+        too: the request ends it)."""
         self.exit_code = status
         self.vcpu.stopped = True
+        self.cpu.request_stop("exit")
 
     def _reset_line(self) -> None:
-        self._stop("the guest pulsed the reset line")
+        self.stop("the guest pulsed the reset line")
 
-    def _stop(self, reason: str) -> None:
+    def stop(self, reason: str) -> None:
         """The VM cannot go on: a check-stop, with the reason kept for the report."""
         self.stop_reason = reason
         self.vcpu.checkstop = True
 
     def triple_fault(self) -> None:
-        self._stop("triple fault")
+        self.stop("triple fault")
 
     def beyond_storage(self, frame: int) -> None:
-        self._stop(f"the guest's page tables map physical {frame:08X}, beyond its "
+        self.stop(f"the guest's page tables map physical {frame:08X}, beyond its "
                    f"{self.guest_size >> 10}K of storage")
 
     # -------------------------------------------------------------- running
@@ -385,7 +431,8 @@ class IA32Backend:
         cpu = self.cpu
         vdev = self.vdev
         end = cpu.instructions + limit
-        while not self.vcpu.checkstop:
+        vcpu = self.vcpu
+        while not (vcpu.checkstop or vcpu.stopped):
             if self._interrupt_due():
                 return Exit(EXTERNAL, "interrupt", None)
             left = end - cpu.instructions
@@ -395,6 +442,7 @@ class IA32Backend:
             budget = left if until is None else min(left, until)
             if self.irq_shadow or cpu.shadow:
                 budget = 1
+            self.mode.sync()
             reason = cpu.run(budget)
             self.irq_shadow = False
             vdev.update()
@@ -402,9 +450,9 @@ class IA32Backend:
                 ex = self._exit_for(*cpu.intercepted)
                 if ex is not None:
                     return ex
-            elif reason == "mode-exit":
+            elif reason == SCAN_STOP:
                 self._uncount()
-                return Exit(INSTRUCTION, "instruction", self._requested)
+                return Exit(INSTRUCTION, "sensitive", self.mode.impl.trapped)
             elif reason == "shutdown":
                 self.triple_fault()
         return _SLICE
@@ -473,11 +521,19 @@ class IA32Backend:
                     return None
         return None
 
-    def request_exit(self, ins) -> None:
-        """For a mode's rewritten instruction: end the run with an INSTRUCTION exit
-        for ``ins`` (EIP at it), which CP then emulates on its full path."""
-        self._requested = ins
-        self.cpu.request_stop("mode-exit")
+    def privileged_callout(self, cpu, ins) -> None:
+        """TRANSLATE's callout for a privileged or IOPL-sensitive kernel instruction:
+        emulated inside the translated block; HLT (and what CP does not emulate)
+        raises #GP(0) and takes the trap path."""
+        name = ins.form.semantics
+        if name not in EMULATORS:
+            raise CPUFault(GP, 0)
+        emulate(self, ins)
+
+    def on_sti(self) -> None:
+        """The guest's IF went from 0 to 1 inside a mode's emulation: end the burst
+        so that run() presents a pending interrupt."""
+        self.cpu.request_stop("virtual-if")
 
     @staticmethod
     def instruction_name(ex: Exit) -> str:
@@ -485,16 +541,19 @@ class IA32Backend:
         return COUNT_AS.get(ins.form.semantics, ins.mnemonic)
 
     def simulate(self, ex: Exit) -> str | None:
-        """Emulate the instruction of ``ex`` (ia32_emulate.py); a fault it raises
-        is the guest's (reflected), or a hidden page fault (it runs again)."""
+        """Emulate the instruction of ``ex`` (ia32_emulate.py, or the mode's own for
+        a scanned trap); a fault it raises is the guest's (reflected), or a hidden
+        page fault (the instruction runs again)."""
         ins = ex.detail
         cpu = self.cpu
-        eip = cpu.eip
-        cpu.eip = (eip + ins.length) & (0xFFFFFFFF if cpu.code_bits == 32 else 0xFFFF)
         try:
-            emulate(self, ins)
+            if ex.name == "sensitive":
+                self.mode.impl.simulate()
+            else:
+                cpu.eip = (ins.eip + ins.length) & (0xFFFFFFFF if cpu.code_bits == 32 else 0xFFFF)
+                emulate(self, ins)
         except CPUFault as f:
-            cpu.eip = eip
+            cpu.eip = ins.eip
             if f.vector == PF:
                 kind, info = self.shadow.fill(cpu.cr[2], bool(f.error_code & 2),
                                               bool(f.error_code & 4))
@@ -507,9 +566,9 @@ class IA32Backend:
             self._count()
             self._reflect(f.vector, f.error_code, False)
             return None
-        except Unsupported as exc:
-            cpu.eip = eip
-            self._stop(str(exc))
+        except (Unsupported, MachineError) as exc:
+            cpu.eip = ins.eip
+            self.stop(str(exc))
             return None
         self._count()
         return None
@@ -587,9 +646,8 @@ class IA32Backend:
         data, name = self._image
         entry = ia32_ipl.load(self.storage, data, name, self.boot_kind, self.cmdline,
                               self.initrd, self.load_address)
-        self.mode = cls(self)
         ia32_ipl.adopt(self, entry)
-        self.cpu.rewrite = self.mode.rewrite
+        self.mode = cls(self)
         self.vcpu.wait = self.vcpu.checkstop = self.vcpu.stopped = False
         self.exit_code = self.stop_reason = None
         self.booted = True

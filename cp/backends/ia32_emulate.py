@@ -268,10 +268,10 @@ def compressed_load(be, ins) -> None:
 
 
 def far_return(be, ins) -> None:
-    """IRET or RETF to a CS (and SS) with RPL 0: the frame's selectors held at RPL
-    1, then the machine's own return. The naive view keeps the real IF and IOPL
-    as the native instruction would; the virtual view takes the popped IF and
-    IOPL into the virtual state with the guest's rules (PRM 17 IRET)."""
+    """IRET or RETF to a CS (and SS) with RPL 0 (naive mode: SCAN and TRANSLATE
+    emulate these at the guest's CPL, ia32_sensitive.py): the frame's selectors
+    held at RPL 1, then the machine's own return, which keeps the real IF and
+    IOPL as the native instruction would."""
     _kernel_only(be)
     cpu = be.cpu
     vs = be.vstate
@@ -279,7 +279,6 @@ def far_return(be, ins) -> None:
     esp = cpu.regs[4]
     iret = ins.form.semantics == "iret"
     cs = cpu.read_stack(size, size) & 0xFFFF
-    popped = cpu.read_stack(2 * size, size) if iret else 0
     if cs & 3 == 0:
         cpu.write(SS, _stack(cpu, esp + size), 2, compress(cs))
     outer = 3 * size if iret else 2 * size + (ins.imm or 0)
@@ -288,11 +287,6 @@ def far_return(be, ins) -> None:
         if ss & 3 == 0:
             cpu.write(SS, _stack(cpu, esp + outer + size), 2, compress(ss))
     SEMANTICS[ins.form.semantics](cpu, ins)
-    if iret and be.mode.virtual_view:
-        if vs.cpl <= vs.iopl:
-            vs.iflag = bool(popped & 0x200)
-        if vs.cpl == 0 and size == 4:
-            vs.iopl = (popped >> 12) & 3
     vs.cpl = 0 if cpu.cpl == 1 else cpu.cpl
 
 

@@ -11,12 +11,13 @@ guest's ring 0 runs at real ring 1). Afterwards the guest's IF is the virtual
 one (an interrupt gate clears it; the real IF stays 1) and the guest CPL follows
 the real one.
 
-What the frame shows is the mode's choice (``virtual_view``): naive
-trap-and-emulate pushes what the real hardware state shows (CS with RPL 1, the
-real EFLAGS with IF 1 and IOPL 0) and checks a software interrupt's gate DPL
-against the real CPL, which is where Popek and Goldberg's argument bites; the
-virtual view rewrites the pushed CS and EFLAGS to the guest's own values and
-checks the gate against the guest's CPL (scanning and translation want this).
+What the frame shows is the mode's choice (``be.mode.view``): naive
+trap-and-emulate (no view) pushes what the real hardware state shows (CS with
+RPL 1, the real EFLAGS with IF 1 and IOPL 0) and checks a software interrupt's
+gate DPL against the real CPL, which is where Popek and Goldberg's argument
+bites; scanning and translation deliver through their GuestView
+(ia32_sensitive.py), which runs the same delivery at the guest's CPL with its
+IF, IOPL, GDT and TSS, so the frame is the bare machine's.
 
 A fault during delivery follows the double-fault rules of PRM 9.8.8 (Table 9-3);
 a hidden page fault (an unfilled shadow entry under the guest's IDT, GDT or
@@ -27,11 +28,11 @@ from __future__ import annotations
 
 from ia32 import interrupts
 from ia32.errors import CONTRIBUTORY, CPUFault, DF, GP, PF
-from ia32.flags import IF, IOPL
-from ia32.state import ESP, SS
+from ia32.flags import IF
 
 from .ia32_shadow import BEYOND, HIDDEN
-from .ia32_vstate import CP_BASE, KERNEL_RING, compress, decompress
+from .ia32_vstate import CP_BASE, KERNEL_RING, compress
+from .shared import MachineError
 
 #: how many hidden faults one delivery may take (IDT entry, GDT entry, two stack pages...)
 MAX_FILLS = 16
@@ -47,6 +48,9 @@ def reflect(be, vector: int, error_code: int | None, soft: bool) -> bool:
         try:
             deliver(be, *current)
             return True
+        except MachineError as exc:         # what the mode's view does not model
+            be.stop(str(exc))
+            return False
         except CPUFault as f:
             if f.vector == PF:
                 kind, info = be.shadow.fill(cpu.cr[2], bool(f.error_code & 2),
@@ -76,14 +80,11 @@ def deliver(be, vector: int, error_code: int | None, soft: bool) -> None:
     ext = 0 if soft else 1
     if base + min(limit, vector * 8 + 7) >= CP_BASE:
         raise CPUFault(GP, vector * 8 + 2 + ext)
-    virtual = be.mode.virtual_view
-    if soft and virtual:
-        gate_hi = be.read_guest_linear(base + vector * 8 + 4) if vector * 8 + 7 <= limit else None
-        if gate_hi is not None and (gate_hi >> 13) & 3 < vs.cpl:
-            raise CPUFault(GP, vector * 8 + 2)
-        soft = False
+    view = be.mode.view
+    if view is not None:
+        view.deliver(vector, error_code, soft)
+        return
     _ring0_stack(be)
-    iflag = vs.iflag
     saved = cpu.idtr_base, cpu.idtr_limit
     cpu.idtr_base, cpu.idtr_limit = base, limit
     try:
@@ -96,8 +97,6 @@ def deliver(be, vector: int, error_code: int | None, soft: bool) -> None:
         cpu.eflags |= IF
         cpu.events = True
     vs.cpl = 0 if cpu.cpl == KERNEL_RING else cpu.cpl
-    if virtual:
-        _show_virtual_frame(be, error_code is not None, iflag)
 
 
 def _ring0_stack(be) -> None:
@@ -109,17 +108,3 @@ def _ring0_stack(be) -> None:
         esp0 = be.read_guest_linear(base + 4) or 0
         ss0 = (be.read_guest_linear(base + 8) or 0) & 0xFFFF
     be.set_ring1_stack(compress(ss0), esp0)
-
-
-def _show_virtual_frame(be, has_error: bool, iflag: bool) -> None:
-    """Rewrite the pushed CS and EFLAGS to what the guest would have pushed."""
-    cpu = be.cpu
-    vs = be.vstate
-    at = cpu.regs[ESP] + (4 if has_error else 0)
-    cs = cpu.read_u32(SS, at + 4)
-    was_kernel = cs & 3 == KERNEL_RING
-    cpu.write_u32(SS, at + 4, (cs & 0xFFFF0000) | decompress(cs & 0xFFFF, 0 if was_kernel else 3))
-    fl = cpu.read_u32(SS, at + 8)
-    fl = (fl & ~(IF | IOPL)) | (IF if iflag else 0) | (vs.iopl << 12)
-    cpu.write_u32(SS, at + 8, fl)
-

@@ -156,6 +156,11 @@ class S370Backend:
     def make_console(address: int, write, inq) -> s370_vio.VirtualConsole:
         return s370_vio.VirtualConsole(address, write, inq)
 
+    def console_waiting(self, address: int) -> bool:
+        """Whether the guest waits for a line on its console (a read held)."""
+        sc = self.channel.subchannels.get(address)
+        return sc is not None and sc.held is not None
+
     def add_minidisk(self, address: int, volume, start: int, cylinders: int,
                      readonly: bool = False) -> s370_vio.Minidisk:
         md = s370_vio.Minidisk(address, volume, start, cylinders, readonly)

@@ -189,8 +189,7 @@ class CoreGuest:
 
     @property
     def waiting_for_console(self) -> bool:
-        sc = self.vm.channel.subchannels.get(self.console)
-        return sc is not None and sc.held is not None
+        return self.vm.backend.console_waiting(self.console)
 
     # --------------------------------------------------------------- IPL
     def ipl(self, vaddr: int) -> str | None:
@@ -233,7 +232,10 @@ class CoreGuest:
                     if r != "slice":
                         return self._reason(r)
                 return STOP_LIMIT
-            return self._reason(vm.run_slice(budget))
+            r = vm.run_slice(budget)
+            if r == "wait" and not self.waiting_for_console and vm.idle():
+                return STOP_LIMIT       # its own time went to its next timer event
+            return self._reason(r)
         finally:
             self.virt_seconds += time.perf_counter() - t0
 

@@ -173,7 +173,7 @@ def test_privileged_instructions_are_emulated_against_the_virtual_cpu(naive, bar
     vm, got = naive
     for name in ("cr0", "imr", "ticks"):
         assert got[name] == bare[name], name
-    assert vm.counters.simulated == {"LGDT": 1, "LIDT": 1, "MOV SS": 1, "MOV CRn": 1, "CLI": 1,
+    assert vm.counters.simulated == {"LGDT": 1, "LIDT": 1, "MOV Sreg": 1, "MOV CRn": 1, "CLI": 1,
                                      "STI": 1, "OUT": 11, "IN": 1}
     assert vm.counters.intercepts["wait"] == 1 and vm.counters.reflected == {"external": 1}
     assert vm.backend.vdev.post.codes == [0x42]

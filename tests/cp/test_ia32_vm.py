@@ -39,7 +39,7 @@ def test_privileged_instructions_trap_and_are_emulated(naive_kernel):
     CR0 write); SYS_WAIT's STI, HLT and CLI three times (ticks 1-3)."""
     vm, _ = naive_kernel
     emulated = vm.counters.simulated
-    for name, n in {"LGDT": 1, "LIDT": 1, "LTR": 1, "MOV SS": 1, "MOV CRn": 3, "STI": 3,
+    for name, n in {"LGDT": 1, "LIDT": 1, "LTR": 1, "MOV Sreg": 1, "MOV CRn": 3, "STI": 3,
                     "CLI": 3}.items():
         assert emulated[name] == n, name
     assert vm.counters.intercepts["wait"] == 3
@@ -56,3 +56,36 @@ def test_the_guest_sees_its_own_registers_through_the_tables(naive_kernel):
     real = vm.backend.cpu
     assert vm.register("X", 3) == vm.backend.vstate.cr[3] != real.cr[3]
     assert vm.register("X", 0) & 0x80000001 == 0x80000001
+
+
+@pytest.mark.parametrize("mode", ["SCAN", "TRANSLATE"])
+def test_kernel_under_scan_and_translate_prints_what_the_bare_machine_prints(mode):
+    """With the sensitive kernel instructions rewritten (ia32_scan.py,
+    ia32_translate.py) the kernel's IRETD restores its own IF, and it runs to its
+    exit port with the bare machine's console and exit status."""
+    vm = ia32_vm(kernel_image(), mode=mode)
+    result = vm.run(3_000_000)
+    assert console(vm).splitlines() == BARE_LINES
+    assert (result.stop, vm.backend.exit_code) == ("stopped", 1)
+    report = vm.backend.vm_report()
+    assert report["mode"] == mode and report["hidden_page_faults"] == 12
+
+
+def test_ipl_from_the_reader_with_cp_commands(tmp_path):
+    """A user whose directory entry says MACHINE IA32 IPLs the kernel from its
+    reader (the spool file's cards are the image); COM1 is the terminal; QUERY
+    VIRTUAL and DISPLAY work on the running VM (#CP while it runs)."""
+    from s370vm.cmd_cp import build_host
+    from tests.cp.cpscript import run
+    from tests.cp.test_commands_machine import DIRECTORY
+    d = tmp_path / "pc.direct"
+    d.write_text(DIRECTORY.replace("USER PC PW 1M 2M G", "USER PC PW 16M 16M G"))
+    host = build_host(directory=str(d))
+    image = kernel_image()
+    host.spool.create("PC", "RDR", "PC", "2540", [image[i:i + 80] for i in range(0, len(image), 80)])
+    _, out = run("LOGON PC PW\nSET VMMODE SCAN\nIPL 00C\n#CP Q V\n#CP D X3", host=host)
+    lines = out["T1"][2:]
+    assert lines[:8] == BARE_LINES
+    assert lines[8:10] == ["STORAGE = 16384K", "MACHINE IA32, VMMODE SCAN"]
+    assert lines[-1] == "CR  3 = 00101000"          # the kernel's page_dir (CR3 at 101000)
+    assert not host.errors
