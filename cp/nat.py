@@ -235,7 +235,10 @@ class LoopbackHost:
     127.0.0.1 leaves through a real UDP socket of its own (bound to 127.0.0.1,
     non-blocking), and what arrives on it comes back as IPv4 packets to the
     entry's outside port. No threads: ``poll`` reads the sockets between slices.
-    TCP and ICMP are not carried (counted in ``refused``)."""
+    TCP and ICMP are not carried (counted in ``refused``), nor are flows beyond
+    ``MAX_SOCKETS`` open at once (a guest cannot use up CP's file descriptors)."""
+
+    MAX_SOCKETS = 256
 
     def __init__(self, address: bytes = LOOPBACK):
         self.address = address
@@ -250,6 +253,9 @@ class LoopbackHost:
         sport, dport = ip.ports()
         sock = self.sockets.get(sport)
         if sock is None:
+            if len(self.sockets) >= self.MAX_SOCKETS:
+                self.refused += 1
+                return
             sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
             sock.bind(("127.0.0.1", 0))
             sock.setblocking(False)

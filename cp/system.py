@@ -10,6 +10,7 @@ from .backends import DEFAULT_MACHINE, MachineError
 from .dispatcher import SLICE, Dispatcher
 from .spoolport import MemorySpool, SpoolPort
 from .vm import VirtualMachine
+from .nat import LoopbackHost, NatGateway
 from .vswitch import VSwitch
 
 
@@ -25,6 +26,8 @@ class SystemConfig:
     max_users: int = 64
     #: the virtual switches CP starts with (COUPLE ... TO SYSTEM name; cp/vswitch.py)
     switches: tuple = ("LAN1",)
+    #: the switches that get a NAT gateway to this machine's loopback (cp/nat.py)
+    nat: tuple = ("LAN1",)
 
 
 class System:
@@ -44,6 +47,8 @@ class System:
         self.switches: dict[str, VSwitch] = {}
         for name in self.config.switches:
             self.define_switch(name)
+        for name in self.config.nat:
+            NatGateway(self.switch(name), LoopbackHost())
 
     def logon(self, userid: str, storage: int = 1 << 20, *, privclass: str = "G",
               output: Callable[[str], None] | None = None, console: int = 0x009,

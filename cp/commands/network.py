@@ -149,6 +149,6 @@ def query_vswitch(session, names: list[str]) -> list[str]:
             out.append(f"  MAC {mac} ON {port} AGE {age}")
         nat = sw.nat
         if nat is not None:
-            out.append(f"  NAT {ip_text(nat.outside_ip)} ENTRIES {len(nat.entries)} "
-                       + " ".join(f"{k.upper()} {v}" for k, v in nat.counters.items() if v))
+            out.append(f"  NAT {ip_text(nat.outside_ip)} ENTRIES {len(nat.entries)}"
+                       + "".join(f" {k.upper()} {v}" for k, v in nat.counters.items() if v))
     return out

@@ -122,8 +122,10 @@ def test_nicdef_couples_at_logon_and_query_vswitch_shows_the_port():
     assert out["T1"][2:] == [
         "NIC  700 TYPE CTCA MAC 02-00-01-00-00-42 ON SYSTEM LAN1 IP 10.0.2.15 SENT 0 RCVD 0 "
         "FORGED 0 MALFORMED 0",
-        "VSWITCH SYSTEM LAN1 PORTS 1 FRAMES 0 FLOODED 0 BROADCAST 0 AGED 0",
+        "VSWITCH SYSTEM LAN1 PORTS 2 FRAMES 0 FLOODED 0 BROADCAST 0 AGED 0",
+        "  PORT NAT",
         "  PORT GUEST2.700 MAC 02-00-01-00-00-42 IP 10.0.2.15",
+        "  NAT 127.0.0.1 ENTRIES 0",
         "DMKCQG2850E LAN SYSTEM NOLAN DOES NOT EXIST",
     ]
 
@@ -141,5 +143,6 @@ def test_logoff_uncouples_the_partner_and_frees_the_port():
         T3: Q VSWITCH
         """)
     assert "CTCA 600 NOT COUPLED" in out["T2"]
-    assert "VSWITCH SYSTEM LAN1 PORTS 1 FRAMES 0 FLOODED 0 BROADCAST 0 AGED 0" in out["T2"]
-    assert out["T3"][-1] == "VSWITCH SYSTEM LAN1 PORTS 0 FRAMES 0 FLOODED 0 BROADCAST 0 AGED 0"
+    assert "VSWITCH SYSTEM LAN1 PORTS 2 FRAMES 0 FLOODED 0 BROADCAST 0 AGED 0" in out["T2"]
+    assert out["T3"][-3:] == ["VSWITCH SYSTEM LAN1 PORTS 1 FRAMES 0 FLOODED 0 BROADCAST 0 AGED 0",
+                              "  PORT NAT", "  NAT 127.0.0.1 ENTRIES 0"]

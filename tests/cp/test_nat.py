@@ -231,3 +231,25 @@ def test_frames_to_the_gateway_are_never_flooded_to_other_vms():
     clock.now = 10 ** 12                       # far past any aging
     p1.send(to_gw(mac(1), udp(VM1_IP, HOST, 5000, 9, b"b")))
     assert got[2] == [] and sw.counters["flooded"] == 0 and len(host.received) == 2
+
+
+@given(st.lists(st.tuples(st.integers(1000, 1003), st.integers(0, 150)), max_size=25))
+def test_property_entries_follow_a_reference_table(sends):
+    """Entries appear on a flow's first packet and go exactly when unused for
+    longer than the timeout (a reference table of last-use times, written here)."""
+    sw, nat, host, p1, p2, got, clock = setup(timeouts={17: 100, 6: 100, 1: 100})
+    last: dict = {}
+    created = expired = 0
+    t = 0
+    for port, dt in sends:
+        t += dt
+        clock.now = t
+        for k in [k for k, v in last.items() if t - v > 100]:
+            del last[k]
+            expired += 1
+        if port not in last:
+            created += 1
+        last[port] = t
+        p1.send(to_gw(mac(1), udp(VM1_IP, HOST, port, 9, b"x")))
+        assert {k[2] for k in nat.entries} == set(last)
+    assert (nat.counters["created"], nat.counters["expired"]) == (created, expired)

@@ -14,7 +14,7 @@ VM_MAC = bytes.fromhex("020001000001")
 
 
 def guest(frame: bytes):
-    system = System(SystemConfig(slice=2000))
+    system = System(SystemConfig(slice=2000, nat=()))     # the test's own gateway
     host = HostModel()
     nat = NatGateway(system.switch("LAN1"), host)
     vm = system.logon("NET")
@@ -100,3 +100,38 @@ def test_an_s370_guest_and_an_ia32_machine_share_the_lan():
     assert vm.psw == 0x0002000000000000
     back = vm.read_storage(0x3000, len(frame))
     assert back[0:6] == a.mac and back[6:12] == pc_mac and back[14:20] == b"EROM S"
+
+
+def test_s370_guest_reaches_a_udp_echo_server_on_the_hosts_loopback():
+    """CP's default NAT on LAN1 (LoopbackHost): the guest's datagram to the host
+    alias 10.0.2.2 reaches a real socket the test opened on 127.0.0.1, and the
+    server's answer comes back to the guest."""
+    import socket
+    server = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    server.bind(("127.0.0.1", 0))
+    server.settimeout(5)
+    port = server.getsockname()[1]
+    system = System(SystemConfig(slice=2000))
+    try:
+        vm = system.logon("NET")
+        network.define(vm, 0x700, "NIC")
+        network.couple_switch(vm, 0x700, "LAN1")
+        pkt = udp(ip("10.0.2.15"), ip("10.0.2.2"), 4000, port, b"TO THE LOOPBACK")
+        frame = eth(GATEWAY_MAC, VM_MAC, 0x0800, pkt)
+        vm.ipl(image=guest_image("ctcnet"))
+        vm.write_storage(0x1102, len(frame).to_bytes(2, "big"))
+        vm.write_storage(0x2000, frame)
+        system.run(20_000)                          # sent; the guest waits for the answer
+        data, peer = server.recvfrom(2048)
+        assert data == b"TO THE LOOPBACK"
+        server.sendto(b"ECHO " + data, peer)
+        for _ in range(100):
+            system.run(20_000)
+            if vm.psw == 0x0002000000000000:
+                break
+        back = vm.read_storage(0x3000, 14 + 28 + 20)[14:]
+        assert back[12:16] == ip("10.0.2.2") and struct.unpack("!HH", back[20:24]) == (port, 4000)
+        assert back[28:48] == b"ECHO TO THE LOOPBACK" and verifies(back[:48])
+    finally:
+        server.close()
+        system.switch("LAN1").nat.outside.close()
