@@ -138,9 +138,13 @@ def uncouple(vm, vaddr: int) -> None:
 
 
 def remove(vm, vaddr: int) -> None:
-    """DETACH or LOGOFF: the adapter's records go (the device is detached by CP)."""
+    """DETACH or LOGOFF: the adapter's records go (a channel device is detached
+    by CP; a card the backend keeps elsewhere is unplugged by its ``remove_nic``)."""
     uncouple(vm, vaddr)
-    vm.adapters.pop(vaddr, None)
+    a = vm.adapters.pop(vaddr, None)
+    unplug = getattr(vm.backend, "remove_nic", None)
+    if a is not None and a.kind == "NIC" and unplug is not None:
+        unplug(vaddr)
 
 
 def plug_card(card, switch, name: str, mac: bytes, ip: bytes | None):

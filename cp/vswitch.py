@@ -51,10 +51,13 @@ class Port:
         self.counters = dict.fromkeys(COUNTERS, 0)
 
     def send(self, frame: bytes) -> None:
-        self.switch.forward(self, frame)
+        switch = self.switch
+        if switch is not None:          # a disconnected port's frames go nowhere
+            switch.forward(self, frame)
 
     def disconnect(self) -> None:
-        self.switch.disconnect(self)
+        if self.switch is not None:
+            self.switch.disconnect(self)
 
 
 class VSwitch:
@@ -84,6 +87,7 @@ class VSwitch:
         return port
 
     def disconnect(self, port: Port) -> None:
+        port.switch = None
         if port in self.ports:
             self.ports.remove(port)
         for mac in [m for m, (p, _) in self.macs.items() if p is port]:

@@ -129,6 +129,9 @@ def test_disconnected_port_is_forgotten():
     got[3].clear()
     p[1].send(frame(mac(2), 1))
     assert got[3] != [] and got[2] == []
+    got[3].clear()
+    p[2].send(frame(BCAST, 2))                  # a card still holding the cable: nowhere
+    assert got[3] == [] and p[2].counters["sent"] == 1
 
 
 @given(st.lists(st.tuples(st.integers(1, 4), st.sampled_from([1, 2, 3, 4, 0xFF]),
