@@ -89,7 +89,7 @@ class ExpandedVMA(CountingAssist):
         return f(cpu, m, p, op) if f is not None else False
 
     def ptlb(self, cpu, m, p: int, op: str) -> bool:
-        cpu.tlb.clear()
+        cpu.purge_tlb()
         pager = self.sd.pager
         if pager is not None and hasattr(pager, "invalidate"):
             pager.invalidate("ptlb")            # ZAPSEGS, charged on CP's path table

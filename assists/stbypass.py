@@ -55,7 +55,7 @@ class ShadowTableBypass(CountingAssist):
     def try_instruction(self, cpu, ins, m, p: int) -> bool:
         op = m[p]
         if op == 0xB2 and m[p + 1] == 0x0D:             # PTLB
-            cpu.tlb.clear()
+            cpu.purge_tlb()
             cpu.shadow.clear()
             self.count("PTLB")
             return True
@@ -89,8 +89,8 @@ def window(control, on: bool) -> None:
         new.mem[:extent] = old.mem[:extent]
         new.keys[:len(old.keys)] = old.keys
         new.size = extent               # DISPLAY, IPL and the channel see the extent
-        vm.storage = cpu.storage = vm.channel.storage = new
-        cpu.mem, cpu.skeys = new.mem, new.keys
+        vm.storage = vm.channel.storage = new
+        cpu.attach(new)
         area = control.vr_area = CPArea(new.mem, 0, extent, WINDOW // SLOT)
         control.area = area
         control.micblok = area.allocate()
@@ -100,5 +100,6 @@ def window(control, on: bool) -> None:
     sd.mode, sd.origin, sd.extent = "V=R", 0, size
     if cpu.size != size:
         cpu.size, cpu.lim2, cpu.lim4 = size, size - 2, size - 4
+        cpu.purge_tlb()
         cpu.shadow.clear()
         cpu.watch.clear()

@@ -58,6 +58,7 @@ class ShadowTables:
         if cpu is None or not (cpu.shadow or cpu.watch):
             return
         cpu.shadow.clear()
+        cpu.purge_tlb()
         cpu.watch.clear()
         c = self.counters
         c.shadow_invalidations[reason] = c.shadow_invalidations.get(reason, 0) + 1

@@ -19,18 +19,27 @@ What keeps it exact:
   line of the block's frame in the traceback (no bookkeeping in the hot path),
   so the run loop counts exactly the completed instructions and builds the
   interruption for the right instruction address and length.
-* Stores into the block itself (self-modifying code such as ``MVI *+1,X'F0'``):
-  after an instruction that may store, if the store address is near the block
-  and the block's bytes changed, the block returns early and is translated again.
-  On entry, a block is only used if storage still holds the bytes it was made
-  from, which catches stores by I/O, by CP and by other blocks.
-* Only real-mode (DAT off) execution uses blocks; the budget of a burst is never
-  exceeded (a block longer than what is left runs in the interpreter).
+* Every mode: a block is made from the real bytes of one 2K block and keyed by
+  its logical address; the run loop (``CPU._run_blocks``) enters it only while
+  the CPU's fetch TLB maps that logical 2K block to the same real block, which
+  is the whole of instruction-fetch checking (translation, PSW key, fetch
+  protection) done once per entry. Operands go through the one storage fast
+  path (s370/isa/access.py), a TLB lookup whatever DAT and the key are. An
+  instruction that would cross a 2K boundary is never translated.
+* Stores into translated code (self-modifying code such as ``MVI *+1,X'F0'``, a
+  channel program reading into code): the storage records which bytes hold
+  translated code (``Storage.code``); a store into them invalidates exactly the
+  blocks made from those bytes and sets ``Storage.stale``, which a running block
+  tests after each instruction that may store, returning early so that the next
+  instruction is translated afresh. What is written while the CPU is not
+  running (CP, the operator, loaders, tests poking storage) is caught by
+  comparing a block's bytes once per ``CPU.run`` call, at its first entry.
+* The budget of a burst is never exceeded (a block longer than what is left
+  runs in the interpreter).
 * Reference recording (GA22-7000 "Reference Recording"): fetching an instruction
-  sets the reference bit of its 2K block. A block lies in one 2K block (only its
-  last instruction may cross into the next, and sets that block's bit before it
-  runs), so it sets its bit once each time it is entered. RRB and SSK, which
-  reset the bit, end their block, so the next entry sets it again.
+  sets the reference bit of its 2K block; a block lies in one, so it sets the bit
+  once each time it is entered. RRB and SSK, which reset the bit, end their
+  block, so the next entry sets it again.
 """
 from __future__ import annotations
 
@@ -42,8 +51,7 @@ from dataclasses import dataclass
 from .isa import GROUP_HANDLERS, HANDLERS, HELPERS_OF, LENGTH, lookup
 from .isa import build, support
 
-MAX_BLOCK = 24          # instructions per block at most
-GUARD = 256             # store window before a block that may reach into it
+MAX_BLOCK = 32          # instructions per block at most
 
 #: CPU methods a body may call without ending its block or needing ``cpu.ia``.
 ACCESSORS = frozenset({"fb", "fh", "fw", "fd", "sb", "sh", "sw", "sd", "fetch", "store",
@@ -75,6 +83,12 @@ def _call_name(node: ast.Call) -> tuple[str | None, str]:
     f = node.func
     if isinstance(f, ast.Attribute) and isinstance(f.value, ast.Name):
         return f.value.id, f.attr
+    if isinstance(f, ast.Attribute) and isinstance(f.value, ast.Attribute) \
+            and f.value.attr in ("rtlb", "wtlb") and f.attr == "get":
+        return "tlb", "get"         # an access-TLB lookup (s370/isa/access.py)
+    if isinstance(f, ast.Attribute) and isinstance(f.value, ast.Attribute) \
+            and f.value.attr == "storage" and f.attr == "written":
+        return "storage", "written"     # a store into translated code (access.py)
     if isinstance(f, ast.Name):
         return None, f.id
     if isinstance(f, ast.Attribute):
@@ -128,8 +142,10 @@ def shape_of(ins) -> Shape:
                     stores = True
                 elif name not in ACCESSORS:
                     needs_ia = ends = True
-            elif owner is None and name in PURE_CALLS:
+            elif owner is None and name in PURE_CALLS or owner == "tlb":
                 pass
+            elif owner == "storage":
+                stores = True
             elif name.startswith("_pack"):
                 stores = True
             elif not (owner == "int" and name == "from_bytes"):
@@ -141,23 +157,19 @@ def shape_of(ins) -> Shape:
     return s
 
 
-#: CPU attributes that cannot change inside a block (only instructions that end a
-#: block change them), read once per block into locals named ``_<attr>``.
-HOISTED = ("mem", "skeys", "size", "lim2", "lim4", "key", "store_lo", "fpr")
+#: CPU attributes that are not rebound inside a block (the access TLBs are
+#: emptied in place), read once per block into locals named ``_<attr>``.
+HOISTED = ("mem", "rtlb", "wtlb", "code", "skeys", "fpr")
 
 
 class _Hoist(ast.NodeTransformer):
-    """``cpu.<hoisted>`` -> ``_<hoisted>``; ``cpu.dat`` -> ``False`` (blocks run
-    only in real mode, and only a block-ending instruction can turn DAT on)."""
+    """``cpu.<hoisted>`` -> ``_<hoisted>``."""
 
     def visit_Attribute(self, node):
         self.generic_visit(node)
         if isinstance(node.value, ast.Name) and node.value.id == "cpu" \
-                and isinstance(node.ctx, ast.Load):
-            if node.attr in HOISTED:
-                return ast.copy_location(ast.Name("_" + node.attr, ast.Load()), node)
-            if node.attr == "dat":
-                return ast.copy_location(ast.Constant(False), node)
+                and isinstance(node.ctx, ast.Load) and node.attr in HOISTED:
+            return ast.copy_location(ast.Name("_" + node.attr, ast.Load()), node)
         return node
 
 
@@ -187,7 +199,7 @@ def block_body(ins, consts: dict) -> tuple[list[str], frozenset]:
         tree = ast.parse("\n".join(build.body_lines(ins)))
         stored = {n.attr for n in ast.walk(tree) if isinstance(n, ast.Attribute)
                   and isinstance(n.ctx, ast.Store)}
-        if not stored & set(HOISTED) | {"dat"} & stored:
+        if not stored & set(HOISTED):
             tree = ast.fix_missing_locations(_Hoist().visit(tree))
         assigned = frozenset(n.id for n in ast.walk(tree)
                              if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load))
@@ -201,6 +213,21 @@ def block_body(ins, consts: dict) -> tuple[list[str], frozenset]:
             tree = ast.fix_missing_locations(_Constants(values).visit(copy.deepcopy(tree)))
         out = _spliced[key] = (ast.unparse(tree).splitlines(), frozenset(values))
     return out
+
+
+def branch_kind(ins, f: dict) -> str:
+    """How a branch instruction with decoded fields ``f`` leaves a block:
+    ``never`` (mask 0, or a register form naming R0: it falls through),
+    ``always`` (mask 15, BAL, BALR) or ``maybe``. A block goes on after a
+    ``maybe`` branch with a side exit taken when it branches (a superblock)."""
+    m = ins.mnemonic
+    if m in ("BC", "BCR"):
+        if f["r1"] == 0 or (m == "BCR" and f["r2"] == 0):
+            return "never"
+        return "always" if f["r1"] == 15 else "maybe"
+    if m in ("BALR", "BCTR") and f["r2"] == 0:
+        return "never"
+    return "always" if m in ("BAL", "BALR") else "maybe"
 
 
 def _fields(ins, code: bytes) -> dict:
@@ -235,25 +262,37 @@ def _field_source(ins, f: dict, name: str) -> str:
 class Block:
     """A translated block: ``fn(cpu, m, budget)`` runs it (a block that ends in a
     branch back to its start repeats while the budget allows) and returns how
-    many instructions completed; ``code`` is the storage it was made from.
+    many instructions completed. ``start`` is its logical address, ``real`` and
+    ``size`` the real bytes it was made from, ``origin`` their 2K block's real
+    origin; ``cache`` the CPU's block cache holding it (``drop`` removes it).
 
     The generated code keeps no per-instruction bookkeeping: when an instruction
-    raises, ``index`` finds it from the line the block's frame was at (``where``
+    raises, ``raised`` finds it from the line the block's frame was at (``where``
     maps source lines to instruction indexes) plus the passes already made."""
-    __slots__ = ("fn", "start", "end", "code", "n", "addrs", "lens", "where")
+    __slots__ = ("fn", "start", "real", "size", "origin", "n", "addrs", "lens", "where",
+                 "cache", "code", "checked")
 
-    def __init__(self, fn, start, end, code, addrs, lens, where):
-        self.fn, self.start, self.end, self.code = fn, start, end, code
+    def __init__(self, fn, start, real, code, addrs, lens, where):
+        self.fn, self.start, self.real, self.size = fn, start, real, len(code)
+        self.origin = real & ~0x7FF
         self.n, self.addrs, self.lens, self.where = len(addrs), addrs, lens, where
+        self.cache = None
+        self.code = code        # the bytes it was made from (see CPU._block_at)
+        self.checked = -1       # the CPU's run epoch in which they were last compared
 
-    def index(self, exc: BaseException) -> int:
-        """How many instructions of this run of the block came before the one that
-        raised ``exc`` (earlier passes of a looping block included)."""
+    def drop(self) -> None:
+        """Its bytes were overwritten: the CPU must not enter it again."""
+        if self.cache is not None and self.cache.get(self.start) is self:
+            del self.cache[self.start]
+
+    def raised(self, exc: BaseException) -> tuple[int, int]:
+        """Where ``exc`` came from: (instructions this run of the block completed
+        in its earlier passes, index of the instruction that raised it)."""
         tb = exc.__traceback__
         code = self.fn.__code__
         while tb is not None and tb.tb_frame.f_code is not code:
             tb = tb.tb_next
-        return tb.tb_frame.f_locals["_n"] + self.where[tb.tb_lineno]
+        return tb.tb_frame.f_locals["_n"], self.where[tb.tb_lineno]
 
 
 def _namespace():
@@ -282,40 +321,40 @@ def _compiled(src: str, name: str):
     return compile(src, name, "exec")
 
 
-def translate(cpu, start: int) -> Block | None:
-    """Translate the block at real address ``start``; None if the first
-    instruction is not wholly inside storage (the interpreter reports it)."""
+def translate(cpu, start: int, real: int) -> Block | None:
+    """Translate the block at logical ``start``, whose bytes are at real ``real``
+    (the fetch TLB maps its 2K block); None if its first instruction crosses
+    into the next 2K block (the interpreter runs it)."""
     mem = cpu.mem
-    size = cpu.size
     lines: list[str] = []
     owner: list[int] = []           # index of the instruction each line belongs to
     addrs, lens, handlers = [], [], {}
     loops = False
     a = start
+    delta = real - start            # logical -> real within the 2K block
     ia_set = False
-    while len(addrs) < MAX_BLOCK and a + 2 <= size and a >> 11 == start >> 11:
-        length = LENGTH[mem[a]]
-        if a + length > size or a + length > 0x1000000:
+    while len(addrs) < MAX_BLOCK and a >> 11 == start >> 11:
+        ra = a + delta
+        length = LENGTH[mem[ra]]
+        if (a & 0x7FF) + length > 0x800:
             break
-        code = bytes(mem[a:a + length])
+        code = bytes(mem[ra:ra + length])
         ins = lookup(code)
         k = len(addrs)
-        nxt = a + length
+        nxt = (a + length) & 0xFFFFFF
         addrs.append(a)
         lens.append(length)
         body = []
-        if (nxt - 1) >> 11 != a >> 11:
-            body.append(f"_skeys[{(nxt - 1) >> 11}] |= 4")   # fetched from two blocks
         sh = shape_of(ins) if ins is not None else None
-        if sh is not None and cpu.handlers[code[0]] is not HANDLERS[code[0]]:
+        op = code[0]
+        if sh is not None and cpu.handlers[op] is not HANDLERS[op]:
             sh = None       # this CPU overrides the table's handler: call it
         if sh is None or not sh.inline:
-            op = code[0]
             fn = cpu.handlers[op]
-            if op in GROUP_HANDLERS and ins is not None:
-                fn = GROUP_HANDLERS[op][code[1]]
+            if op in GROUP_HANDLERS and ins is not None and fn is HANDLERS[op]:
+                fn = GROUP_HANDLERS[op][code[1]]    # skip the group's dispatch
             handlers[f"_H{k}"] = fn
-            body += [f"cpu.ia = {nxt}", f"_H{k}(cpu, m, {a})"]
+            body += [f"cpu.ia = {nxt}", f"_H{k}(cpu, m, {ra})"]
             ends = sh is None or sh.ends
             stores = True
         else:
@@ -325,53 +364,57 @@ def translate(cpu, start: int) -> Block | None:
             lines_, substituted = block_body(ins, consts)
             body += [f"{n} = {v}" for n, v in sources.items() if n not in substituted]
             if sh.uses_p:
-                body.append(f"p = {a}")
+                body.append(f"p = {ra}")
             if sh.needs_ia:
                 body.append(f"cpu.ia = {nxt}")
             body += lines_
             ends, stores = sh.ends, sh.stores
+            if ends and ins.cls == "branch":
+                kind = branch_kind(ins, f)
+                if kind != "always":
+                    ends = False
+                    if kind == "maybe":     # side exit when the branch is taken
+                        body += [f"if cpu.ia != {nxt}:", f"    _n += {k + 1}",
+                                 "    {AGAIN}", "    return _n"]
         ia_set = "cpu.ia = %d" % nxt in body
         lines += body
         owner += [k] * len(body)
         a = nxt
-        if ends:
+        if ends or a == 0:
             # a branch that may go back to the block's start: loop inside it
-            loops = sh is not None and sh.inline and ins.cls == "branch"
+            loops = ends and sh is not None and sh.inline and ins.cls == "branch"
             break
         if stores:
-            target = "addr1" if sh is not None and sh.inline and "addr1" in sh.loads else \
-                "addr" if sh is not None and sh.inline and "addr" in sh.loads else None
-            if target is not None and target in substituted:
-                target = str(consts[target])        # the operand address is a constant
-            cond = f"{start - GUARD} < {target} < {{END}} and " if target else ""
-            lines += [f"if {cond}m[{start}:{{END}}] != _CODE:",
-                      f"    cpu.ia = {nxt}", f"    return _n + {k + 1}"]
+            # a store into translated code (this block's or another's): leave, so
+            # that the next instruction is fetched from storage as it now is
+            lines += ["if _stale[0]:", f"    cpu.ia = {nxt}", f"    return _n + {k + 1}"]
             owner += [k] * 3
     if not addrs:
         return None
-    end = a
     n = len(addrs)
+    end = addrs[-1] + lens[-1]
     if not ia_set:
-        lines.append(f"cpu.ia = {end}")
+        lines.append(f"cpu.ia = {end & 0xFFFFFF}")
         owner.append(n - 1)
     head = ["def block(cpu, m, budget):", "    R = cpu.gpr", "    _n = 0",
             "    " + ", ".join("_" + h for h in HOISTED) + " = "
             + ", ".join("cpu." + h for h in HOISTED),
-            f"    _skeys[{start >> 11}] |= 4"]     # reference recording: the fetch
+            "    _stale = cpu.storage.stale",
+            f"    _skeys[{real >> 11}] |= 4"]     # reference recording: the fetch
+    # A branch back to the block's start runs it again while the budget allows
+    # (``_n`` counts the instructions of the passes before the current one).
+    again = f"if cpu.ia == {start} and _n + {n} <= budget: continue"
     if loops:
-        head.append("    while True:")
-        body = ["        " + ln for ln in lines] + [
-            f"        _n += {n}",
-            f"        if cpu.ia != {start} or _n + {n} > budget:",
-            "            break"]
+        lines += [f"_n += {n}", again, "return _n"]
     else:
-        body = ["    " + ln for ln in lines] + [f"    _n = {n}"]
+        lines += [f"return _n + {n}"]
+    head.append("    while True:")
+    body = ["        " + ln.replace("{AGAIN}", again) for ln in lines]
     first = len(head) + 1                   # line number of the first body line
     where = {first + i: k for i, k in enumerate(owner)}
-    src = "\n".join(head + body + ["    return _n"]).replace("{END}", str(end))
-    code = bytes(mem[start:end])
+    src = "\n".join(head + body)
     ns = dict(_NS)
     ns.update(handlers)
-    ns["_CODE"] = code
     exec(_compiled(src, f"<block {start:06X}>"), ns)
-    return Block(ns["block"], start, end, code, tuple(addrs), tuple(lens), where)
+    return Block(ns["block"], start, real, bytes(mem[real:real + end - start]), tuple(addrs),
+                 tuple(lens), where)

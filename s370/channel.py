@@ -174,7 +174,7 @@ class ChannelSubsystem:
         for i, sc in enumerate(self.pending):
             if cpu.io_enabled(sc.address >> 8):
                 del self.pending[i]
-                self.storage.mem[CSW_ADDR:CSW_ADDR + 8] = sc.csw
+                self.storage.write(CSW_ADDR, sc.csw)
                 sc.csw = None
                 return sc.address
         return None
@@ -239,7 +239,7 @@ class ChannelSubsystem:
         if fast:
             self._post(sc, cpu, csw)
             return 0
-        self.storage.mem[CSW_ADDR:CSW_ADDR + 8] = csw
+        self.storage.write(CSW_ADDR, csw)
         return 1
 
     def test_io(self, cpu, addr: int) -> int:
@@ -266,9 +266,9 @@ class ChannelSubsystem:
         if sc.held is None:
             if sc.csw is not None:
                 return 0
-            self.storage.mem[CSW_ADDR + 4:CSW_ADDR + 8] = bytes(4)
+            self.storage.write(CSW_ADDR + 4, bytes(4))
             return 1
-        self.storage.mem[CSW_ADDR:CSW_ADDR + 8] = self._terminate(sc)
+        self.storage.write(CSW_ADDR, self._terminate(sc))
         self._post(sc, cpu, self._csw(sc, 0, CE_DE, 0, 0))
         return 1
 
@@ -277,7 +277,7 @@ class ChannelSubsystem:
         storing the CSW (condition code 1); 0 when the device was idle."""
         sc = self.subchannels.get(addr)
         if sc is not None and sc.held is not None:
-            self.storage.mem[CSW_ADDR:CSW_ADDR + 8] = self._terminate(sc)
+            self.storage.write(CSW_ADDR, self._terminate(sc))
             return 1
         return self.test_io(cpu, addr)      # idle: pending status as TEST I/O takes it
 
@@ -298,7 +298,7 @@ class ChannelSubsystem:
         if not any(a >> 8 == channel for a in self.subchannels):
             return 3
         word = BYTE_MULTIPLEXER_ID if channel == 0 else BLOCK_MULTIPLEXER_ID
-        self.storage.mem[CHANNEL_ID_ADDR:CHANNEL_ID_ADDR + 4] = word.to_bytes(4, "big")
+        self.storage.write(CHANNEL_ID_ADDR, word.to_bytes(4, "big"))
         return 0
 
     # ------------------------------------------------------------------- IPL
@@ -310,8 +310,7 @@ class ChannelSubsystem:
         sc = self.subchannels.get(addr)
         if sc is None:
             raise MachineError(f"IPL device {addr:03X} is not in the configuration")
-        mem = self.storage.mem
-        mem[0:8] = bytes((0x02, 0, 0, 0, CC | SLI, 0, 0, 24))
+        self.storage.write(0, bytes((0x02, 0, 0, 0, CC | SLI, 0, 0, 24)))
         sc.key = 0
         sc.pci = False
         sc.csw = None
@@ -454,7 +453,7 @@ class ChannelSubsystem:
         clear it: TIO, CLRIO, and SIO to a device with status pending."""
         csw = bytearray(sc.csw)
         csw[4] |= extra
-        self.storage.mem[CSW_ADDR:CSW_ADDR + 8] = csw
+        self.storage.write(CSW_ADDR, csw)
         sc.csw = None
         self.pending.remove(sc)
 
@@ -603,6 +602,7 @@ class ChannelSubsystem:
             fast = self._fast_area(sc, segs[0], n, 6)
             if fast is not None:
                 mem[fast:fast + n] = data[:n]
+                self.storage.written(fast, n)
                 return 0
         if backward:
             data = data[::-1]
@@ -618,6 +618,7 @@ class ChannelSubsystem:
                     for lo, ln in self._areas(sc, seg, n, True, backward):
                         chunk = data[pos:pos + ln]
                         mem[lo:lo + ln] = chunk[::-1] if backward else chunk
+                        self.storage.written(lo, ln)
                         pos += ln
                 except _Check as chk:
                     return chk.status

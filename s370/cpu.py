@@ -96,8 +96,15 @@ class CPU:
         self._swap_mark = -1        # count at the last interruption, and how many
         self._swap_streak = 0       # interruptions came with no instruction since
         self.tlb: dict[int, int] = {}
+        self.xlat = self.tlb                # logical 2K block -> real origin, as DAT found it
+        self.rtlb: dict[int, int] = {}      # access TLBs: see "storage access"
+        self.wtlb: dict[int, int] = {}
+        self.code = storage.code            # Storage.code: bytes holding translated code
+        self._access_for = None             # (key, dat, store_lo) they were filled under
         self.use_blocks = _translation.enabled()    # bursts run translated blocks
-        self.block_cache: dict = {}
+        self.block_cache: dict = {}         # logical address -> Block
+        self.epoch = 0                      # CPU.run calls so far (see _block_at)
+        storage.cpus.append(self)
         self.reset_cr()
 
     # ------------------------------------------------------------------ PSW
@@ -144,85 +151,84 @@ class CPU:
         # is on or when some block is fetch-protected and the PSW key is not 0.
         self.slow = self.dat or (self.key != 0 and
                                  self.skeys.translate(_FETCH_PROT).find(1) >= 0)
+        access = (self.key, self.dat, self.store_lo)
+        if access != self._access_for:
+            self._access_for = access
+            self.purge_access()
         self.attn = True
 
+    def attach(self, storage: Storage) -> None:
+        """Run on ``storage`` from now on (the shadow-table bypass moves a V=R
+        guest into a larger one): translations, checks and blocks of the old
+        storage are forgotten."""
+        if self in self.storage.cpus:
+            self.storage.cpus.remove(self)
+        self.storage = storage
+        storage.cpus.append(self)
+        self.mem, self.skeys, self.code = storage.mem, storage.keys, storage.code
+        self.size, self.lim2, self.lim4 = storage.size, storage.size - 2, storage.size - 4
+        self.block_cache.clear()
+        self.purge_tlb()
+
     # ------------------------------------------------------- storage access
-    # Fast paths: no DAT, in bounds, within one 2K key block. Everything else
-    # goes through Storage-checked ``fetch``/``store``.
+    # The fast path of every operand access is one lookup in an access TLB:
+    # ``rtlb`` (fetch) and ``wtlb`` (store) map a logical 2K block to the real
+    # origin of its block when the access needs no further check under the
+    # current PSW key, translation and low-address protection, and the reference
+    # (and for stores the change) bit is already set. A store then tests the
+    # storage's mark of translated code (``code``) and drops what it overwrote
+    # (``Storage.written``). ``pieces`` does every check and fills them; ``purge_access`` empties them when what they assumed changes (PSW
+    # key, DAT, low-address protection, a TLB purge, SSK, RRB). The dicts are
+    # never replaced, so translated blocks may hold them in locals.
     def fb(self, a: int) -> int:
-        if not self.dat and a < self.size:
-            k = self.skeys[a >> 11]
-            if k & 8 and self.key and (k >> 4) != self.key:
-                raise ProgramInterrupt(PGM_PROTECTION)
-            self.skeys[a >> 11] = k | 4
-            return self.mem[a]
-        return self.fetch(a, 1)[0]
+        f = self.rtlb.get(a >> 11)
+        if f is not None:
+            return self.mem[f | (a & 0x7FF)]
+        return self.mem[self.pieces(a, 1, False)[0][0]]
 
     def fh(self, a: int) -> int:
-        if not self.dat and a <= self.lim2 and (a & 0x7FF) != 0x7FF:
-            k = self.skeys[a >> 11]
-            if k & 8 and self.key and (k >> 4) != self.key:
-                raise ProgramInterrupt(PGM_PROTECTION)
-            self.skeys[a >> 11] = k | 4
-            return _unpack_h(self.mem, a)[0]
+        f = self.rtlb.get(a >> 11)
+        if f is not None and (a & 0x7FF) != 0x7FF:
+            return _unpack_h(self.mem, f | (a & 0x7FF))[0]
         return int.from_bytes(self.fetch(a, 2), "big")
 
     def fw(self, a: int) -> int:
-        if not self.dat and a <= self.lim4 and (a & 0x7FF) <= 0x7FC:
-            k = self.skeys[a >> 11]
-            if k & 8 and self.key and (k >> 4) != self.key:
-                raise ProgramInterrupt(PGM_PROTECTION)
-            self.skeys[a >> 11] = k | 4
-            return _unpack_w(self.mem, a)[0]
-        if self.dat and (a & 0x7FF) <= 0x7FC:
-            # DAT fast path: the word's 2K block is translated in the TLB
-            f = self.tlb.get(a >> 11)
-            if f is not None and f < self.size:
-                k = self.skeys[f >> 11]
-                if not (k & 8 and self.key and (k >> 4) != self.key):
-                    self.skeys[f >> 11] = k | 4
-                    return _unpack_w(self.mem, f | (a & 0x7FF))[0]
+        f = self.rtlb.get(a >> 11)
+        if f is not None and (a & 0x7FF) <= 0x7FC:
+            return _unpack_w(self.mem, f | (a & 0x7FF))[0]
         return int.from_bytes(self.fetch(a, 4), "big")
 
     def fd(self, a: int) -> int:
+        f = self.rtlb.get(a >> 11)
+        if f is not None and (a & 0x7FF) <= 0x7F8:
+            return _unpack_d(self.mem, f | (a & 0x7FF))[0]
         return int.from_bytes(self.fetch(a, 8), "big")
 
     def sb(self, a: int, v: int) -> None:
-        if not self.dat and self.store_lo <= a < self.size:
-            k = self.skeys[a >> 11]
-            if self.key and (k >> 4) != self.key:
-                raise ProgramInterrupt(PGM_PROTECTION)
-            self.skeys[a >> 11] = k | 6
-            self.mem[a] = v
+        f = self.wtlb.get(a >> 11)
+        if f is not None:
+            self.mem[f | (a & 0x7FF)] = v
+            if self.code[f >> 11]:
+                self.storage.written(f | (a & 0x7FF), 1)
             return
         self.store(a, bytes((v,)))
 
     def sh(self, a: int, v: int) -> None:
-        if not self.dat and self.store_lo <= a <= self.lim2 and (a & 0x7FF) != 0x7FF:
-            k = self.skeys[a >> 11]
-            if self.key and (k >> 4) != self.key:
-                raise ProgramInterrupt(PGM_PROTECTION)
-            self.skeys[a >> 11] = k | 6
-            _pack_h(self.mem, a, v & 0xFFFF)
+        f = self.wtlb.get(a >> 11)
+        if f is not None and (a & 0x7FF) != 0x7FF:
+            _pack_h(self.mem, f | (a & 0x7FF), v & 0xFFFF)
+            if self.code[f >> 11]:
+                self.storage.written(f | (a & 0x7FF), 2)
             return
         self.store(a, (v & 0xFFFF).to_bytes(2, "big"))
 
     def sw(self, a: int, v: int) -> None:
-        if not self.dat and self.store_lo <= a <= self.lim4 and (a & 0x7FF) <= 0x7FC:
-            k = self.skeys[a >> 11]
-            if self.key and (k >> 4) != self.key:
-                raise ProgramInterrupt(PGM_PROTECTION)
-            self.skeys[a >> 11] = k | 6
-            _pack_w(self.mem, a, v & 0xFFFFFFFF)
+        f = self.wtlb.get(a >> 11)
+        if f is not None and (a & 0x7FF) <= 0x7FC:
+            _pack_w(self.mem, f | (a & 0x7FF), v & 0xFFFFFFFF)
+            if self.code[f >> 11]:
+                self.storage.written(f | (a & 0x7FF), 4)
             return
-        if self.dat and (a & 0x7FF) <= 0x7FC and a >= self.store_lo:
-            f = self.tlb.get(a >> 11)
-            if f is not None and f < self.size:
-                k = self.skeys[f >> 11]
-                if not self.key or (k >> 4) == self.key:
-                    self.skeys[f >> 11] = k | 6
-                    _pack_w(self.mem, f | (a & 0x7FF), v & 0xFFFFFFFF)
-                    return
         self.store(a, (v & 0xFFFFFFFF).to_bytes(4, "big"))
 
     def sd(self, a: int, v: int) -> None:
@@ -232,8 +238,10 @@ class CPU:
         """Translate and check the logical range [a, a+n) (24-bit wrap) and return
         its real pieces ``(real address, length)``. All access exceptions are
         recognised before anything is stored; reference and change bits are set
-        only when the whole range is accessible."""
+        only when the whole range is accessible, and the access TLBs then map
+        the 2K blocks involved."""
         out = []
+        blocks = []
         keys = self.skeys
         key = self.key
         size = self.size
@@ -255,33 +263,48 @@ class CPU:
                 out[-1] = (out[-1][0], out[-1][1] + chunk)
             else:
                 out.append((ra, chunk))
+            blocks.append((a >> 11, ra & ~0x7FF))
             a += chunk
             n -= chunk
         bits = 6 if write else 4
         for ra, ln in out:
             for blk in range(ra >> 11, ((ra + ln - 1) >> 11) + 1):
                 keys[blk] |= bits
+        for lb, org in blocks:
+            self.rtlb[lb] = org
+            if write and not (lb == 0 and self.store_lo) and self.store_cacheable(org):
+                self.wtlb[lb] = org
         return out
+
+    def store_cacheable(self, origin: int) -> bool:
+        """Whether stores into the real 2K block at ``origin`` may bypass the
+        checks once allowed (interpretive execution watches its guest's tables)."""
+        return True
+
+    def purge_access(self) -> None:
+        """Empty the access TLBs (in place: blocks hold them in locals)."""
+        self.rtlb.clear()
+        self.wtlb.clear()
+
+    def purge_tlb(self) -> None:
+        """PTLB and everything that purges translations (LCTL of CR0/CR1, IPTE)."""
+        self.tlb.clear()
+        self.purge_access()
+
+    def keys_changed(self) -> None:
+        """A storage key changed (SSK, RRB): every CPU on this storage drops the
+        accesses it had checked against the old one."""
+        for cpu in self.storage.cpus:
+            cpu.purge_access()
 
     def fetch(self, a: int, n: int) -> bytes:
         """Fetch n bytes at logical address a, with all access checks."""
         mem = self.mem
-        if not self.dat and not self.key and a + n <= self.size and n > 0:
-            # fast path: real mode, PSW key 0 (no protection applies), in storage
-            sk = self.skeys
-            for blk in range(a >> 11, ((a + n - 1) >> 11) + 1):
-                sk[blk] |= 4
-            return bytes(mem[a:a + n])
-        if self.dat and 0 < n <= 0x800 - (a & 0x7FF):
-            # DAT fast path: one 2K block whose translation is in the TLB
-            f = self.tlb.get(a >> 11)
-            if f is not None and f < self.size:
-                sk = self.skeys
-                k = sk[f >> 11]
-                if not (k & 8 and self.key and (k >> 4) != self.key):
-                    sk[f >> 11] = k | 4
-                    ra = f | (a & 0x7FF)
-                    return bytes(mem[ra:ra + n])
+        if 0 < n <= 0x800 - (a & 0x7FF):
+            f = self.rtlb.get(a >> 11)
+            if f is not None:
+                ra = f | (a & 0x7FF)
+                return bytes(mem[ra:ra + n])
         ps = self.pieces(a, n, False)
         if len(ps) == 1:
             ra, ln = ps[0]
@@ -289,35 +312,29 @@ class CPU:
         return b"".join(bytes(mem[ra:ra + ln]) for ra, ln in ps)
 
     def store(self, a: int, data: bytes) -> None:
-        """Store bytes at logical address a, with all access checks first."""
+        """Store bytes at logical address a, with all access checks first; a store
+        into translated code invalidates the blocks made from the bytes it changes."""
         mem = self.mem
         n = len(data)
-        if not self.dat and not self.key and self.store_lo <= a and a + n <= self.size and n:
-            sk = self.skeys
-            for blk in range(a >> 11, ((a + n - 1) >> 11) + 1):
-                sk[blk] |= 6
-            mem[a:a + n] = data
-            return
-        if self.dat and 0 < n <= 0x800 - (a & 0x7FF) and a >= self.store_lo:
-            f = self.tlb.get(a >> 11)
-            if f is not None and f < self.size:
-                sk = self.skeys
-                k = sk[f >> 11]
-                if not self.key or (k >> 4) == self.key:
-                    sk[f >> 11] = k | 6
-                    ra = f | (a & 0x7FF)
-                    mem[ra:ra + n] = data
-                    return
+        if 0 < n <= 0x800 - (a & 0x7FF):
+            f = self.wtlb.get(a >> 11)
+            if f is not None:
+                ra = f | (a & 0x7FF)
+                mem[ra:ra + n] = data
+                if self.code[f >> 11]:
+                    self.storage.written(ra, n)
+                return
         off = 0
         for ra, ln in self.pieces(a, n, True):
             mem[ra:ra + ln] = data[off:off + ln]
+            self.storage.written(ra, ln)
             off += ln
 
     def check_access(self, a: int, n: int, write: bool) -> None:
         """Recognise access exceptions for a whole operand before an instruction
         that processes it piecewise starts changing storage."""
-        if n > 0 and (self.dat or self.key or a + n > self.size
-                      or (write and a < self.store_lo)):
+        if n > 0 and not (n <= 0x800 - (a & 0x7FF)
+                          and (a >> 11) in (self.wtlb if write else self.rtlb)):
             self.pieces(a, n, write)
 
     def translate(self, va: int, write: bool = False) -> int:
@@ -349,6 +366,7 @@ class CPU:
         are taken between instructions as they become pending and enabled."""
         start = self.count
         end = start + limit
+        self.epoch += 1
         while self.count < end and not self.stopped and not self.checkstop:
             if self.attn:
                 # one interruption's new PSW may enable the next: take them all
@@ -381,10 +399,10 @@ class CPU:
             if exact:
                 n = 1
             try:
-                if self.slow:
-                    self._run_dat(n)
-                elif self.use_blocks:
+                if self.use_blocks:
                     self._run_blocks(n)
+                elif self.slow:
+                    self._run_dat(n)
                 else:
                     self._run_real(n)
             except StateChange:
@@ -394,33 +412,47 @@ class CPU:
         return self.count - start
 
     def _run_blocks(self, n: int) -> None:
-        """Real-mode execution by translated blocks (s370/blocks.py): the same
-        semantics as ``_run_real``, one call per basic block."""
+        """Execution by translated blocks (s370/blocks.py), in every mode: the same
+        semantics as the interpreter, one call per basic block. A block is used
+        when the access TLB still maps its logical 2K block to the real block it
+        was made from (translation, PSW key and fetch protection checked once);
+        otherwise, or where no block can be made, one instruction is
+        interpreted with every check, which fills the TLB for the next entry."""
         mem = self.mem
-        cache = self.block_cache
-        get = cache.get
+        rtlb = self.rtlb
+        stale = self.storage.stale
+        epoch = self.epoch
         done = 0
         try:
             while done < n:
                 ia = self.ia
-                b = get(ia)
-                if b is None or mem[ia:b.end] != b.code:
-                    b = _blocks.translate(self, ia)
+                b = self.block_cache.get(ia)
+                if b is None or rtlb.get(ia >> 11) != b.origin or b.checked != epoch:
+                    b = self._block_at(ia)
                     if b is None:
-                        break
-                    cache[ia] = b
+                        self.count += done
+                        n -= done + 1
+                        done = 0
+                        if self.slow:           # either counts itself
+                            self._run_dat(1)
+                        else:
+                            self._run_real(1)
+                        if self.attn:
+                            return
+                        continue
                 left = n - done
                 if b.n > left:
                     break
+                stale[0] = 0
                 try:
                     done += b.fn(self, mem, left)
                 except StateChange as e:
-                    done += b.index(e) + 1
+                    before, k = b.raised(e)
+                    done += before + k + 1
                     raise
                 except ProgramInterrupt as e:
-                    k = b.index(e)
-                    done += k + 1
-                    k %= b.n        # a looping block counts its earlier passes too
+                    before, k = b.raised(e)
+                    done += before + k + 1
                     a = b.addrs[k]
                     self.ia = (a + b.lens[k]) & MASK24
                     self.count += done      # counted before the interruption is taken
@@ -428,14 +460,65 @@ class CPU:
                     self._program_exception(e, a, b.lens[k])
                     return
                 except BaseException as e:
-                    done += b.index(e)
+                    before, k = b.raised(e)
+                    done += before + k
                     raise
         finally:
             self.count += done
         if done < n:
-            # a block longer than the budget left, or an instruction the
-            # translator cannot fetch: the interpreter does the rest exactly
-            self._run_real(n - done)
+            # a block longer than the budget left: the interpreter does the rest
+            if self.slow:
+                self._run_dat(n - done)
+            else:
+                self._run_real(n - done)
+
+    def _code_origin(self, ia: int) -> int | None:
+        """Real origin of the 2K block holding the instruction at ``ia`` when it
+        can be fetched with no exception under the translation already in the
+        TLB (then the fetch TLB maps it, with the reference bit set), else None:
+        the interpreter fetches it with every check."""
+        if self.dat:
+            origin = self.xlat.get(ia >> 11)
+        else:
+            origin = ia & 0xFFF800
+        if origin is None or origin >= self.size:
+            return None
+        k = self.skeys[origin >> 11]
+        if k & 8 and self.key and (k >> 4) != self.key:
+            return None
+        self.skeys[origin >> 11] = k | 4
+        self.rtlb[ia >> 11] = origin
+        return origin
+
+    def _block_at(self, ia: int):
+        """The translated block for logical ``ia`` when the access TLB maps its 2K
+        block (a new one if the cached one was made from other real storage or
+        from bytes that changed); None when the instruction must be interpreted
+        (TLB miss, odd address, an instruction crossing a 2K boundary).
+
+        Stores while the CPU runs invalidate blocks exactly (Storage.written);
+        storage written between ``run`` calls without telling the storage (CP,
+        the operator, tests) is caught here: a block's bytes are compared once
+        per call, at its first entry."""
+        origin = self.rtlb.get(ia >> 11)
+        if origin is None:
+            origin = self._code_origin(ia)
+        if origin is None or ia & 1:
+            return None
+        b = self.block_cache.pop(ia, None)
+        if b is not None:
+            if b.origin == origin and self.mem[b.real:b.real + b.size] == b.code:
+                b.checked = self.epoch
+                self.block_cache[ia] = b
+                return b
+            self.storage.forget(b)
+        b = _blocks.translate(self, ia, origin | (ia & 0x7FF))
+        if b is not None:
+            b.cache = self.block_cache
+            b.checked = self.epoch
+            self.block_cache[ia] = b
+            self.storage.add_code(b)
+        return b
 
     def _run_real(self, n: int) -> None:
         """Real-mode interpretation. Each instruction fetch sets the reference bit
@@ -486,6 +569,8 @@ class CPU:
         self.program_interrupt(PGM_ADDRESSING, ilc)
 
     def _run_dat(self, n: int) -> None:
+        """The checked interpreter: every instruction fetch translated and
+        key-checked (DAT, fetch protection), and where blocks cannot run."""
         handlers = self.handlers
         ln = LENGTH
         mem = self.mem
@@ -499,7 +584,7 @@ class CPU:
         blk = -1
         base = 0
         try:
-            while i and self.slow:
+            while i:
                 i -= 1
                 ia = self.ia
                 if ia & 0xFFF801 == blk:
@@ -516,10 +601,15 @@ class CPU:
                     base = off & ~0x7FF
                 self.ia = (ia + ln[op]) & MASK24
                 handlers[op](self, buf, off)
+        except StateChange:
+            raise
         except ProgramInterrupt as e:
             self.count += n - i     # counted before the interruption is taken
             n = i
             self._program_exception(e, ia, ln[op])
+        except BaseException:
+            i += 1                  # an intercept: the instruction did not complete
+            raise
         finally:
             self.count += n - i
 
@@ -546,6 +636,7 @@ class CPU:
         if k & 8 and self.key and (k >> 4) != self.key:
             raise self._fetch_exception(ProgramInterrupt(PGM_PROTECTION), ia, 1)
         self.skeys[ra >> 11] = k | 4
+        self.rtlb[(ia >> 11) & 0x1FFF] = ra & ~0x7FF
         length = LENGTH[self.mem[ra]]
         if (ra & 0x7FF) + length <= 0x800 and ra + length <= self.size:
             return self.mem, ra
@@ -587,7 +678,7 @@ class CPU:
             self._swap_mark = self.count
             self._swap_streak = 0
         mem = self.mem
-        mem[old:old + 8] = self.psw_with(intcode, ilc).to_bytes(8, "big")
+        self.storage.write(old, self.psw_with(intcode, ilc).to_bytes(8, "big"))
         self.load_psw(int.from_bytes(mem[new:new + 8], "big"))
 
     #: Interruptions in a row with no instruction executed in between that the
@@ -598,9 +689,8 @@ class CPU:
         """Program interruption (GA22-7000 "Program Interruption"): EC mode stores
         zeros at X'8C', the ILC in bits 5-6 of X'8D' and the code at X'8E'; BC mode
         carries them in the old PSW. Old PSW at X'28', new at X'68'."""
-        mem = self.mem
         if self.ec:
-            mem[0x8C:0x90] = bytes((0, (ilc & 3) << 1, code >> 8, code & 0xFF))
+            self.storage.write(0x8C, bytes((0, (ilc & 3) << 1, code >> 8, code & 0xFF)))
         if self._pgm_loop_guard(code):
             return
         self.swap_psw(PGM_OLD, PGM_NEW, code, ilc)
@@ -629,7 +719,7 @@ class CPU:
         """SVC interruption: old PSW at X'20' (points after the SVC); EC mode stores
         the ILC at X'89' and the code at X'8A'."""
         if self.ec:
-            self.mem[0x88:0x8C] = bytes((0, (ilc & 3) << 1, 0, number & 0xFF))
+            self.storage.write(0x88, bytes((0, (ilc & 3) << 1, 0, number & 0xFF)))
         self.swap_psw(SVC_OLD, SVC_NEW, number & 0xFF, ilc)
         raise StateChange
 
@@ -645,18 +735,17 @@ class CPU:
         """External interruption: old PSW at X'18', new at X'58'. EC mode stores the
         code at X'86'; BC mode places it in the old PSW. For malfunction alert,
         emergency signal and external call the source CPU's address goes to X'84'."""
-        mem = self.mem
         if code >> 8 == 0x12:
-            mem[0x84:0x86] = self.cpu_address.to_bytes(2, "big")
+            self.storage.write(0x84, self.cpu_address.to_bytes(2, "big"))
         if self.ec:
-            mem[0x86:0x88] = code.to_bytes(2, "big")
+            self.storage.write(0x86, code.to_bytes(2, "big"))
         self.swap_psw(EXT_OLD, EXT_NEW, code, 0)
 
     def io_interrupt(self, device: int) -> None:
         """I/O interruption: the channel has stored the CSW at X'40'; the device
         address goes to X'BA' in EC mode and into the old PSW in BC mode."""
         if self.ec:
-            self.mem[IO_ADDR:IO_ADDR + 2] = device.to_bytes(2, "big")
+            self.storage.write(IO_ADDR, device.to_bytes(2, "big"))
         self.swap_psw(IO_OLD, IO_NEW, device, 0)
 
     def restart(self) -> None:
@@ -671,23 +760,22 @@ class CPU:
         machine malfunctions, so only tools and tests call this."""
         if not self.mcheck:
             return
-        self.mem[0xE8:0xF0] = code.to_bytes(8, "big")
+        self.storage.write(0xE8, code.to_bytes(8, "big"))
         self.swap_psw(MCK_OLD, MCK_NEW)
 
     def store_status(self) -> None:
         """Store status (SIGP stop-and-store-status; GA22-7000 "Store Status"): CPU
         timer X'D8', clock comparator X'E0', current PSW X'100', FPRs X'160',
         GPRs X'180', CRs X'1C0'."""
-        mem = self.mem
         if self.timers is not None:
-            mem[0xD8:0xE0] = (self.timers.cpu_timer(self) & (2**64 - 1)).to_bytes(8, "big")
-            mem[0xE0:0xE8] = self.timers.ckc.to_bytes(8, "big")
-        mem[0x100:0x108] = self.psw.to_bytes(8, "big")
+            self.storage.write(0xD8, (self.timers.cpu_timer(self) & (2**64 - 1)).to_bytes(8, "big"))
+            self.storage.write(0xE0, self.timers.ckc.to_bytes(8, "big"))
+        self.storage.write(0x100, self.psw.to_bytes(8, "big"))
         for i in range(4):
-            mem[0x160 + 8 * i:0x168 + 8 * i] = self.fpr[2 * i].to_bytes(8, "big")
+            self.storage.write(0x160 + 8 * i, self.fpr[2 * i].to_bytes(8, "big"))
         for i in range(16):
-            mem[0x180 + 4 * i:0x184 + 4 * i] = self.gpr[i].to_bytes(4, "big")
-            mem[0x1C0 + 4 * i:0x1C4 + 4 * i] = self.cr[i].to_bytes(4, "big")
+            self.storage.write(0x180 + 4 * i, self.gpr[i].to_bytes(4, "big"))
+            self.storage.write(0x1C0 + 4 * i, self.cr[i].to_bytes(4, "big"))
 
     def service(self) -> None:
         """Between instructions: recognise an early PSW exception, then take the
@@ -715,8 +803,8 @@ class CPU:
             self.psw_invalid = False
             self.bad_psw = None
             if self.ec:
-                mem[0x8C:0x90] = bytes((0, 0, 0, PGM_SPECIFICATION))
-            mem[PGM_OLD:PGM_OLD + 8] = old.to_bytes(8, "big")
+                self.storage.write(0x8C, bytes((0, 0, 0, PGM_SPECIFICATION)))
+            self.storage.write(PGM_OLD, old.to_bytes(8, "big"))
             self.load_psw(int.from_bytes(mem[PGM_NEW:PGM_NEW + 8], "big"))
             return
         if self.ext_pending and self.sysmask & 0x01:

@@ -97,7 +97,7 @@ def translate(cpu, va: int, write: bool = False) -> int:
     protection.)"""
     outcome, value = walk(cpu, va)
     if outcome:
-        cpu.mem[TRANS_EXC_ADDR:TRANS_EXC_ADDR + 4] = (va & 0xFFFFFF).to_bytes(4, "big")
+        cpu.storage.write(TRANS_EXC_ADDR, (va & 0xFFFFFF).to_bytes(4, "big"))
         code = PGM_SEGMENT_TRANSLATION if outcome in (SEGMENT_INVALID, SEGMENT_LENGTH) \
             else PGM_PAGE_TRANSLATION
         raise ProgramInterrupt(code)
@@ -123,4 +123,5 @@ def invalidate_page_table_entry(cpu, pto: int, va: int) -> None:
         raise ProgramInterrupt(PGM_ADDRESSING)
     cpu.mem[pte_addr + 1] |= 0x08 if page_shift == 12 else 0x04
     cpu.skeys[pte_addr >> 11] |= 0x06
-    cpu.tlb.clear()
+    cpu.storage.written(pte_addr + 1, 1)
+    cpu.purge_tlb()

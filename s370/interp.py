@@ -161,6 +161,7 @@ class InterpretiveCPU(CPU):
         self.watch: set[int] = set()        # real 2K blocks holding guest DAT tables
         self.sdesc = sd or StateDescription(extent=storage.size)
         super().__init__(storage, cpuid)
+        self.xlat = self.shadow             # guest translations are CP's shadow tables
         self.handlers = list(HANDLERS)
         self.handlers[0x83] = _diagnose
 
@@ -189,9 +190,14 @@ class InterpretiveCPU(CPU):
         e = self.shadow.get(va >> 11)
         if e is None:
             e = self.sdesc.pager.fill(self, va, write)
+            self.purge_access()         # the fill may have added watched blocks
         if write and (e >> 11) in self.watch:
             self.sdesc.pager.table_store(self, e >> 11)
         return e | (va & 0x7FF)
+
+    def store_cacheable(self, origin: int) -> bool:
+        """Stores into a block holding guest DAT tables must reach ``translate``."""
+        return (origin >> 11) not in self.watch
 
     # --------------------------------------------------- interruptions
     def program_interrupt(self, code: int, ilc: int) -> None:
@@ -248,11 +254,7 @@ class InterpretiveCPU(CPU):
             self.run(limit)
             ic = Intercept(IC_WAIT if self.wait else IC_SLICE)
         except Intercept as exc:
-            ic = exc
-            if ic.code == IC_INSTRUCTION and self.slow:
-                # the slow (DAT) loop counts an instruction before running it,
-                # the fast loop after: leave the intercepted one uncounted in both
-                self.count -= 1
+            ic = exc            # (the intercepted instruction is not counted)
         self.sdesc.code = ic.code
         self.sdesc.last = ic
         return ic

@@ -148,7 +148,7 @@ class Timers:
         mem = cpu.mem
         old = int.from_bytes(mem[INTERVAL_ADDR:INTERVAL_ADDR + 4], "big")
         new = (old - 256 * d) & 0xFFFFFFFF
-        mem[INTERVAL_ADDR:INTERVAL_ADDR + 4] = new.to_bytes(4, "big")
+        cpu.storage.write(INTERVAL_ADDR, new.to_bytes(4, "big"))
         cpu.skeys[0] |= 0x06
         # In unbounded arithmetic from the unsigned value ``old``, the signed value
         # goes from >= 0 to < 0 exactly when it passes below zero (from above 2**31

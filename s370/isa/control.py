@@ -167,6 +167,7 @@ INSTRUCTIONS = [
     instr("SSK", 0x08, "RR", """
         blk = key_block(cpu, R[r2])
         cpu.skeys[blk] = R[r1] & 0xFE
+        cpu.keys_changed()
         cpu.psw_changed()
         raise StateChange
     """, priv=True, cls="control"),
@@ -180,6 +181,7 @@ INSTRUCTIONS = [
         k = cpu.skeys[addr >> 11]
         cpu.cc = (k >> 1) & 3
         cpu.skeys[addr >> 11] = k & 0xFB
+        cpu.keys_changed()
         raise StateChange           # instruction fetch sets reference bits again
     """, priv=True, cls="control"),
     instr("LCTL", 0xB7, "RS", """
@@ -193,7 +195,7 @@ INSTRUCTIONS = [
             r = (r1 + k) & 15
             cpu.cr[r] = int.from_bytes(data[4 * k:4 * k + 4], "big")
             if r < 2:
-                cpu.tlb.clear()
+                cpu.purge_tlb()
         cpu.psw_changed()
         raise StateChange
     """, priv=True, cls="control"),
@@ -268,7 +270,7 @@ INSTRUCTIONS = [
         cpu.sd(addr, clocks(cpu).cpu_timer(cpu))
     """, priv=True, cls="control"),
     instr("PTLB", 0xB20D, "S", """
-        cpu.tlb.clear()
+        cpu.purge_tlb()
         raise StateChange           # the run loop drops its own translations too
     """, priv=True, layout="", cls="control"),
     instr("LRA", 0xB1, "RX", """

@@ -9,8 +9,8 @@ Registers hold unsigned 32-bit ints. Signed results come from sign-bit tricks
 inline (``x ^ 0x80000000`` orders signed values as unsigned ones; overflow of
 ``a + b = v`` is ``~(a ^ b) & (a ^ v)`` in the sign bit), because the hot fragments
 must not call helpers (a Python call costs about as much as a simple
-instruction). Fragments that run often inline the storage fast path (no DAT,
-PSW key 0, operand inside storage and inside one 2K key block) and fall back to
+instruction). Fragments that run often inline the one storage fast path
+(``access``: a lookup in the CPU's access TLB, in every mode) and fall back to
 the CPU's fully checked accessors otherwise; rare or long-running instructions
 call the helpers at the end of this module.
 
@@ -24,24 +24,21 @@ import struct
 import textwrap
 
 from ..errors import PGM_EXECUTE, PGM_SPECIFICATION, ProgramInterrupt, StateChange
+from . import access
 from .table import instr
 
 M24 = 0xFFFFFF
 M32 = 0xFFFFFFFF
 
 # --------------------------------------------------------------- operand forms
-#: The sign-extended halfword operand (unsigned 32-bit) of AH, SH, CH, LH.
-OP_H = "((cpu.fh(addr) ^ 0x8000) - 0x8000) & 0xFFFFFFFF"
+#: The word operand at ``addr`` in ``b``.
+FETCH_W = access.fetch("b", 4)
 
-#: Inline word fetch: real mode, key 0, in one 2K block; else the checked accessor.
-#: Leaves the operand in ``b``.
-FETCH_W = """
-    if addr <= cpu.lim4 and (addr & 0x7FF) <= 0x7FC and not cpu.dat and not cpu.key:
-        cpu.skeys[addr >> 11] |= 4
-        b = _unpack_w(cpu.mem, addr)[0]
-    else:
-        b = cpu.fw(addr)
-"""
+#: The halfword operand at ``addr`` in ``b``, unsigned.
+FETCH_H = access.fetch("b", 2)
+
+#: The sign-extended halfword operand (unsigned 32-bit) of AH, SH, CH, LH in ``b``.
+OP_H = FETCH_H + "b = ((b ^ 0x8000) - 0x8000) & 0xFFFFFFFF\n"
 
 #: Condition code of a signed result held unsigned in ``v``: 0 zero, 1 <0, 2 >0.
 CC_SIGNED = "cpu.cc = (1 if v & 0x80000000 else 2) if v else 0"
@@ -97,7 +94,7 @@ def _three(names: tuple[str, str, str | None], opcodes: tuple[int, int, int | No
     out = [_inst(names[0], opcodes[0], "RR", template, GET="b = R[r2]"),
            _inst(names[1], opcodes[1], "RX", template, GET=FETCH_W)]
     if names[2]:
-        out.append(_inst(names[2], opcodes[2], "RX", template, GET=f"b = {OP_H}"))
+        out.append(_inst(names[2], opcodes[2], "RX", template, GET=OP_H))
     return out
 
 
@@ -198,33 +195,23 @@ def _logic(rr, rx, op_rr, op_rx, op):
 
 
 # ------------------------------------------------------- storage-to-storage
-#: Fast-path guard for an SS operand pair of ``n`` bytes: real mode, key 0, both
-#: operands inside storage (so no 16M wrap) and the first not low-address protected.
-SS_FAST = ("not cpu.dat and not cpu.key and addr1 + n <= cpu.size and addr2 + n <= cpu.size"
-           " and addr1 >= cpu.store_lo")
-
-#: Reference (and change) bits of an SS fast path: an operand of up to 256 bytes
-#: touches at most two 2K blocks.
-SS_BITS = """
-    sk = cpu.skeys
-    sk[addr1 >> 11] |= {B1}
-    sk[(addr1 + n - 1) >> 11] |= {B1}
-    sk[addr2 >> 11] |= 4
-    sk[(addr2 + n - 1) >> 11] |= 4
-"""
-
+# The fast paths take operands that lie in one mapped 2K block each (access.py);
+# overlap is then decided on real addresses, which is what byte-at-a-time
+# processing sees.
 MVC = """
     n = l + 1
-    if """ + SS_FAST + """:
-        {BITS}
+    {PAIR}
+        a1 = _f | (addr1 & 0x7FF)
+        a2 = _g | (addr2 & 0x7FF)
         mem = cpu.mem
-        if 0 < addr1 - addr2 < n:
+        if 0 < a1 - a2 < n:
             # destructive overlap: byte-at-a-time semantics repeat the first
-            # (addr1 - addr2) source bytes (the MVC propagation idiom)
-            pat = mem[addr2:addr1]
-            mem[addr1:addr1 + n] = (pat * (n // len(pat) + 1))[:n]
+            # (a1 - a2) source bytes (the MVC propagation idiom)
+            pat = mem[a2:a1]
+            mem[a1:a1 + n] = (pat * (n // len(pat) + 1))[:n]
         else:
-            mem[addr1:addr1 + n] = mem[addr2:addr2 + n]
+            mem[a1:a1 + n] = mem[a2:a2 + n]
+        {CODE}
     else:
         _ss_bytes(cpu, addr1, addr2, n, _MOVE)
 """
@@ -233,31 +220,46 @@ MVC = """
 # the second after its first byte (then byte-at-a-time results differ).
 LOGIC_SS = """
     n = l + 1
-    if """ + SS_FAST + """ and not 0 < addr1 - addr2 < n:
-        {BITS}
-        mem = cpu.mem
-        v = int.from_bytes(mem[addr1:addr1 + n], "big") {OP} int.from_bytes(mem[addr2:addr2 + n], "big")
-        mem[addr1:addr1 + n] = v.to_bytes(n, "big")
-        cpu.cc = 1 if v else 0
+    {PAIR}
+        a1 = _f | (addr1 & 0x7FF)
+        a2 = _g | (addr2 & 0x7FF)
+        if 0 < a1 - a2 < n:
+            cpu.cc = _ss_bytes(cpu, addr1, addr2, n, {FN})
+        else:
+            mem = cpu.mem
+            v = int.from_bytes(mem[a1:a1 + n], "big") {OP} int.from_bytes(mem[a2:a2 + n], "big")
+            mem[a1:a1 + n] = v.to_bytes(n, "big")
+            {CODE}
+            cpu.cc = 1 if v else 0
     else:
         cpu.cc = _ss_bytes(cpu, addr1, addr2, n, {FN})
 """
 
 CLC = """
     n = l + 1
-    if not cpu.dat and not cpu.key and addr1 + n <= cpu.size and addr2 + n <= cpu.size:
-        sk = cpu.skeys
-        sk[addr1 >> 11] |= 4
-        sk[(addr1 + l) >> 11] |= 4
-        sk[addr2 >> 11] |= 4
-        sk[(addr2 + l) >> 11] |= 4
+    {PAIR}
         mem = cpu.mem
-        a = mem[addr1:addr1 + n]
-        b = mem[addr2:addr2 + n]
+        a1 = _f | (addr1 & 0x7FF)
+        a2 = _g | (addr2 & 0x7FF)
+        a = mem[a1:a1 + n]
+        b = mem[a2:a2 + n]
     else:
         b = cpu.fetch(addr2, n)
         a = cpu.fetch(addr1, n)
     cpu.cc = 0 if a == b else (1 if a < b else 2)
+"""
+
+#: NI/OI/XI: read, change and store one byte (a store-TLB entry allows both).
+SI_LOGIC = """
+    {RANGE}
+        ra = _f | (addr & 0x7FF)
+        v = cpu.mem[ra] {OP} i2
+        cpu.mem[ra] = v
+        {CODE}
+    else:
+        v = cpu.fb(addr) {OP} i2
+        cpu.sb(addr, v)
+    cpu.cc = 1 if v else 0
 """
 
 # ------------------------------------------------------------------- shifts
@@ -309,43 +311,25 @@ INSTRUCTIONS = [
         R[r1] = b
     """, FETCH=FETCH_W),
     instr("LA", 0x41, "RX", "R[r1] = addr"),
-    instr("LH", 0x48, "RX", f"R[r1] = {OP_H}"),
-    instr("ST", 0x50, "RX", """
-        if addr <= cpu.lim4 and (addr & 0x7FF) <= 0x7FC and addr >= cpu.store_lo \\
-                and not cpu.dat and not cpu.key:
-            cpu.skeys[addr >> 11] |= 6
-            _pack_w(cpu.mem, addr, R[r1])
-        else:
-            cpu.sw(addr, R[r1])
-    """),
-    instr("STH", 0x40, "RX", "cpu.sh(addr, R[r1])"),
-    instr("STC", 0x42, "RX", """
-        if addr < cpu.size and addr >= cpu.store_lo and not cpu.dat and not cpu.key:
-            cpu.skeys[addr >> 11] |= 6
-            cpu.mem[addr] = R[r1] & 0xFF
-        else:
-            cpu.sb(addr, R[r1] & 0xFF)
-    """),
-    instr("IC", 0x43, "RX", """
-        if addr < cpu.size and not cpu.dat and not cpu.key:
-            cpu.skeys[addr >> 11] |= 4
-            b = cpu.mem[addr]
-        else:
-            b = cpu.fb(addr)
+    _inst("LH", 0x48, "RX", """
+        {GET}
+        R[r1] = b
+    """, GET=OP_H),
+    instr("ST", 0x50, "RX", access.store("R[r1]", 4)),
+    instr("STH", 0x40, "RX", access.store("R[r1] & 0xFFFF", 2)),
+    instr("STC", 0x42, "RX", access.store("R[r1] & 0xFF", 1)),
+    _inst("IC", 0x43, "RX", """
+        {GET}
         R[r1] = (R[r1] & 0xFFFFFF00) | b
-    """),
+    """, GET=access.fetch("b", 1)),
     instr("ICM", 0xBF, "RS", "_icm(cpu, r1, r3, addr)", layout="R1,M3,D2(B2)"),
     instr("STCM", 0xBE, "RS", "_stcm(cpu, r1, r3, addr)", layout="R1,M3,D2(B2)"),
     instr("CLM", 0xBD, "RS", "_clm(cpu, r1, r3, addr)", layout="R1,M3,D2(B2)"),
     # LM/STM: registers R1 up to R3, wrapping from 15 to 0.
-    instr("LM", 0x98, "RS", """
+    _inst("LM", 0x98, "RS", """
         n = ((r3 - r1) & 15) + 1
-        e = addr + 4 * n
-        if e <= cpu.size and not cpu.dat and not cpu.key:
-            sk = cpu.skeys
-            sk[addr >> 11] |= 4
-            sk[(e - 1) >> 11] |= 4
-            words = _WORDS[n].unpack_from(cpu.mem, addr)
+        {RANGE}
+            words = _WORDS[n].unpack_from(cpu.mem, _f | (addr & 0x7FF))
         else:
             words = _WORDS[n].unpack(cpu.fetch(addr, 4 * n))
         if r1 <= r3:
@@ -353,19 +337,17 @@ INSTRUCTIONS = [
         else:
             R[r1:] = words[:16 - r1]
             R[:r3 + 1] = words[16 - r1:]
-    """),
-    instr("STM", 0x90, "RS", """
+    """, RANGE=access.real_range("4 * n", False)),
+    _inst("STM", 0x90, "RS", """
         n = ((r3 - r1) & 15) + 1
-        e = addr + 4 * n
         words = R[r1:r3 + 1] if r1 <= r3 else R[r1:] + R[:r3 + 1]
-        if e <= cpu.size and addr >= cpu.store_lo and not cpu.dat and not cpu.key:
-            sk = cpu.skeys
-            sk[addr >> 11] |= 6
-            sk[(e - 1) >> 11] |= 6
-            _WORDS[n].pack_into(cpu.mem, addr, *words)
+        {RANGE}
+            _WORDS[n].pack_into(cpu.mem, _f | (addr & 0x7FF), *words)
+            {CODE}
         else:
             cpu.store(addr, _WORDS[n].pack(*words))
-    """),
+    """, RANGE=access.real_range("4 * n", True),
+          CODE=access.code_check("_f | (addr & 0x7FF)", "4 * n")),
 
     # ---- fixed-point arithmetic and compares
     *_three(("AR", "A", "AH"), (0x1A, 0x5A, 0x4A), ADD),
@@ -373,10 +355,11 @@ INSTRUCTIONS = [
     *_three(("CR", "C", "CH"), (0x19, 0x59, 0x49), COMPARE),
     *_three(("MR", "M", None), (0x1C, 0x5C, None), MULTIPLY),
     *_three(("DR", "D", None), (0x1D, 0x5D, None), DIVIDE),
-    instr("MH", 0x4C, "RX", """
-        v = ((R[r1] ^ 0x80000000) - 0x80000000) * ((cpu.fh(addr) ^ 0x8000) - 0x8000)
+    _inst("MH", 0x4C, "RX", """
+        {GET}
+        v = ((R[r1] ^ 0x80000000) - 0x80000000) * ((b ^ 0x8000) - 0x8000)
         R[r1] = v & 0xFFFFFFFF
-    """),
+    """, GET=FETCH_H),
 
     # ---- logical
     *_three(("ALR", "AL", None), (0x1E, 0x5E, None), ADD_LOGICAL),
@@ -465,50 +448,33 @@ INSTRUCTIONS = [
     instr("EX", 0x44, "RX", "_execute(cpu, r1, addr)", cls="branch"),
 
     # ---- storage-to-storage and immediate
-    _inst("MVC", 0xD2, "SS", MVC, BITS=_body(SS_BITS, B1="6")),
+    _inst("MVC", 0xD2, "SS", MVC, PAIR=access.real_pair("n", True),
+          CODE=access.code_check("a1", "n")),
     instr("MVN", 0xD1, "SS", "_ss_bytes(cpu, addr1, addr2, l + 1, _NUMERICS)"),
     instr("MVZ", 0xD3, "SS", "_ss_bytes(cpu, addr1, addr2, l + 1, _ZONES)"),
     instr("MVO", 0xF1, "SS2", "_mvo(cpu, addr1, l1 + 1, addr2, l2 + 1)"),
-    _inst("NC", 0xD4, "SS", LOGIC_SS, BITS=_body(SS_BITS, B1="6"), OP="&", FN="_AND"),
-    _inst("OC", 0xD6, "SS", LOGIC_SS, BITS=_body(SS_BITS, B1="6"), OP="|", FN="_OR"),
-    _inst("XC", 0xD7, "SS", LOGIC_SS, BITS=_body(SS_BITS, B1="6"), OP="^", FN="_XOR"),
-    instr("CLC", 0xD5, "SS", CLC),
+    _inst("NC", 0xD4, "SS", LOGIC_SS, PAIR=access.real_pair("n", True),
+          CODE=access.code_check("a1", "n"), OP="&", FN="_AND"),
+    _inst("OC", 0xD6, "SS", LOGIC_SS, PAIR=access.real_pair("n", True),
+          CODE=access.code_check("a1", "n"), OP="|", FN="_OR"),
+    _inst("XC", 0xD7, "SS", LOGIC_SS, PAIR=access.real_pair("n", True),
+          CODE=access.code_check("a1", "n"), OP="^", FN="_XOR"),
+    _inst("CLC", 0xD5, "SS", CLC, PAIR=access.real_pair("n", False)),
     instr("TR", 0xDC, "SS", "_tr(cpu, addr1, l + 1, addr2)"),
     instr("TRT", 0xDD, "SS", "_trt(cpu, addr1, l + 1, addr2)"),
-    instr("MVI", 0x92, "SI", """
-        if addr < cpu.size and addr >= cpu.store_lo and not cpu.dat and not cpu.key:
-            cpu.skeys[addr >> 11] |= 6
-            cpu.mem[addr] = i2
-        else:
-            cpu.sb(addr, i2)
-    """),
-    instr("CLI", 0x95, "SI", """
-        if addr < cpu.size and not cpu.dat and not cpu.key:
-            cpu.skeys[addr >> 11] |= 4
-            v = cpu.mem[addr]
-        else:
-            v = cpu.fb(addr)
+    instr("MVI", 0x92, "SI", access.store("i2", 1)),
+    _inst("CLI", 0x95, "SI", """
+        {GET}
         cpu.cc = 0 if v == i2 else (1 if v < i2 else 2)
-    """),
-    instr("TM", 0x91, "SI", """
-        v = cpu.fb(addr) & i2
+    """, GET=access.fetch("v", 1)),
+    _inst("TM", 0x91, "SI", """
+        {GET}
+        v &= i2
         cpu.cc = 0 if not v else (3 if v == i2 else 1)
-    """),
-    instr("NI", 0x94, "SI", """
-        v = cpu.fb(addr) & i2
-        cpu.sb(addr, v)
-        cpu.cc = 1 if v else 0
-    """),
-    instr("OI", 0x96, "SI", """
-        v = cpu.fb(addr) | i2
-        cpu.sb(addr, v)
-        cpu.cc = 1 if v else 0
-    """),
-    instr("XI", 0x97, "SI", """
-        v = cpu.fb(addr) ^ i2
-        cpu.sb(addr, v)
-        cpu.cc = 1 if v else 0
-    """),
+    """, GET=access.fetch("v", 1)),
+    *(_inst(name, opcode, "SI", SI_LOGIC, OP=op, RANGE=access.real_range(1, True),
+            CODE=access.code_check("ra", "1"))
+      for name, opcode, op in (("NI", 0x94, "&"), ("OI", 0x96, "|"), ("XI", 0x97, "^"))),
     instr("MVCL", 0x0E, "RR", "_mvcl(cpu, r1, r2)"),
     instr("CLCL", 0x0F, "RR", "_clcl(cpu, r1, r2)"),
 
@@ -589,6 +555,8 @@ INSTRUCTIONS = [
 
 _unpack_w = struct.Struct(">I").unpack_from
 _pack_w = struct.Struct(">I").pack_into
+_unpack_h = struct.Struct(">H").unpack_from
+_pack_h = struct.Struct(">H").pack_into
 #: Struct for n big-endian words (LM/STM move 1..16 registers).
 _WORDS = [struct.Struct(f">{n}I") for n in range(17)]
 
@@ -776,15 +744,14 @@ def _execute(cpu, r1: int, addr: int) -> None:
     continues after the EX (already in ``cpu.ia``)."""
     if addr & 1:
         raise ProgramInterrupt(PGM_SPECIFICATION)
-    if not cpu.dat and not cpu.key and addr + 6 <= cpu.size:
+    ra = _mapped(cpu.rtlb, addr, 6)
+    if ra >= 0:
         mem = cpu.mem
-        op = mem[addr]
+        op = mem[ra]
         if op == 0x44:
             raise ProgramInterrupt(PGM_EXECUTE)
         length = (2, 4, 4, 6)[op >> 6]
-        cpu.skeys[addr >> 11] |= 4
-        cpu.skeys[(addr + length - 1) >> 11] |= 4
-        buf = bytearray(mem[addr:addr + length])
+        buf = bytearray(mem[ra:ra + length])
     else:
         head = cpu.fetch(addr, 2)
         op = head[0]
@@ -894,29 +861,22 @@ def _clcl(cpu, r1: int, r2: int) -> None:
     cpu.cc = cc
 
 
-def _table_refs(sk: bytearray, a2: int, args) -> None:
-    """Set the reference bits of the (at most two) 2K blocks holding the bytes of
-    the 256-byte table at ``a2`` that the argument bytes ``args`` index."""
-    split = 0x800 - (a2 & 0x7FF)        # first argument value in the next block
-    if split > 255 or min(args) < split:
-        sk[a2 >> 11] |= 4
-    if split <= 255 and max(args) >= split:
-        sk[(a2 + 255) >> 11] |= 4
+def _mapped(tlb: dict, a: int, n: int) -> int:
+    """Real address of the n bytes at logical ``a`` when they lie in one 2K block
+    that ``tlb`` (an access TLB) maps, else -1 (the checked path applies)."""
+    f = tlb.get(a >> 11)
+    return -1 if f is None or (a & 0x7FF) + n > 0x800 else f | (a & 0x7FF)
 
 
 def _tr(cpu, a1: int, n: int, a2: int) -> None:
     """TRANSLATE: each operand-1 byte is replaced by the table byte it indexes.
     Only the table bytes used are accessed. Left to right, one byte at a time when
     the table overlaps operand 1."""
-    if (not cpu.dat and not cpu.key and a1 >= cpu.store_lo and a1 + n <= cpu.size
-            and a2 + 256 <= cpu.size and (a1 + n <= a2 or a2 + 256 <= a1)):
+    r1, r2 = _mapped(cpu.wtlb, a1, n), _mapped(cpu.rtlb, a2, 256)
+    if r1 >= 0 and r2 >= 0 and (r1 + n <= r2 or r2 + 256 <= r1):
         mem = cpu.mem
-        sk = cpu.skeys
-        sk[a1 >> 11] |= 6
-        sk[(a1 + n - 1) >> 11] |= 6
-        data = mem[a1:a1 + n]
-        _table_refs(sk, a2, data)
-        mem[a1:a1 + n] = data.translate(mem[a2:a2 + 256])
+        mem[r1:r1 + n] = mem[r1:r1 + n].translate(mem[r2:r2 + 256])
+        cpu.storage.written(r1, n)
         return
     cpu.check_access(a1, n, True)
     for x in _wrap(a1, n):
@@ -928,15 +888,11 @@ def _trt(cpu, a1: int, n: int, a2: int) -> None:
     nonzero; then R1 bits 8-31 get its address, R2 bits 24-31 the function byte.
     CC 0 all zero, 1 found before the last byte, 2 found at the last byte.
     Operand bytes after the one found are not accessed."""
-    if not cpu.dat and not cpu.key and a1 + n <= cpu.size and a2 + 256 <= cpu.size:
+    r1, r2 = _mapped(cpu.rtlb, a1, n), _mapped(cpu.rtlb, a2, 256)
+    if r1 >= 0 and r2 >= 0:
         mem = cpu.mem
-        data = mem[a1:a1 + n]
-        found = data.translate(mem[a2:a2 + 256])
+        found = mem[r1:r1 + n].translate(mem[r2:r2 + 256])
         k = n - len(found.lstrip(b"\0"))          # index of the first nonzero byte
-        sk = cpu.skeys
-        sk[a1 >> 11] |= 4
-        sk[(a1 + min(k, n - 1)) >> 11] |= 4
-        _table_refs(sk, a2, data[:k + 1])
         fn = found[k] if k < n else 0
     else:
         fn = 0
@@ -954,7 +910,8 @@ def _trt(cpu, a1: int, n: int, a2: int) -> None:
 
 
 HELPERS = {
-    "_unpack_w": _unpack_w, "_pack_w": _pack_w, "_WORDS": _WORDS,
+    "_unpack_w": _unpack_w, "_pack_w": _pack_w, "_unpack_h": _unpack_h, "_pack_h": _pack_h,
+    "_WORDS": _WORDS,
     "_ss_bytes": _ss_bytes, "_MOVE": _MOVE, "_NUMERICS": _NUMERICS, "_ZONES": _ZONES,
     "_AND": _AND, "_OR": _OR, "_XOR": _XOR, "_mvo": _mvo,
     "_icm": _icm, "_stcm": _stcm, "_clm": _clm, "_cs": _cs, "_cds": _cds,
