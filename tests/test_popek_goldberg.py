@@ -30,7 +30,7 @@ REFERENCE = {
     "sgdt": ("0 SGDT 00030000/003F", "3 SGDT 00030000/003F"),
     "sidt": ("0 SIDT 00031000/07FF", "3 SIDT 00031000/07FF"),
     "sldt": ("0 SLDT 0030", "3 SLDT 0030"),
-    "smsw": ("0 SMSW 001B", "3 SMSW 001B"),
+    "smsw": ("0 SMSW 0000001B", "3 SMSW 0000001B"),
     "pushf": ("0 PUSHF 0000", "3 PUSHF 0200"),
     "popf": ("0 POPF 3000", "3 POPF 0200"),
     "lar": ("0 LAR 00C09300", "3 LAR ZF=0"),
