@@ -109,7 +109,8 @@ class GuestView:
         d["vs"] = vs
         d["on_cpl"] = on_cpl
         d["on_sti"] = on_sti
-        d["sregs"] = [_SegmentView(s) for s in cpu.sregs]
+        d["_seen"] = None
+        d["_sregs"] = []
 
     def __getattr__(self, name: str):
         return getattr(self.cpu, name)
@@ -122,9 +123,15 @@ class GuestView:
         else:
             raise AttributeError(f"{name} is not virtualized by GuestView")
 
-    def refresh(self) -> None:
-        """The real CPU's segment registers were replaced (a reset): view them again."""
-        self.__dict__["sregs"] = [_SegmentView(s) for s in self.cpu.sregs]
+    @property
+    def sregs(self) -> list:
+        """The six segment registers as the guest sees them (made again when the
+        real CPU's were replaced, as a reset does)."""
+        real = self.cpu.sregs
+        d = self.__dict__
+        if d["_seen"] is not real:
+            d["_seen"], d["_sregs"] = real, [_SegmentView(s) for s in real]
+        return d["_sregs"]
 
     # -- the guest's privileged state ---------------------------------------
     @property
