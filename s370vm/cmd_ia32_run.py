@@ -61,9 +61,11 @@ def add_parser(sub) -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument("--under-cp", action="store_true",
                    help="run the image in an IA-32 virtual machine under CP")
-    p.add_argument("--mode", choices=("naive", "scan", "translate", "paravirt"),
+    p.add_argument("--mode", choices=("naive", "scan", "translate", "translate-all",
+                                      "paravirt"),
                    default="translate", help="with --under-cp: how CP virtualizes it "
-                                             "(SET VMMODE; default translate)")
+                                             "(SET VMMODE; default translate; translate-all "
+                                             "is SET VMMODE TRANSLATE ALL)")
     return p
 
 
@@ -105,7 +107,7 @@ def run_under_cp(args) -> int:
         vm = system.logon("GUEST", args.memory << 20, output=lambda line: None, reader=None,
                           punch=None, printer=None, machine="IA32")
         backend = vm.backend
-        backend.set_mode(args.mode.upper())
+        backend.set_mode(args.mode.upper().replace("-", " "))
         backend.boot_options(kind, args.cmdline, initrd,
                              BOOT_SECTOR if args.load is None else args.load, name=args.image)
         vm.ipl(image=image)

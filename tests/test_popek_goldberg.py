@@ -92,6 +92,75 @@ def test_the_bare_machine_gives_the_reference_lines(binaries, name):
     assert run_bare(binaries[name]) == ("exit", REFERENCE[name])
 
 
+# -- the same programs in an IA-32 virtual machine under CP --------------------------
+
+#: under NAIVE trap-and-emulate, the lines that come out wrong, as CP's frame makes
+#: them (cp/backends/ia32_vstate.py and ia32_cpu.py): the real GDTR and IDTR on
+#: CP_GDT FFC00000 (8192 entries) and CP_IDT FFC10000, the real LDTR and TR CP's
+#: selectors FFF0 and FFF8, the real CR0 PG WP (+ the guest's MP TS) ET PE, the real
+#: IF 1 and IOPL 0 (POPF at ring 1 changes neither), the shadow descriptor with DPL 1
+#: and the limit cut below CP_BASE, CS and SS with RPL 1, and INT n's gate checked
+#: against the real CPL 1. Every other line is the bare machine's: VERR and VERW
+#: (the shadow's DPL 1 passes at ring 1 as DPL 0 does at ring 0), POP SS and RET
+#: (ring compression makes them fault, and CP's trap path emulates them), and at CPL
+#: 3, where the guest's CPL is the real one, all but the five that store CP's state.
+NAIVE_WRONG = {
+    "0 SGDT": "FFC00000/FFFF", "3 SGDT": "FFC00000/FFFF",
+    "0 SIDT": "FFC10000/07FF", "3 SIDT": "FFC10000/07FF",
+    "0 SLDT": "FFF0", "3 SLDT": "FFF0",
+    "0 STR": "FFF8", "3 STR": "FFF8",
+    "0 SMSW": "8001001B", "3 SMSW": "8001001B",
+    "0 PUSHF": "0200", "0 POPF": "0200",
+    "0 LAR": "00C0B300", "0 LSL": "FFBFFFFF",
+    "0 PUSH": "0009", "0 MOV": "0011", "0 CALL": "0009", "0 JMP": "0009",
+    "0 INT": "#GP(0202)",
+}
+#: what guest user code run directly (SCAN, TRANSLATE) still sees: the Red Pill
+RED_PILL = {key: value for key, value in NAIVE_WRONG.items() if key.startswith("3 ")}
+
+
+def expected(name: str, wrong: dict) -> tuple[str, ...]:
+    out = []
+    for line in REFERENCE[name]:
+        key = " ".join(line.split()[:2])
+        out.append(f"{key} {wrong[key]}" if key in wrong else line)
+    return tuple(out)
+
+
+def run_under_cp(path: Path, mode: str) -> tuple[int | None, tuple[str, ...], dict]:
+    """(the exit port's status, the console lines, CP's counters)."""
+    from tests.cp.ia32_support import console, ia32_vm
+    vm = ia32_vm(path.read_bytes(), mode=mode)
+    vm.run(200_000)
+    return vm.backend.exit_code, lines(console(vm)), vm.backend.vm_report()
+
+
+@pytest.mark.parametrize("name", PROGRAMS)
+def test_naive_trap_and_emulate_shows_the_wrong_values(binaries, name):
+    """The failure is the demonstration: 14 of the 18 go wrong at CPL 0."""
+    status, got, _ = run_under_cp(binaries[name], "NAIVE")
+    assert (status, got) == (1, expected(name, NAIVE_WRONG))
+
+
+@pytest.mark.parametrize("mode", ["SCAN", "TRANSLATE"])
+@pytest.mark.parametrize("name", PROGRAMS)
+def test_scan_and_translate_give_the_kernel_the_bare_values(binaries, name, mode):
+    """At CPL 0 every line is the bare machine's; at CPL 3, user code runs directly
+    and the five store-state instructions still show CP's (the Red Pill)."""
+    status, got, report = run_under_cp(binaries[name], mode)
+    assert (status, got) == (1, expected(name, RED_PILL))
+    if mode == "TRANSLATE":
+        assert report["translated_blocks"] > 0 and "sensitive" not in report["exits"]
+    else:
+        assert report["exits"]["sensitive"] >= 1
+
+
+@pytest.mark.parametrize("name", ["sgdt", "sidt", "sldt", "str", "smsw"])
+def test_translate_all_hides_cp_from_user_code_too(binaries, name):
+    status, got, _ = run_under_cp(binaries[name], "TRANSLATE ALL")
+    assert (status, got) == (1, REFERENCE[name])
+
+
 # -- System/370: every sensitive instruction is privileged -----------------------------
 
 S370_PROGRAM = POPEK.parents[1] / "s370" / "popek.asm"

@@ -76,7 +76,7 @@ from .shared import MachineError
 MAX_STORAGE = CP_BASE
 PAGE = 4096
 #: SET VMMODE's choices; TRANSLATE (binary translation) is the default.
-MODES = ("NAIVE", "SCAN", "TRANSLATE", "PARAVIRT")
+MODES = ("NAIVE", "SCAN", "TRANSLATE", "TRANSLATE ALL", "PARAVIRT")
 DEFAULT_MODE = "TRANSLATE"
 #: the emulations that only ring compression makes trap (guest CPL 0 only)
 COMPRESSION = frozenset({"mov_to_sreg", "pop_sreg", "lss", "iret", "retf"})
@@ -135,8 +135,15 @@ def _translate(backend) -> RewritingMode:
                                     privileged=backend.privileged_callout))
 
 
+def _translate_all(backend) -> RewritingMode:
+    """SET VMMODE TRANSLATE ALL: user code translated too (the Red Pill hidden)."""
+    return RewritingMode(Translator(backend.cpu, backend.vstate, backend.on_sti,
+                                    privileged=backend.privileged_callout, all_rings=True))
+
+
 #: SET VMMODE name -> what makes the mode object (see the module docstring)
-MODE_CLASSES: dict = {"NAIVE": NaiveMode, "SCAN": _scan, "TRANSLATE": _translate}
+MODE_CLASSES: dict = {"NAIVE": NaiveMode, "SCAN": _scan, "TRANSLATE": _translate,
+                      "TRANSLATE ALL": _translate_all}
 
 
 class IA32PageFormat:

@@ -44,6 +44,8 @@ class Translator(RewritingMode):
         super().__init__(cpu, vs, on_sti)
         self.privileged = privileged
         self.all_rings = all_rings
+        if all_rings:
+            self.name = "TRANSLATE ALL"
         #: callouts made, by mnemonic
         self.callouts: dict[str, int] = {}
 

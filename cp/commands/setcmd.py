@@ -79,10 +79,11 @@ def cmd_set(ctx: Context, args: list[str]) -> list[str]:
         machine = s.guest.machine
         if not machine.modes:
             raise ctx.error(3, "VMMODE")
-        if len(vals) != 1 or vals[0] not in machine.modes:
+        mode = " ".join(vals)           # TRANSLATE ALL is two words
+        if mode not in machine.modes:
             raise ctx.error(2, vals[-1])
-        machine.set_mode(vals[0])
-        s.settings["VMMODE"] = vals[0]
+        machine.set_mode(mode)
+        s.settings["VMMODE"] = mode
         return []
     if name == "ASSIST":
         if vals[0] not in ONOFF:

@@ -45,6 +45,14 @@ def test_ia32_vm_query_and_vmmode(tmp_path):
     assert out[14:] == ["DMKCFC002E INVALID OPERAND - FAST", "DMKCFC026E OPERAND MISSING OR INVALID"]
 
 
+def test_set_vmmode_translate_all(tmp_path):
+    """TRANSLATE ALL (two words): user code translated too (ia32_translate.py)."""
+    out = pc("SET VMMODE TRANSLATE ALL", "Q SET", "SET VMMODE TRANSLATE SOME",
+             tmp_path=tmp_path)
+    assert out[4] == "VMMODE TRANSLATE ALL"
+    assert out[5:] == ["DMKCFC002E INVALID OPERAND - SOME"]
+
+
 def test_vmmode_on_a_virtual_370_is_an_invalid_option():
     out = lines("\n".join([LOGON, "SET VMMODE NAIVE", "Q V", "Q SET"]))
     assert out[2] == "DMKCFC003E INVALID OPTION - VMMODE"
