@@ -68,15 +68,22 @@ class ParavirtMachine:
     ``host`` of ia32_hypercalls.Paravirt."""
 
     def __init__(self, memory_size: int, userid: str = "", disk=None,
-                 output: Callable[[bytes], None] | None = None):
+                 output: Callable[[bytes], None] | None = None, cpu: CPU | None = None):
+        """``cpu``: the real CPU to run on (CP's IA-32 backend's, whose memory
+        has room for CP's region after the guest's); else a new one."""
         if memory_size < 2 * PAGE or memory_size % PAGE or memory_size > CP_BASE:
             raise MachineError(f"memory size {memory_size} is not a multiple of 4K below "
                                f"CP's region")
         self.size = memory_size
         identity = -(-memory_size // (4 << 20))
         self.cp_base = memory_size
-        self.memory = Memory(memory_size + (CP_IDENTITY + identity) * PAGE)
-        self.cpu = cpu = CPU(self.memory)
+        need = memory_size + (CP_IDENTITY + identity) * PAGE
+        if cpu is None:
+            cpu = CPU(Memory(need))
+        elif cpu.memory.size < need:
+            raise MachineError(f"no room for CP's paravirtual region after {memory_size} bytes")
+        self.memory = cpu.memory
+        self.cpu = cpu
         cpu.intercept = self._intercept
         self.mem = memoryview(self.memory.ram)[:memory_size]
         self.clock = Clock(cpu.now)
@@ -100,6 +107,7 @@ class ParavirtMachine:
         """CP's page table (its GDT, IDT, TSS at their linear addresses), the GDT,
         the TSS, and the identity map of the guest's memory (paging off)."""
         ram = self.memory.ram
+        ram[self.cp_base:self.cp_base + CP_IDENTITY * PAGE] = bytes(CP_IDENTITY * PAGE)
         pt = self._phys(CP_PT)
         for linear, page in ((CP_GDT, CP_GDT_PAGE), (CP_IDT, CP_IDT_PAGE), (CP_TSS, CP_TSS_PAGE)):
             index = (linear - CP_BASE) >> 12
@@ -231,10 +239,12 @@ class ParavirtMachine:
     def _count(self, name: str) -> None:
         self.exits[name] = self.exits.get(name, 0) + 1
 
-    def run(self, limit: int) -> str:
+    def run(self, limit: int, under_cp: bool = False) -> str:
         """Run up to ``limit`` instructions of virtual time (idle time counts as
         the instructions it stands for, as the bare PC's halt); a stop from
-        ``STOPS``."""
+        ``STOPS``. ``under_cp``: CP's dispatcher decides about idle time and
+        performs the hypercalls (``hypercall``): the run stops at an idle call
+        ("blocked") and before each hypercall ("hypercall")."""
         cpu = self.cpu
         pv = self.pv
         end = self.clock.now() + limit * 10
@@ -245,13 +255,13 @@ class ParavirtMachine:
                 return "crash"
             pv.tick(self)
             if pv.blocked:
+                if under_cp:
+                    return "blocked"
                 deadline = pv.next_deadline()
                 if deadline is None:
                     return "wait"
-                target = min(deadline, end)
-                self.idle_ns += max(0, target - self.clock.now())
-                self.clock.skip_to(target)
-                if target >= end:
+                self._skip_to(min(deadline, end))
+                if deadline >= end:
                     return "limit"
                 continue
             if self.clock.now() >= end:
@@ -263,17 +273,26 @@ class ParavirtMachine:
                     instructions_until(self.clock, end))
             stop = cpu.run(n)
             if stop == "intercept":
+                if under_cp and self._is_hypercall(*cpu.intercepted):
+                    return "hypercall"
                 self._handle(*cpu.intercepted)
             elif stop == "shutdown":
                 self.crashed = "triple fault"
             elif stop == "hlt":         # cannot happen at ring 1 (HLT is privileged)
                 self.crashed = "halted"
 
+    def _is_hypercall(self, vector: int, error_code, soft: bool) -> bool:
+        return soft and vector == hc.HYPERCALL_VECTOR and self.cpu.cpl == 1
+
+    def hypercall(self) -> None:
+        """Perform the hypercall in the registers (after an INT 82h from ring 1)."""
+        self._count("hypercall")
+        self.pv.hypercall(self)
+
     def _handle(self, vector: int, error_code, soft: bool) -> None:
         cpu = self.cpu
-        if soft and vector == hc.HYPERCALL_VECTOR and cpu.cpl == 1:
-            self._count("hypercall")
-            self.pv.hypercall(self)
+        if self._is_hypercall(vector, error_code, soft):
+            self.hypercall()
             return
         self._count("reflect")
         if vector == PF and not soft:
@@ -319,6 +338,28 @@ class ParavirtMachine:
             return False
         finally:
             ram[at:at + 8] = saved
+
+    def idle(self) -> bool:
+        """Off the CPU in an idle call, nothing else running: let the VM's time
+        pass to its next deadline. False when none can end the idle."""
+        deadline = self.pv.next_deadline()
+        if deadline is None:
+            return False
+        self._skip_to(deadline)
+        self.pv.tick(self)
+        return True
+
+    def _skip_to(self, ns: int) -> None:
+        """Idle time: the VM's clock moves on without executing."""
+        self.idle_ns += max(0, ns - self.clock.now())
+        self.clock.skip_to(ns)
+
+    def instructions_to_deadline(self) -> int | None:
+        """Instructions of the VM's time until its next deadline (None: none)."""
+        deadline = self.pv.next_deadline()
+        if deadline is None:
+            return None
+        return max(0, -(-(deadline - self.clock.now()) // 10))
 
     def console_text(self) -> str:
         return self.console.decode("latin-1")
