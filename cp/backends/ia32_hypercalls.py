@@ -152,6 +152,10 @@ class Paravirt:
         self.reset()
 
     def reset(self) -> None:
+        """The state at IPL: the guest's kernel at its CPL 0 (real ring 1), in
+        protected mode, paging not yet on."""
+        self.vstate.reset()
+        self.vstate.cr[0] |= 1
         self.baseptr: int | None = None
         #: frame -> True for the directory and every table it points at (Xen's
         #: page-table type); frame -> count of writable mappings of it

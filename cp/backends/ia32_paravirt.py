@@ -68,9 +68,11 @@ class ParavirtMachine:
     ``host`` of ia32_hypercalls.Paravirt."""
 
     def __init__(self, memory_size: int, userid: str = "", disk=None,
-                 output: Callable[[bytes], None] | None = None, cpu: CPU | None = None):
+                 output: Callable[[bytes], None] | None = None, cpu: CPU | None = None,
+                 vstate=None):
         """``cpu``: the real CPU to run on (CP's IA-32 backend's, whose memory
-        has room for CP's region after the guest's); else a new one."""
+        has room for CP's region after the guest's), else a new one; ``vstate``:
+        the backend's VirtualState, where the guest's CR0 and CR3 are kept."""
         if memory_size < 2 * PAGE or memory_size % PAGE or memory_size > CP_BASE:
             raise MachineError(f"memory size {memory_size} is not a multiple of 4K below "
                                f"CP's region")
@@ -87,7 +89,7 @@ class ParavirtMachine:
         cpu.intercept = self._intercept
         self.mem = memoryview(self.memory.ram)[:memory_size]
         self.clock = Clock(cpu.now)
-        self.pv = hc.Paravirt(memory_size, userid, disk)
+        self.pv = hc.Paravirt(memory_size, userid, disk, vstate)
         self.console = bytearray()
         self._output = output
         self.input: deque[int] = deque()

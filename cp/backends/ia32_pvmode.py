@@ -49,8 +49,9 @@ class ParavirtMode:
         backend = self.backend
         cpu = backend.cpu
         entry = cpu.eip
-        write = backend.console_byte
+        write = backend._console_byte          # the backend's console lines
         self.machine = ParavirtMachine(backend.guest_size, backend.vm.userid, cpu=cpu,
+                                       vstate=backend.vstate,
                                        output=lambda data: [write(b) for b in data])
         self.machine.start(entry)
 

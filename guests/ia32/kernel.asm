@@ -417,6 +417,10 @@ syscall_handler:                        ; EAX = call number; ring 3 -> ring 0 vi
         jmp .done
 .write:
         mov esi, ebx
+%ifdef PARAVIRT
+        call write_console              ; the user's text in one hypercall
+        jmp .done
+%endif
 .write_next:
         test ecx, ecx
         jz .done
@@ -544,20 +548,14 @@ shutdown:                               ; AL = exit value
 ; --- the console ---------------------------------------------------------------------
 %ifdef PARAVIRT
 putc:                                   ; AL = character: console_io write of one byte
-        push eax
-        push ebx
+        push esi
         push ecx
-        push edx
         mov [putc_byte], al
-        mov eax, HC_CONSOLE_IO
-        xor ebx, ebx                    ; CONSOLEIO_write
+        mov esi, putc_byte
         mov ecx, 1
-        mov edx, putc_byte
-        int HYPERCALL
-        pop edx
+        call write_console
         pop ecx
-        pop ebx
-        pop eax
+        pop esi
         ret
 %else
 serial_init:
@@ -593,6 +591,33 @@ putc:                                   ; AL = character
         ret
 %endif
 
+%ifdef PARAVIRT
+puts:                                   ; ESI = NUL-terminated text: one console_io write
+        push ecx
+        xor ecx, ecx
+.length:
+        cmp byte [esi + ecx], 0
+        je .write
+        inc ecx
+        jmp .length
+.write:
+        call write_console
+        pop ecx
+        ret
+
+write_console:                          ; ESI = text, ECX = length
+        push eax
+        push ebx
+        push edx
+        mov eax, HC_CONSOLE_IO
+        xor ebx, ebx                    ; CONSOLEIO_write
+        mov edx, esi
+        int HYPERCALL
+        pop edx
+        pop ebx
+        pop eax
+        ret
+%else
 puts:                                   ; ESI = NUL-terminated text
         push eax
 .next:
@@ -605,6 +630,7 @@ puts:                                   ; ESI = NUL-terminated text
 .done:
         pop eax
         ret
+%endif
 
 putdec:                                 ; EAX = unsigned number
         push eax
