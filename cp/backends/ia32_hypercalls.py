@@ -294,6 +294,7 @@ class Paravirt:
         _check(not entry & PTE_PS, EINVAL)
         frame = entry >> 12
         _check(frame < self.frames, EPERM)
+        _check(frame != self.baseptr >> 12, EPERM)           # the directory as a table
         _check(not self.writable.get(frame), EPERM)         # already writable somewhere
 
     def _scan(self, mem, pd: int) -> tuple[dict, dict]:
@@ -306,7 +307,7 @@ class Paravirt:
             if e & PTE_P:
                 _check(i < CP_PDE_FIRST, EPERM)
                 _check(not e & PTE_PS, EINVAL)
-                _check(e >> 12 < self.frames, EPERM)
+                _check(e >> 12 < self.frames and e >> 12 != pd >> 12, EPERM)
                 tables[e >> 12] = True
         writable: dict[int, int] = {}
         for t in tables:
@@ -380,7 +381,7 @@ class Paravirt:
                         if e & PTE_P and e & PTE_W:
                             self._count(e >> 12, 1)
             _U32.pack_into(mem, ptr, val)
-            if old & PTE_P and (old >> 12) != (val >> 12):
+            if old & PTE_P and (not val & PTE_P or old >> 12 != val >> 12):
                 self._rescan(mem)
             return
         self._pte_ok(val)

@@ -117,6 +117,7 @@ def test_new_baseptr_installs_the_validated_directory(m):
     (0, PT0 | 3, 8, PT0 | 3, "a table mapped writable"),
     (0, PT0 | 3, 9, (FRAMES + 1) << 12 | 1, "a frame beyond its memory"),
     (0, PT0 | 3, 10, 0xFFFFF001, "CP's frames at the top"),
+    (1, PD | 1, None, None, "the directory as its own table (a self-map)"),
 ])
 def test_new_baseptr_refuses_a_tree_with_one_bad_entry(m, pde_slot, pde, pte_index, pte, why):
     put(m, PD + 4 * pde_slot, pde)
@@ -172,6 +173,7 @@ def test_a_batch_with_one_bad_entry_applies_the_ones_before_it(m):
     (PT0 + 4 * 5, 0xFFC00003, -1, "CP's region's frames"),
     (PD + 4 * 1023, PT1 | 3, -1, "CP's directory slot"),
     (PD + 4 * 2, DATA | 3, -1, "a table that is mapped writable elsewhere"),
+    (PD + 4 * 2, PD | 3, -1, "the directory as its own table: its entries would map it"),
     (SIZE + 16, 3, -14, "outside the guest's memory"),
 ])
 def test_mmu_update_refuses_a_hostile_entry(m, ptr, val, err, why):
@@ -208,15 +210,25 @@ def test_page_tables_are_read_only_to_the_guest(m):
     assert e.value.vector == 14 and u32(m, PD) == PT0 | 3
 
 
-@given(st.lists(st.tuples(st.integers(0, 1023), st.integers(0, 0xFFFFFFFF)), max_size=12))
+#: entries that name the interesting frames (the tables, data, the last one of
+#: the VM, one past it) with any low bits, and anything at all
+ENTRIES = st.one_of(
+    st.integers(0, 0xFFFFFFFF),
+    st.builds(lambda f, low: f << 12 | low,
+              st.sampled_from([PD >> 12, PT0 >> 12, PT1 >> 12, DATA >> 12, FRAMES - 1, FRAMES]),
+              st.integers(0, 0xFFF)))
+TABLES = st.sampled_from([PD, PT0, PT1])
+
+
+@given(st.lists(st.tuples(TABLES, st.integers(0, 1023), ENTRIES), max_size=12))
 def test_no_batch_gives_the_guest_a_frame_it_does_not_own_or_a_writable_table(entries):
     """Property: whatever a batch asks, afterwards every present entry of the live
     tables maps one of the VM's frames and no table frame is writable."""
     m = ParavirtMachine(SIZE)
     m.start(0x101000)
     paged(m)
-    for i, (index, val) in enumerate(entries):
-        put(m, REQS + 8 * i, PT0 + 4 * index if i % 3 else PD + 4 * (index & 3), val)
+    for i, (table, index, val) in enumerate(entries):
+        put(m, REQS + 8 * i, table + 4 * (index & 3 if table == PD else index), val)
     call(m, hc.MMU_UPDATE, REQS, len(entries), 0)
     tables = [PD >> 12] + [e >> 12 for e in struct.unpack_from("<1024I", m.mem, PD) if e & 1]
     for t in tables[1:]:
@@ -225,6 +237,7 @@ def test_no_batch_gives_the_guest_a_frame_it_does_not_own_or_a_writable_table(en
                 assert e >> 12 < FRAMES
                 assert not (e & 2 and e >> 12 in tables)
     assert all(t < FRAMES for t in tables)
+    assert set(m.pv.pt_frames) == set(tables)               # CP's bookkeeping is the truth
 
 
 # ------------------------------------------------------------- trap table
