@@ -420,8 +420,8 @@ class IA32Backend:
         self.stop("triple fault")
 
     def beyond_storage(self, frame: int) -> None:
-        self.stop(f"the guest's page tables map physical {frame:08X}, beyond its "
-                   f"{self.guest_size >> 10}K of storage")
+        self.stop(f"the guest addressed physical {frame:08X}, beyond its "
+                  f"{self.guest_size >> 10}K of storage")
 
     # -------------------------------------------------------------- running
     def _interrupt_due(self) -> bool:

@@ -115,23 +115,26 @@ def lent_ring0(be, ins) -> None:
 
 # -- descriptor-table registers ------------------------------------------------------
 
-def lgdt(be, ins) -> None:
+def _load_table_register(be, ins, base: str, limit: str) -> tuple[int, int]:
+    """LGDT/LIDT's operand read by the machine's own handler into the real
+    register named ``base``/``limit``, which keeps CP's value: (base, limit)."""
     _kernel_only(be)
     cpu = be.cpu
-    saved = cpu.gdtr_base, cpu.gdtr_limit
-    SEMANTICS["lgdt"](cpu, ins)
-    be.vstate.gdtr = (cpu.gdtr_base, cpu.gdtr_limit)
-    cpu.gdtr_base, cpu.gdtr_limit = saved
+    saved = getattr(cpu, base), getattr(cpu, limit)
+    SEMANTICS[ins.form.semantics](cpu, ins)
+    loaded = getattr(cpu, base), getattr(cpu, limit)
+    setattr(cpu, base, saved[0])
+    setattr(cpu, limit, saved[1])
+    return loaded
+
+
+def lgdt(be, ins) -> None:
+    be.vstate.gdtr = _load_table_register(be, ins, "gdtr_base", "gdtr_limit")
     be.gdt.sync()
 
 
 def lidt(be, ins) -> None:
-    _kernel_only(be)
-    cpu = be.cpu
-    saved = cpu.idtr_base, cpu.idtr_limit
-    SEMANTICS["lidt"](cpu, ins)
-    be.vstate.idtr = (cpu.idtr_base, cpu.idtr_limit)
-    cpu.idtr_base, cpu.idtr_limit = saved
+    be.vstate.idtr = _load_table_register(be, ins, "idtr_base", "idtr_limit")
 
 
 def _guest_descriptor(be, sel: int) -> D.Descriptor:

@@ -6,6 +6,8 @@ from pathlib import Path
 
 from cp import System
 from ia32.asm import assemble as assemble_source, assemble_file
+from ia32.loaders.multiboot import load_multiboot
+from ia32.machine import Machine
 
 KERNEL_ASM = Path(__file__).resolve().parents[2] / "guests" / "ia32" / "kernel.asm"
 
@@ -35,3 +37,10 @@ def ia32_vm(image: bytes, *, mode: str = "NAIVE", memory: int = 16 << 20, system
 
 def console(vm) -> str:
     return vm.backend.console.decode("latin-1").replace("\r\n", "\n")
+
+
+def bare_run(image: bytes, limit: int = 100_000, memory: int = 16 << 20):
+    """The same Multiboot image on the bare PC: (machine, RunResult)."""
+    m = Machine(memory)
+    load_multiboot(m, "IPL", image)
+    return m, m.run(limit)

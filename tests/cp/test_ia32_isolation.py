@@ -95,7 +95,7 @@ def test_hostile_ia32_guest_touches_nothing_but_itself():
     result = system.run(400_000)
     assert result.stop == "limit"               # the 370 loops on
     assert hostile.cpu.checkstop and hostile.backend.stop_reason == (
-        "the guest's page tables map physical 00400000, beyond its 4096K of storage")
+        "the guest addressed physical 00400000, beyond its 4096K of storage")
     assert struct.unpack_from("<I", bytes(hostile.storage.mem[0x100800:0x100804]))[0] == 3
     assert hostile.counters.reflected == {"program": 3}
     assert bytes(hostile.storage.mem[0x200000:MEM]) == b"\xAA" * (MEM - 0x200000)

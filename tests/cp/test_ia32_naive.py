@@ -20,10 +20,7 @@ import struct
 
 import pytest
 
-from ia32.loaders.multiboot import load_multiboot
-from ia32.machine import Machine
-
-from tests.cp.ia32_support import assemble, ia32_vm
+from tests.cp.ia32_support import assemble, bare_run, ia32_vm
 
 PRIV_GUEST = """\
 bits 32
@@ -144,9 +141,7 @@ def image():
 
 @pytest.fixture(scope="module")
 def bare(image):
-    m = Machine(16 << 20)
-    load_multiboot(m, "priv", image)
-    r = m.run(100_000)
+    m, r = bare_run(image)
     assert (r.stop, r.exit_code) == ("exit", 1)
     return results(m.memory.ram)
 

@@ -26,10 +26,7 @@ import struct
 
 import pytest
 
-from ia32.loaders.multiboot import load_multiboot
-from ia32.machine import Machine
-
-from tests.cp.ia32_support import assemble, ia32_vm
+from tests.cp.ia32_support import assemble, bare_run, ia32_vm
 
 PT_GUEST = """\
 bits 32
@@ -109,9 +106,7 @@ def image():
 
 @pytest.fixture(scope="module")
 def runs(image):
-    m = Machine(16 << 20)
-    load_multiboot(m, "pt", image)
-    bare = m.run(100_000)
+    m, bare = bare_run(image)
     vm = ia32_vm(image)
     virtual = vm.run(100_000)
     return m, bare, vm, virtual
