@@ -158,8 +158,9 @@ def shape_of(ins) -> Shape:
 
 
 #: CPU attributes that are not rebound inside a block (the access TLBs are
-#: emptied in place), read once per block into locals named ``_<attr>``.
-HOISTED = ("mem", "rtlb", "wtlb", "code", "skeys", "fpr")
+#: emptied in place; low-address protection changes only by LCTL, which ends
+#: its block), read once per block into locals named ``_<attr>``.
+HOISTED = ("mem", "rtlb", "wtlb", "code", "store_lo", "skeys", "fpr")
 
 
 class _Hoist(ast.NodeTransformer):

@@ -206,7 +206,7 @@ class CPU:
 
     def sb(self, a: int, v: int) -> None:
         f = self.wtlb.get(a >> 11)
-        if f is not None:
+        if f is not None and a >= self.store_lo:
             self.mem[f | (a & 0x7FF)] = v
             if self.code[f >> 11]:
                 self.storage.written(f | (a & 0x7FF), 1)
@@ -215,7 +215,7 @@ class CPU:
 
     def sh(self, a: int, v: int) -> None:
         f = self.wtlb.get(a >> 11)
-        if f is not None and (a & 0x7FF) != 0x7FF:
+        if f is not None and a >= self.store_lo and (a & 0x7FF) != 0x7FF:
             _pack_h(self.mem, f | (a & 0x7FF), v & 0xFFFF)
             if self.code[f >> 11]:
                 self.storage.written(f | (a & 0x7FF), 2)
@@ -224,7 +224,7 @@ class CPU:
 
     def sw(self, a: int, v: int) -> None:
         f = self.wtlb.get(a >> 11)
-        if f is not None and (a & 0x7FF) <= 0x7FC:
+        if f is not None and a >= self.store_lo and (a & 0x7FF) <= 0x7FC:
             _pack_w(self.mem, f | (a & 0x7FF), v & 0xFFFFFFFF)
             if self.code[f >> 11]:
                 self.storage.written(f | (a & 0x7FF), 4)
@@ -272,7 +272,7 @@ class CPU:
                 keys[blk] |= bits
         for lb, org in blocks:
             self.rtlb[lb] = org
-            if write and not (lb == 0 and self.store_lo) and self.store_cacheable(org):
+            if write and self.store_cacheable(org):
                 self.wtlb[lb] = org
         return out
 
@@ -318,7 +318,7 @@ class CPU:
         n = len(data)
         if 0 < n <= 0x800 - (a & 0x7FF):
             f = self.wtlb.get(a >> 11)
-            if f is not None:
+            if f is not None and a >= self.store_lo:
                 ra = f | (a & 0x7FF)
                 mem[ra:ra + n] = data
                 if self.code[f >> 11]:
@@ -333,7 +333,7 @@ class CPU:
     def check_access(self, a: int, n: int, write: bool) -> None:
         """Recognise access exceptions for a whole operand before an instruction
         that processes it piecewise starts changing storage."""
-        if n > 0 and not (n <= 0x800 - (a & 0x7FF)
+        if n > 0 and not (n <= 0x800 - (a & 0x7FF) and (a >= self.store_lo or not write)
                           and (a >> 11) in (self.wtlb if write else self.rtlb)):
             self.pieces(a, n, write)
 

@@ -5,7 +5,8 @@ rules live in one place: the CPU's access TLBs (``cpu.rtlb`` for fetches,
 ``cpu.wtlb`` for stores; see s370/cpu.py) map a logical 2K block to the real
 origin of its block when the access needs no further check under the current
 PSW key, translation and low-address protection, with the reference (and change)
-bit already set. One dictionary lookup and an in-block test, in real mode and
+bit already set (a store also compares its address with ``cpu.store_lo``, 512
+under low-address protection). One dictionary lookup and an in-block test, in real mode and
 under DAT alike; a miss or an operand crossing a 2K boundary takes the CPU's
 checked accessor, which fills the TLB. A store then tests the storage's mark of
 translated code in its block (``cpu.code``, a bit per byte; s370/storage.py) and
@@ -46,7 +47,7 @@ def store(value: str, n: int, addr: str = "addr") -> str:
     ra = f"_f | ({addr} & 0x7FF)"
     return f"""
 _f = cpu.wtlb.get({addr} >> 11)
-if _f is not None{_inside(addr, n)}:
+if _f is not None and {addr} >= cpu.store_lo{_inside(addr, n)}:
     {_WRITE[n].format(ra=ra, v=value)}
     if cpu.code[_f >> 11] >> ({addr} & 0x7FF) & {(1 << n) - 1}:
         cpu.storage.written({ra}, {n})
@@ -60,9 +61,10 @@ def real_pair(n: str, write1: bool) -> str:
     (stored into when ``write1``) and ``addr2``: both operands in one mapped 2K
     block each. Sets ``_f``/``_g`` to their blocks' real origins first (a
     fragment line of its own) and leaves ``a1``/``a2`` to be computed from them."""
-    tlb = "wtlb" if write1 else "rtlb"
+    tlb, lap = ("wtlb", " and addr1 >= cpu.store_lo") if write1 else ("rtlb", "")
     return (f"_f = cpu.{tlb}.get(addr1 >> 11); _g = cpu.rtlb.get(addr2 >> 11)\n"
-            f"if _f is not None and _g is not None{_inside('addr1', n)}{_inside('addr2', n)}:")
+            f"if _f is not None and _g is not None{lap}{_inside('addr1', n)}"
+            f"{_inside('addr2', n)}:")
 
 
 def code_check(ra: str, n: str) -> str:
@@ -74,5 +76,5 @@ def code_check(ra: str, n: str) -> str:
 def real_range(n: str, write: bool, addr: str = "addr") -> str:
     """Condition for a fast path over ``n`` bytes at ``addr`` in one mapped 2K
     block; ``_f`` holds the block's real origin (computed on a line of its own)."""
-    tlb = "wtlb" if write else "rtlb"
-    return f"_f = cpu.{tlb}.get({addr} >> 11)\nif _f is not None{_inside(addr, n)}:"
+    tlb, lap = ("wtlb", f" and {addr} >= cpu.store_lo") if write else ("rtlb", "")
+    return f"_f = cpu.{tlb}.get({addr} >> 11)\nif _f is not None{lap}{_inside(addr, n)}:"

@@ -873,7 +873,7 @@ def _tr(cpu, a1: int, n: int, a2: int) -> None:
     Only the table bytes used are accessed. Left to right, one byte at a time when
     the table overlaps operand 1."""
     r1, r2 = _mapped(cpu.wtlb, a1, n), _mapped(cpu.rtlb, a2, 256)
-    if r1 >= 0 and r2 >= 0 and (r1 + n <= r2 or r2 + 256 <= r1):
+    if r1 >= 0 and r2 >= 0 and a1 >= cpu.store_lo and (r1 + n <= r2 or r2 + 256 <= r1):
         mem = cpu.mem
         mem[r1:r1 + n] = mem[r1:r1 + n].translate(mem[r2:r2 + 256])
         cpu.storage.written(r1, n)

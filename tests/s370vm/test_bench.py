@@ -50,6 +50,22 @@ def test_mips_guest_self_check_detects_a_wrong_result():
     assert executed == 20000 and seconds > 0 and cpu_seconds > 0
 
 
+def test_mips_with_dat_on_and_key_8_runs_the_same_guest_translated():
+    # the --dat mix: DAT on, PSW key 8, fetch-protected key-8 storage, LAP on;
+    # the guest's self-checks pass and its code runs as translated blocks
+    from s370.asm import assemble_file
+    from s370.machine import Machine
+    image = assemble_file(mips.GUEST).core
+    executed, seconds, cpu_seconds = mips.timed_run(image, 20000, dat=True)
+    assert executed == 20000
+    m = Machine(mips.STORAGE)
+    m.load_image(image)
+    m.ipl_psw()
+    mips.enter_dat_key8(m)
+    assert m.cpu.dat and m.cpu.key == 8 and m.cpu.store_lo == 512
+    assert m.run(20000).stop == "limit" and len(m.cpu.block_cache) > 10
+
+
 def test_bench_scale_json_has_the_issue_layout(capsys):
     """Issue 20's JSON: vms, host_kb_per_vm, idle_cpu_percent, aggregate for
     1/2/5/10 busy VMs (figures for shape only: a small run)."""
