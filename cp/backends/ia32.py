@@ -43,8 +43,11 @@ frame is on the real CPU):
   (HLT) raises #GP(0) and takes CP's trap path. ``backend.on_sti()`` (the
   guest's IF went from 0 to 1) ends the burst so a pending interrupt is seen.
 
-PARAVIRT is ia32_paravirt.py's machine and is not wired into this backend:
-IPL under it answers VMMODE PARAVIRT NOT AVAILABLE.
+PARAVIRT (ia32_pvmode.ParavirtMode) takes the run over: after IPL it starts
+ia32_paravirt.py's machine on this backend's real CPU and memory (direct paging
+of validated tables, CP's flat selectors, events instead of the 8259 and 8254,
+docs/hypercalls.md), and ``self.paravirt`` answers run, simulate (a HYPERCALL
+exit) and the waiting VM's questions (one line at the top of each).
 """
 from __future__ import annotations
 
@@ -66,6 +69,7 @@ from .ia32_scan import STOP as SCAN_STOP
 from .ia32_scan import Scanner
 from .ia32_translate import Translator
 from .ia32_shadow import BEYOND, HIDDEN, ShadowPaging
+from .ia32_pvmode import ParavirtMode
 from .ia32_vdev import VirtualPC
 from .ia32_vstate import (CP_BASE, CP_GDT, CP_GDT_ENTRIES, CP_LDT, CP_LDT_ENTRIES,
                           CP_LDT_SELECTOR, CP_LDT_SLOT, CP_SLOTS, CP_TSS, KERNEL_RING,
@@ -143,7 +147,7 @@ def _translate_all(backend) -> RewritingMode:
 
 #: SET VMMODE name -> what makes the mode object (see the module docstring)
 MODE_CLASSES: dict = {"NAIVE": NaiveMode, "SCAN": _scan, "TRANSLATE": _translate,
-                      "TRANSLATE ALL": _translate_all}
+                      "TRANSLATE ALL": _translate_all, "PARAVIRT": ParavirtMode}
 
 
 class IA32PageFormat:
@@ -240,6 +244,7 @@ class IA32Backend:
         self.channel = Devices()
         self.mode_name = DEFAULT_MODE
         self.mode = NaiveMode(self)
+        self.paravirt: ParavirtMode | None = None
         self.booted = False
         self.irq_shadow = False
         self.exit_code: int | None = None
@@ -432,6 +437,8 @@ class IA32Backend:
         """Run the guest for up to ``limit`` instructions, in bursts that end at the
         next device event (as ia32/machine.py's run loop); hidden page faults are
         filled here and do not end the slice."""
+        if self.paravirt is not None:       # SET VMMODE PARAVIRT: ia32_pvmode.py
+            return self.paravirt.run(limit)
         if not self.booted:
             self.vm.stopped = True
             return _SLICE
@@ -542,8 +549,9 @@ class IA32Backend:
         so that run() presents a pending interrupt."""
         self.cpu.request_stop("virtual-if")
 
-    @staticmethod
-    def instruction_name(ex: Exit) -> str:
+    def instruction_name(self, ex: Exit) -> str:
+        if self.paravirt is not None:
+            return self.paravirt.instruction_name(ex)
         ins = ex.detail
         return COUNT_AS.get(ins.form.semantics, ins.mnemonic)
 
@@ -551,6 +559,8 @@ class IA32Backend:
         """Emulate the instruction of ``ex`` (ia32_emulate.py, or the mode's own for
         a scanned trap); a fault it raises is the guest's (reflected), or a hidden
         page fault (the instruction runs again)."""
+        if self.paravirt is not None:       # SET VMMODE PARAVIRT: ia32_pvmode.py
+            return self.paravirt.simulate(ex)
         ins = ex.detail
         cpu = self.cpu
         try:
@@ -599,6 +609,8 @@ class IA32Backend:
 
     def deliver_pending(self) -> bool:
         """The 8259's request, if the guest's IF allows: through the guest's IDT."""
+        if self.paravirt is not None:       # SET VMMODE PARAVIRT: ia32_pvmode.py
+            return self.paravirt.deliver_pending()
         if not self._interrupt_due():
             return False
         self.vcpu.wait = False
@@ -606,20 +618,30 @@ class IA32Backend:
         return True
 
     def pending_kind(self) -> str | None:
+        if self.paravirt is not None:       # SET VMMODE PARAVIRT: ia32_pvmode.py
+            return self.paravirt.pending_kind()
         return "external" if self._interrupt_due() else None
 
     def poll(self) -> None:
+        if self.paravirt is not None:       # SET VMMODE PARAVIRT: ia32_pvmode.py
+            return self.paravirt.poll()
         self.vdev.update()
 
     def can_wake(self) -> bool:
+        if self.paravirt is not None:       # SET VMMODE PARAVIRT: ia32_pvmode.py
+            return self.paravirt.can_wake()
         return self.booted and self.vstate.iflag
 
     def idle(self) -> bool:
         """A HLT with IF=1: virtual time skips to the next device event."""
+        if self.paravirt is not None:       # SET VMMODE PARAVIRT: ia32_pvmode.py
+            return self.paravirt.idle()
         return self.can_wake() and self.vdev.idle()
 
     def timer_event(self) -> int | None:
         """Instructions of the VM's own time to its next device event (None: none)."""
+        if self.paravirt is not None:       # SET VMMODE PARAVIRT: ia32_pvmode.py
+            return self.paravirt.timer_event()
         return self.vdev.until_event() if self.booted else None
 
     # ---------------------------------------------------------- operations
@@ -655,6 +677,7 @@ class IA32Backend:
                               self.initrd, self.load_address)
         ia32_ipl.adopt(self, entry)
         self.mode = cls(self)
+        self.paravirt = self.mode if isinstance(self.mode, ParavirtMode) else None
         self.vcpu.wait = self.vcpu.checkstop = self.vcpu.stopped = False
         self.exit_code = self.stop_reason = None
         self.booted = True
@@ -674,6 +697,7 @@ class IA32Backend:
         cpu.regs[EDX] = 0       # as before any IPL
         self.vstate.reset()
         self.booted = False
+        self.paravirt = None
         self.vcpu.wait = self.vcpu.checkstop = self.vcpu.stopped = False
         if clear:
             self.storage.mem[:] = bytes(self.guest_size)
@@ -713,4 +737,5 @@ class IA32Backend:
             "translated_blocks": self.mode.stats().get("translated_blocks", 0),
             "cycles": {"guest": guest, "cp": c.cp_cycles, "total": guest + c.cp_cycles},
             "stop_reason": self.stop_reason,
+            **({"paravirt": self.paravirt.stats()} if self.paravirt is not None else {}),
         }

@@ -98,3 +98,22 @@ def test_typed_lines_become_console_events(image):
     backend.vm.console_input.append("hi")
     mode.poll()
     assert mode.machine.input == deque(b"hi\n") and mode.machine.pv.events_raised == 1
+
+
+def test_under_cp_with_mode_paravirt(image, tmp_path, capsys):
+    """``s370vm ia32 run --kernel --under-cp --mode paravirt``: CP's IA-32
+    backend with the mode wired in; CP counts each hypercall under its name and
+    the idle calls as waits; the user program's system calls never exit."""
+    import json
+    from s370vm.main import main
+    path = tmp_path / "kernel-pv.bin"
+    path.write_bytes(image)
+    assert main(["ia32", "run", str(path), "--kernel", "--under-cp", "--mode", "paravirt",
+                 "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert (report["stop"], report["exit_code"]) == ("exit", 1)
+    assert report["console"].split("\r\n")[6] == "timer ticks: 6"
+    vm = report["vm"]
+    assert vm["mode"] == "PARAVIRT" and set(vm["exits"]) == {"hypercall", "wait"}
+    assert vm["exits"]["hypercall"] == 36 and vm["emulated"]["console_io"] == 20
+    assert vm["paravirt"]["fast_system_calls"] == 163 and vm["hidden_page_faults"] == 0
