@@ -136,13 +136,15 @@ def _scan(backend) -> RewritingMode:
 
 def _translate(backend) -> RewritingMode:
     return RewritingMode(Translator(backend.cpu, backend.vstate, backend.on_sti,
-                                    privileged=backend.privileged_callout))
+                                    privileged=backend.privileged_callout,
+                                    on_callout=backend.charge_callout))
 
 
 def _translate_all(backend) -> RewritingMode:
     """SET VMMODE TRANSLATE ALL: user code translated too (the Red Pill hidden)."""
     return RewritingMode(Translator(backend.cpu, backend.vstate, backend.on_sti,
-                                    privileged=backend.privileged_callout, all_rings=True))
+                                    privileged=backend.privileged_callout, all_rings=True,
+                                    on_callout=backend.charge_callout))
 
 
 #: SET VMMODE name -> what makes the mode object (see the module docstring)
@@ -543,6 +545,12 @@ class IA32Backend:
         if name not in EMULATORS:
             raise CPUFault(GP, 0)
         emulate(self, ins)
+
+    def charge_callout(self, ins) -> None:
+        """TRANSLATE's inline callout costs its path without the exit, the entry and
+        the decoding (ia32_costs.callout_cycles)."""
+        path = ia32_costs.instruction_path(COUNT_AS.get(ins.form.semantics, ins.mnemonic))
+        self.vm.counters.cp_cycles += ia32_costs.callout_cycles(path)
 
     def on_sti(self) -> None:
         """The guest's IF went from 0 to 1 inside a mode's emulation: end the burst

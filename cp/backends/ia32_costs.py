@@ -49,6 +49,20 @@ def intercept_cycles(path: str) -> int:
     return EXIT + n * c + ENTRY
 
 
+#: a translated block's call into CP's emulation and its return (TRANSLATE)
+CALL = 20
+#: the part of an exit's path that finds and decodes the instruction (a callout's
+#: instruction was decoded once, when its block was translated)
+DECODE = 50 * 3
+
+
+def callout_cycles(path: str) -> int:
+    """One inline callout of translated code on ``path``: no exit, no entry, no
+    decoding (docs/cost-model.md)."""
+    n, c = CP_PATH[path]
+    return CALL + n * c - DECODE
+
+
 def instruction_path(name: str) -> str:
     return INSTRUCTION_PATH.get(name, "privileged")
 

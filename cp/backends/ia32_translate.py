@@ -40,9 +40,12 @@ class Translator(RewritingMode):
     name = "TRANSLATE"
 
     def __init__(self, cpu, vs: VirtualState, on_sti: Callable[[], None] | None = None,
-                 privileged: Callable | None = None, all_rings: bool = False):
+                 privileged: Callable | None = None, all_rings: bool = False,
+                 on_callout: Callable | None = None):
         super().__init__(cpu, vs, on_sti)
         self.privileged = privileged
+        #: ``on_callout(ins)`` before each callout (the backend charges its cycles)
+        self.on_callout = on_callout
         self.all_rings = all_rings
         if all_rings:
             self.name = "TRANSLATE ALL"
@@ -67,6 +70,8 @@ class Translator(RewritingMode):
     def _count(self, ins) -> None:
         mnemonic = ins.form.mnemonic
         self.callouts[mnemonic] = self.callouts.get(mnemonic, 0) + 1
+        if self.on_callout is not None:
+            self.on_callout(ins)
 
     def _callout(self, cpu, ins) -> None:
         self._count(ins)

@@ -127,3 +127,20 @@ def test_translate_calls_the_backends_privileged_routine_for_kernel_code():
     translator = Translator(g.cpu, g.vs, privileged=privileged)
     assert run(g, translator) == []
     assert seen == [("CLI", CODE + 1), ("HLT", CODE + 2)]
+
+
+def test_each_callout_is_reported_for_its_cost():
+    g = guest(0)
+    seen = []
+    translator = Translator(g.cpu, g.vs, on_callout=lambda ins: seen.append(ins.form.mnemonic))
+    run(g, translator)
+    assert seen == ["PUSHFD", "SGDT", "SMSW"]
+
+
+def test_a_callout_costs_its_path_without_exit_entry_and_decoding():
+    """docs/cost-model.md: 20 + 150 x 3 - 50 x 3 for the privileged path, against
+    70 + 150 x 3 + 40 for SCAN's exit on the same path."""
+    from cp.backends import ia32_costs
+    assert ia32_costs.callout_cycles("privileged") == 320
+    assert ia32_costs.intercept_cycles("privileged") == 560
+    assert ia32_costs.callout_cycles("io") == 1070
