@@ -78,8 +78,8 @@ class Translator(RewritingMode):
         emulate(self.view, ins)
 
     def _privileged_callout(self, cpu, ins) -> None:
+        self.privileged(cpu, ins)       # may send it on CP's trap path (a fault)
         self._count(ins)
-        self.privileged(cpu, ins)
 
     def counters(self) -> dict:
         """For the VM's report: blocks translated, callouts by mnemonic, code pages

@@ -144,3 +144,14 @@ def test_a_callout_costs_its_path_without_exit_entry_and_decoding():
     assert ia32_costs.callout_cycles("privileged") == 320
     assert ia32_costs.intercept_cycles("privileged") == 560
     assert ia32_costs.callout_cycles("io") == 1070
+
+
+def test_lsl_in_directly_run_user_code_sees_the_truncated_limit():
+    """A second pill: segment truncation (ia32_vstate.py) shows through LSL of the
+    user's own flat segment, FFBFFFFF where the bare machine gives FFFFFFFF;
+    TRANSLATE ALL gives the guest's limit."""
+    for mode, limit in ((Translator, 0xFFBFFFFF),
+                        (lambda cpu, vs: Translator(cpu, vs, all_rings=True), 0xFFFFFFFF)):
+        g = guest(3, bytes.fromhex("B923000000" "0F03C1" "F4"))   # mov ecx,23h; lsl eax,ecx
+        assert run(g, mode(g.cpu, g.vs)) == []
+        assert g.cpu.regs[EAX] == limit
