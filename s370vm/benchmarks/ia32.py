@@ -40,6 +40,38 @@ MEMORY = 16 << 20
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--workload", choices=sorted(WORKLOADS), default=None,
                    help="ia32: only this workload (default: both)")
+    try:
+        p.add_argument("--chart", metavar="FILE", default=None,
+                       help="assists, ia32: write a PNG chart")
+    except argparse.ArgumentError:
+        pass                            # another benchmark defined the same option
+
+
+def chart(figures: dict, path: str) -> None:
+    """Grouped bars per workload: CP's exits and CP's cycles for each mode."""
+    from ._plot import plotting
+    plotting()
+    import matplotlib.pyplot as plt
+    workloads = [w for w in WORKLOADS if w in figures]
+    modes = [m.lower() for m in MODES]
+    fig, axes = plt.subplots(1, 2, figsize=(12, 4.5))
+    width = 0.8 / len(modes)
+    for ax, key, title in ((axes[0], "exits", "exits to CP"),
+                           (axes[1], "cp_cycles", "CP cycles (ia32_costs)")):
+        for i, mode in enumerate(modes):
+            ax.bar([k + i * width for k in range(len(workloads))],
+                   [max(1, figures[w][mode][key]) for w in workloads], width,
+                   label=mode + ("" if all(figures[w][mode]["ok"] for w in workloads)
+                                 else " (kernel: does not finish)"))
+        ax.set_xticks([k + width * (len(modes) - 1) / 2 for k in range(len(workloads))])
+        ax.set_xticklabels(workloads)
+        ax.set_yscale("log")
+        ax.set_title(title)
+    axes[0].legend(title="SET VMMODE", fontsize=8)
+    fig.suptitle("s370vm IA-32 under CP: the roads on one workload (lower is better)")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
 
 
 def build(path: Path, paravirt: bool) -> bytes:
@@ -113,5 +145,9 @@ def run(args) -> dict:
         for row in table.values():
             row["ok"] = row["exit_code"] == 1 and _last_line(row.pop("console")) == reference
         figures[name] = table
+    path = getattr(args, "chart", None)
+    if path:
+        chart(figures, path)
+        figures["chart"] = path
     figures["runs"] = runs
     return figures

@@ -18,4 +18,5 @@ def test_bench_ia32_pvheavy_rows(capsys):
     for mode in ("naive", "scan", "translate"):
         assert rows[mode]["by_kind"]["syscall"] == 2001
     assert rows["paravirt"]["by_kind"] == {"hypercall": 2036}
-    assert rows["paravirt"]["cp_cycles"] < rows["translate"]["cp_cycles"] < rows["naive"]["cp_cycles"]
+    assert rows["paravirt"]["cp_cycles"] < min(rows[m]["cp_cycles"] for m in ("naive", "scan",
+                                                                               "translate"))
