@@ -89,3 +89,28 @@ def test_ipl_from_the_reader_with_cp_commands(tmp_path):
     assert lines[8:10] == ["STORAGE = 16384K", "MACHINE IA32, VMMODE SCAN"]
     assert lines[-1] == "CR  3 = 00101000"          # the kernel's page_dir (CR3 at 101000)
     assert not host.errors
+
+
+def test_ia32_run_under_cp_reports_cp_counters(tmp_path, capsys):
+    """``s370vm ia32 run IMAGE --kernel --under-cp --mode naive --json``: the bare
+    run's report (registers as the guest sees them: CR0 its own, CS 001B in ring 3)
+    plus CP's counters; a real-mode image is refused with status 2."""
+    import json
+
+    from s370vm.main import main
+    image = tmp_path / "kernel.bin"
+    image.write_bytes(kernel_image())
+    assert main(["ia32", "run", str(image), "--kernel", "--under-cp", "--mode", "naive",
+                 "--max-instructions", "400000", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["stop"] == "limit" and report["instructions"] == 400_000
+    assert report["console"].replace("\r\n", "\n").splitlines() == BARE_LINES[:6]
+    assert report["regs"]["CR0"] == "80010011" and report["regs"]["CS"] == "001B"
+    vm = report["vm"]
+    assert vm["mode"] == "NAIVE" and vm["hidden_page_faults"] == 12 and vm["true_page_faults"] == 0
+    assert vm["exits"]["wait"] == 3 and vm["exits"]["instruction"] > 200
+    assert vm["cycles"]["total"] == vm["cycles"]["guest"] + vm["cycles"]["cp"] > 0
+    flat = tmp_path / "flat.bin"
+    flat.write_bytes(b"\xEB\xFE")
+    assert main(["ia32", "run", str(flat), "--under-cp"]) == 2
+    assert "a real-mode image" in capsys.readouterr().err
