@@ -101,6 +101,8 @@ class Backend(Protocol):
     from_text: Callable[[str], bytes]
     #: cycles of one CP path, and the rest of the machine's cost model
     costs: object
+    #: why the VM check-stopped, for CP's message (None: nothing to add)
+    stop_reason: str | None
     #: SET VMMODE's choices (empty: the machine has no modes)
     modes: tuple[str, ...]
     channel: object

@@ -110,6 +110,8 @@ class S370Backend:
     to_text = staticmethod(to_ascii)
     from_text = staticmethod(to_ebcdic)
     costs = costs
+    #: why the VM check-stopped, when the machine can say more than the state
+    stop_reason: str | None = None
     #: SET VMMODE: none. A virtual 370 is virtualized by trap-and-emulate alone
     #: (every sensitive instruction is privileged: Popek and Goldberg's condition).
     modes: tuple[str, ...] = ()

@@ -126,7 +126,8 @@ def report_stop(session, reason: str) -> None:
         session.out(f"DMKDSP450W CP ENTERED; DISABLED WAIT {reg.name} "
                     f"{reg.text(reg.read(session.guest.vm, 0))}")
     elif reason == STOP_CHECK:
-        session.out("DMKDSP450W CP ENTERED; CHECK-STOP STATE")
+        why = session.guest.machine.stop_reason
+        session.out("DMKDSP450W CP ENTERED; CHECK-STOP STATE" + (f" ({why.upper()})" if why else ""))
     elif reason == STOP_ADSTOP:
         machine = session.guest.machine
         session.out(f"ADSTOP AT {machine.pc():0{machine.address_digits}X}")

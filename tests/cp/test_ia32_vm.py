@@ -114,3 +114,21 @@ def test_ia32_run_under_cp_reports_cp_counters(tmp_path, capsys):
     flat.write_bytes(b"\xEB\xFE")
     assert main(["ia32", "run", str(flat), "--under-cp"]) == 2
     assert "a real-mode image" in capsys.readouterr().err
+
+
+def test_a_triple_fault_is_a_check_stop_with_its_reason(tmp_path):
+    """INT 55h with the loader's IDT (base 0, limit FFFF, all zero): #GP for the
+    null gate, again for the #GP gate, then a double fault whose delivery fails
+    too (PRM 9.8.8): CP says why the machine stopped."""
+    from s370vm.cmd_cp import build_host
+    from tests.cp.cpscript import run
+    from tests.cp.test_commands_machine import DIRECTORY
+    from tests.cp.test_ia32_hostile import HEADER
+    d = tmp_path / "pc.direct"
+    d.write_text(DIRECTORY.replace("USER PC PW 1M 2M G", "USER PC PW 4M 4M G"))
+    host = build_host(directory=str(d))
+    image = (HEADER + bytes.fromhex("CD55")).ljust(0x1000, b"\xF4")
+    host.spool.create("PC", "RDR", "PC", "2540", [image[i:i + 80] for i in range(0, len(image), 80)])
+    _, out = run("LOGON PC PW\nSET VMMODE NAIVE\nIPL 00C\nD EIP", host=host)
+    assert out["T1"][2:] == ["DMKDSP450W CP ENTERED; CHECK-STOP STATE (TRIPLE FAULT)",
+                             "EIP = 00100022"]           # past the INT 55h at 100020
