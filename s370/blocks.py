@@ -48,6 +48,7 @@ import copy
 import functools
 from dataclasses import dataclass
 
+from . import block_locals as _locals
 from .isa import GROUP_HANDLERS, HANDLERS, HELPERS_OF, LENGTH, lookup
 from .isa import build, support
 
@@ -271,29 +272,33 @@ class Block:
     raises, ``raised`` finds it from the line the block's frame was at (``where``
     maps source lines to instruction indexes) plus the passes already made."""
     __slots__ = ("fn", "start", "real", "size", "origin", "n", "addrs", "lens", "where",
-                 "cache", "code", "checked")
+                 "cache", "code", "checked", "regs", "cc")
 
-    def __init__(self, fn, start, real, code, addrs, lens, where):
+    def __init__(self, fn, start, real, code, addrs, lens, where, regs=(), cc=False):
         self.fn, self.start, self.real, self.size = fn, start, real, len(code)
         self.origin = real & ~0x7FF
         self.n, self.addrs, self.lens, self.where = len(addrs), addrs, lens, where
         self.cache = None
         self.code = code        # the bytes it was made from (see CPU._block_at)
         self.checked = -1       # the CPU's run epoch in which they were last compared
+        self.regs, self.cc = regs, cc   # registers and CC held in locals (block_locals)
 
     def drop(self) -> None:
         """Its bytes were overwritten: the CPU must not enter it again."""
         if self.cache is not None and self.cache.get(self.start) is self:
             del self.cache[self.start]
 
-    def raised(self, exc: BaseException) -> tuple[int, int]:
+    def raised(self, exc: BaseException, cpu) -> tuple[int, int]:
         """Where ``exc`` came from: (instructions this run of the block completed
-        in its earlier passes, index of the instruction that raised it)."""
+        in its earlier passes, index of the instruction that raised it). The
+        registers and CC the block held in locals are written back to ``cpu``."""
         tb = exc.__traceback__
         code = self.fn.__code__
         while tb is not None and tb.tb_frame.f_code is not code:
             tb = tb.tb_next
-        return tb.tb_frame.f_locals["_n"], self.where[tb.tb_lineno]
+        frame_locals = tb.tb_frame.f_locals
+        _locals.write_back(cpu, frame_locals, self.regs, self.cc)
+        return frame_locals["_n"], self.where[tb.tb_lineno]
 
 
 def _namespace():
@@ -330,6 +335,8 @@ def translate(cpu, start: int, real: int) -> Block | None:
     lines: list[str] = []
     owner: list[int] = []           # index of the instruction each line belongs to
     addrs, lens, handlers = [], [], {}
+    regs, assigned, cc = set(), set(), False     # held in locals (block_locals)
+    flush, reload = _locals.FLUSH, _locals.RELOAD + "()"
     loops = False
     a = start
     delta = real - start            # logical -> real within the 2K block
@@ -355,7 +362,7 @@ def translate(cpu, start: int, real: int) -> Block | None:
             if op in GROUP_HANDLERS and ins is not None and fn is HANDLERS[op]:
                 fn = GROUP_HANDLERS[op][code[1]]    # skip the group's dispatch
             handlers[f"_H{k}"] = fn
-            body += [f"cpu.ia = {nxt}", f"_H{k}(cpu, m, {ra})"]
+            body += [flush, f"cpu.ia = {nxt}", f"_H{k}(cpu, m, {ra})", reload]
             ends = sh is None or sh.ends
             stores = True
         else:
@@ -369,6 +376,14 @@ def translate(cpu, start: int, real: int) -> Block | None:
             if sh.needs_ia:
                 body.append(f"cpu.ia = {nxt}")
             body += lines_
+            local = _locals.localize("\n".join(body))
+            if local is None:
+                body = [flush] + body + [reload]
+            else:
+                body = local[0].splitlines()
+                regs |= local[1]
+                assigned |= local[2]
+                cc = cc or local[3]
             ends, stores = sh.ends, sh.stores
             if ends and ins.cls == "branch":
                 kind = branch_kind(ins, f)
@@ -376,7 +391,7 @@ def translate(cpu, start: int, real: int) -> Block | None:
                     ends = False
                     if kind == "maybe":     # side exit when the branch is taken
                         body += [f"if cpu.ia != {nxt}:", f"    _n += {k + 1}",
-                                 "    {AGAIN}", "    return _n"]
+                                 "    {AGAIN}", "    " + flush, "    return _n"]
         ia_set = "cpu.ia = %d" % nxt in body
         lines += body
         owner += [k] * len(body)
@@ -388,8 +403,9 @@ def translate(cpu, start: int, real: int) -> Block | None:
         if stores:
             # a store into translated code (this block's or another's): leave, so
             # that the next instruction is fetched from storage as it now is
-            lines += ["if _stale[0]:", f"    cpu.ia = {nxt}", f"    return _n + {k + 1}"]
-            owner += [k] * 3
+            lines += ["if _stale[0]:", "    " + flush, f"    cpu.ia = {nxt}",
+                      f"    return _n + {k + 1}"]
+            owner += [k] * 4
     if not addrs:
         return None
     n = len(addrs)
@@ -406,16 +422,21 @@ def translate(cpu, start: int, real: int) -> Block | None:
     # (``_n`` counts the instructions of the passes before the current one).
     again = f"if cpu.ia == {start} and _n + {n} <= budget: continue"
     if loops:
-        lines += [f"_n += {n}", again, "return _n"]
+        lines += [f"_n += {n}", again, flush, "return _n"]
     else:
-        lines += [f"return _n + {n}"]
+        lines += [flush, f"return _n + {n}"]
+    owner += [n - 1] * (len(lines) - len(owner))
+    head += ["    " + ln for ln in _locals.load_lines(regs, cc)]
     head.append("    while True:")
-    body = ["        " + ln.replace("{AGAIN}", again) for ln in lines]
+    body, where = [], {}
     first = len(head) + 1                   # line number of the first body line
-    where = {first + i: k for i, k in enumerate(owner)}
+    for ln, k in zip(lines, owner):
+        for out in _locals.expand("        " + ln.replace("{AGAIN}", again), regs, assigned, cc):
+            where[first + len(body)] = k
+            body.append(out)
     src = "\n".join(head + body)
     ns = dict(_NS)
     ns.update(handlers)
     exec(_compiled(src, f"<block {start:06X}>"), ns)
     return Block(ns["block"], start, real, bytes(mem[real:real + end - start]), tuple(addrs),
-                 tuple(lens), where)
+                 tuple(lens), where, tuple(sorted(regs)), cc)

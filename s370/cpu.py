@@ -447,11 +447,11 @@ class CPU:
                 try:
                     done += b.fn(self, mem, left)
                 except StateChange as e:
-                    before, k = b.raised(e)
+                    before, k = b.raised(e, self)
                     done += before + k + 1
                     raise
                 except ProgramInterrupt as e:
-                    before, k = b.raised(e)
+                    before, k = b.raised(e, self)
                     done += before + k + 1
                     a = b.addrs[k]
                     self.ia = (a + b.lens[k]) & MASK24
@@ -460,7 +460,7 @@ class CPU:
                     self._program_exception(e, a, b.lens[k])
                     return
                 except BaseException as e:
-                    before, k = b.raised(e)
+                    before, k = b.raised(e, self)
                     done += before + k
                     raise
         finally:
