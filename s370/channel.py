@@ -25,6 +25,9 @@ Model and timing (deterministic, documented in docs/configuration.md):
   (and every other virtual machine of CP) keeps running and HIO, HDV or CLRIO
   can end it. With the CPU in a wait it makes no progress: only an interruption
   from elsewhere ends such a wait.
+- A CCW with the PCI flag suspends the program where it takes control, with
+  the PCI interruption pending; it goes on when the CPU takes the interruption
+  or issues SIO, TIO or TCH to it (``_raise_pci``).
 - Following Hercules, SIO gives condition code 0 and reports the device's ending
   status (including a command reject on the first CCW) as an interruption. Errors
   the channel finds before it selects the device (an invalid CAW or first CCW) give
@@ -79,7 +82,7 @@ class _Group:
     data address, count); ``error`` a _Check met while fetching the next data-chained
     CCW, reported only if the transfer gets that far."""
 
-    __slots__ = ("cmd", "segs", "error", "data", "data_error", "total")
+    __slots__ = ("cmd", "segs", "error", "data", "data_error", "total", "pci")
 
     def __init__(self, cmd: int, segs: list, error: _Check | None):
         self.cmd = cmd
@@ -88,13 +91,16 @@ class _Group:
         self.total = segs[0][3] if len(segs) == 1 else sum(s[3] for s in segs)
         self.data = None
         self.data_error = 0
+        #: address of the first of its CCWs with the PCI flag whose interruption
+        #: is still to be raised, or None
+        self.pci = next((s[0] for s in segs if s[1] & PCI), None)
 
 
 class Subchannel:
     """A device's subchannel: its pending status (a CSW) and, while a command waits
     on the device, the channel program's position."""
 
-    __slots__ = ("address", "device", "csw", "key", "held", "pci")
+    __slots__ = ("address", "device", "csw", "key", "held")
 
     def __init__(self, address: int, device: Device):
         self.address = address
@@ -102,7 +108,6 @@ class Subchannel:
         self.csw: bytes | None = None      # status pending for an interruption
         self.key = 0                       # CAW key of the running program
         self.held: _Group | None = None    # command waiting on the device
-        self.pci = False
 
 
 class ChannelSubsystem:
@@ -116,6 +121,7 @@ class ChannelSubsystem:
         self.pending: list[Subchannel] = []
         self._async: list[Subchannel] = []
         self._looping: list[Subchannel] = []    # suspended after CHAIN_LIMIT commands
+        self._pci_wait: list[Subchannel] = []   # suspended until their PCI is taken
         self.posted = 0             # statuses made pending so far (activity count)
 
     # ------------------------------------------------------------ configuration
@@ -141,8 +147,7 @@ class ChannelSubsystem:
             self.pending.remove(sc)
         if sc in self._async:
             self._async.remove(sc)
-        if sc in self._looping:
-            self._looping.remove(sc)
+        self._resumed(sc)
 
     def device(self, addr: int) -> Device | None:
         sc = self.subchannels.get(addr)
@@ -156,6 +161,7 @@ class ChannelSubsystem:
         keep their media and positions."""
         self.pending.clear()
         self._looping.clear()
+        self._pci_wait.clear()
         for sc in self.subchannels.values():
             if sc.held is not None:
                 sc.device.end()
@@ -176,6 +182,7 @@ class ChannelSubsystem:
                 del self.pending[i]
                 self.storage.write(CSW_ADDR, sc.csw)
                 sc.csw = None
+                self._go_on(sc, cpu)            # the PCI was taken: the program goes on
                 return sc.address
         return None
 
@@ -215,6 +222,7 @@ class ChannelSubsystem:
         if sc is None:
             return 3
         if sc.held is not None:
+            self._go_on(sc, cpu)
             return 2
         mem = self.storage.mem
         if sc.csw is not None:
@@ -223,7 +231,6 @@ class ChannelSubsystem:
         caw = int.from_bytes(mem[CAW_ADDR:CAW_ADDR + 4], "big")
         sc.key = caw >> 28
         first = caw & 0xFFFFFF
-        sc.pci = False
         if caw & 0x0F000000 or first & 7:
             return self._initiation_check(sc, cpu, _Check(CH_PROGRAM_CHECK, first - 8), fast)
         try:
@@ -248,6 +255,7 @@ class ChannelSubsystem:
         if sc is None:
             return 3
         if sc.held is not None:
+            self._go_on(sc, cpu)
             return 2
         if sc.csw is not None:
             self._store_pending(sc, 0)
@@ -288,10 +296,14 @@ class ChannelSubsystem:
         if not subs:
             return 3
         if any(sc.csw is not None for sc in subs):
-            return 1
-        if channel and any(sc.held is not None for sc in subs):
-            return 2
-        return 0
+            cc = 1
+        elif channel and any(sc.held is not None for sc in subs):
+            cc = 2
+        else:
+            return 0
+        for sc in subs:
+            self._go_on(sc, cpu)
+        return cc
 
     def store_channel_id(self, cpu, channel: int) -> int:
         """STIDC: the channel ID word at X'A8'."""
@@ -312,7 +324,6 @@ class ChannelSubsystem:
             raise MachineError(f"IPL device {addr:03X} is not in the configuration")
         self.storage.write(0, bytes((0x02, 0, 0, 0, CC | SLI, 0, 0, 24)))
         sc.key = 0
-        sc.pci = False
         sc.csw = None
         sc.held = None
         sc.device.begin()
@@ -347,6 +358,9 @@ class ChannelSubsystem:
                 sc.held = group
                 self._looping.append(sc)
                 return
+            if group.pci is not None and cpu is not None:
+                if self._raise_pci(sc, cpu, group):
+                    return
             cmd = group.cmd
             if group.data is None and (is_write(cmd) or is_control(cmd)):
                 group.data, group.data_error = self._gather(sc, group)
@@ -417,9 +431,49 @@ class ChannelSubsystem:
             left -= count
         return len(group.segs) - 1, group.segs[-1][3]
 
+    def _raise_pci(self, sc: Subchannel, cpu, group: _Group) -> bool:
+        """A CCW with the PCI flag takes control (GA22-7000 "Program-Controlled
+        Interruption"): make the PCI interruption pending at once (CSW: that CCW's
+        address + 8, unit status 0, channel status PCI, count 0) and suspend the
+        program until the CPU takes the interruption (``take_interrupt``) or asks
+        about the device (SIO, TIO, TCH: ``_go_on``). Both are events of the
+        instruction stream, so a guest sees the same under CP as on the bare
+        machine. Returns whether the program was suspended.
+        A PCI still pending from an earlier CCW is not raised again: it joins the
+        final status (``_finish``)."""
+        ccw, group.pci = group.pci, None
+        if sc.csw is not None:
+            return False
+        self._post(sc, cpu, self._csw(sc, ccw + 8, 0, CH_PCI, 0))
+        sc.held = group
+        self._pci_wait.append(sc)
+        return True
+
+    @staticmethod
+    def _pci_pending(sc: Subchannel) -> bool:
+        """The subchannel's pending status is an intermediate PCI interruption."""
+        return sc.csw is not None and sc.csw[4] == 0 and sc.csw[5] == CH_PCI
+
+    def _go_on(self, sc: Subchannel, cpu) -> None:
+        """The CPU asked about a program suspended at a PCI (SIO, TIO or TCH found
+        it working): it goes on, its PCI still pending."""
+        if sc in self._pci_wait:
+            self._pci_wait.remove(sc)
+            self._walk(sc, cpu)
+
+    def _resumed(self, sc: Subchannel) -> None:
+        """Take a subchannel off the suspended lists (its program ended or was
+        stopped)."""
+        if sc in self._looping:
+            self._looping.remove(sc)
+        if sc in self._pci_wait:
+            self._pci_wait.remove(sc)
+
     def _finish(self, sc: Subchannel, cpu, ccw_next: int, status: int, chan: int,
                 residual: int) -> None:
-        if sc.pci:
+        """The program ended: its status becomes pending, with a PCI interruption
+        not yet taken merged into it."""
+        if self._pci_pending(sc):
             chan |= CH_PCI
         sc.device.end()
         self._post(sc, cpu, self._csw(sc, ccw_next, status, chan, residual))
@@ -429,8 +483,10 @@ class ChannelSubsystem:
         the CSW names it, with its whole count as residual."""
         ccw, _, _, count = sc.held.segs[0]
         sc.held = None
-        if sc in self._looping:
-            self._looping.remove(sc)
+        self._resumed(sc)
+        if self._pci_pending(sc):           # the program's pending PCI goes with it
+            self.pending.remove(sc)
+            sc.csw = None
         sc.device.end()
         sc.device.reset()
         return self._csw(sc, ccw + 8, 0, 0, count)
@@ -498,8 +554,6 @@ class ChannelSubsystem:
                 error = _Check(CH_PROGRAM_CHECK, a)
                 break
             segs.append((a, flags, int.from_bytes(ccw[1:4], "big"), count))
-            if flags & PCI:
-                sc.pci = True
             if not flags & CD:
                 break
             try:

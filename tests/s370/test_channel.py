@@ -134,10 +134,17 @@ def test_status_modifier_skips_one_ccw():
     assert c[1] == PROGRAM + 24
 
 
-def test_pci_flag_shows_in_final_csw():
+def test_pci_not_taken_by_a_disabled_cpu_joins_the_final_csw():
+    """GA22-7000 "Program-Controlled Interruption": a PCI still pending when the
+    program ends is reported with its final status. The CPU is disabled: after
+    SIO the program waits for the PCI to be taken; TIO finds it working (CC 2)
+    and it goes on, ending with channel status PCI in the final CSW."""
     m = machine(echo_device())
-    _, c = run_io(m, DEV, ccw(0x07, 0, PCI, 1))
-    assert c[3] == CH_PCI
+    put(m, ccw(0x07, 0, PCI, 1))
+    assert sio(m, DEV) == 0
+    assert tio(m, DEV) == 2
+    assert tio(m, DEV) == 1
+    assert csw(m) == (0, PROGRAM + 8, CE_DE, CH_PCI, 0)   # the control took its byte
 
 
 def test_invalid_caw_and_first_ccw_give_cc1_with_csw():
@@ -363,7 +370,8 @@ def test_any_channel_program_ends_with_a_csw_and_stays_in_storage(prog, key, at)
     cc = sio(m, DEV)
     assert cc in (0, 1)
     if cc == 0:
-        assert tio(m, DEV) == 1
+        if tio(m, DEV) == 2:         # suspended at a PCI: the TIO lets it go on
+            assert tio(m, DEV) == 1
     k, addr, unit, chan, residual = csw(m)
     assert k == key and 0 <= residual <= 0xFFFF
     assert chan & ~(CH_PCI | CH_INCORRECT_LENGTH | CH_PROGRAM_CHECK | CH_PROTECTION_CHECK
