@@ -37,7 +37,7 @@ from typing import Callable
 from s370.channel import ChannelSubsystem
 from s370.devices.base import (CE_DE, SENSE_COMMAND_REJECT, SENSE_INTERVENTION_REQUIRED,
                                STATUS_MODIFIER, UNIT_EXCEPTION, Device, Result, PENDING,
-                               is_control, is_read, is_write)
+                               immediate, is_control, is_read, is_write)
 from s370.devices import printer
 from s370.devices.ctca import CONTROL, READ, WRITE, CTCA
 from s370.ebcdic import to_ascii, to_ebcdic
@@ -89,7 +89,7 @@ class SpoolReader(_UnitRecord):
 
     def command(self, cmd: int, count: int, data: bytes | None) -> Result:
         if is_control(cmd):
-            return Result(CE_DE)                # feed, select stacker: as the real reader
+            return immediate()                  # feed, select stacker: as the real reader
         if not is_read(cmd):
             return self.reject()
         if not self.spool.has_file(self.userid, self.address):
@@ -129,8 +129,8 @@ class SpoolPrinter(_UnitRecord):
             self.spool.print_line(self.userid, self.address, bytes(data or b"")[:printer.LINE],
                                   cmd)
             return Result(CE_DE, length=min(count, printer.LINE))
-        if kind is not None:                    # space / skip immediate, no-op controls
-            return Result(CE_DE)
+        if kind is not None:                    # space / skip immediate, no-op controls:
+            return immediate()                  # no data, residual = count, as the 1403
         return self.reject()
 
 

@@ -85,3 +85,14 @@ def test_pci_on_a_later_ccw_and_two_pcis():
     assert _csws(prog) == [bytes.fromhex("00003008" "00800000"),
                               bytes.fromhex("00003018" "00800000"),
                               bytes.fromhex("00003018" "0C000000")]
+
+
+def test_immediate_commands_of_the_spooled_devices_keep_the_count():
+    """GA22-7000 "Immediate Commands": no data moves and the CSW count is the
+    CCW's. CP's spooled printer and reader answer as the real 1403 and reader
+    do (found here: they gave residual 0): the printer's immediate space and skip
+    and an accepted control, the reader's feed."""
+    for dev, cmd, count in ((0x00E, 0x0B, 5), (0x00E, 0x8B, 7), (0x00E, 0xFB, 3),
+                            (0x00C, 0x23, 9)):
+        prog = _guest(dev, [f"X'{cmd:02X}',AL3(LINE),X'00',AL1(0),AL2({count})"])
+        assert _csws(prog) == [bytes.fromhex(f"00003008 0C0000{count:02X}")], hex(cmd)
