@@ -231,8 +231,11 @@ class ChannelSubsystem:
         caw = int.from_bytes(mem[CAW_ADDR:CAW_ADDR + 4], "big")
         sc.key = caw >> 28
         first = caw & 0xFFFFFF
-        if caw & 0x0F000000 or first & 7:
+        if caw & 0x0F000000:
             return self._initiation_check(sc, cpu, _Check(CH_PROGRAM_CHECK, first - 8), fast)
+        if first & 7:       # the CSW names the invalid CCW address + 8 (GA22-7000,
+            # "Contents of the CSW Command-Address Field")
+            return self._initiation_check(sc, cpu, _Check(CH_PROGRAM_CHECK, first), fast)
         try:
             group = self._fetch_group(sc, first)
         except _Check as chk:
@@ -548,7 +551,11 @@ class ChannelSubsystem:
         error = None
         while True:
             flags, count = ccw[4], (ccw[6] << 8) | ccw[7]
-            if flags & 0x03 or count == 0:
+            # a data address outside storage is found as the CCW is fetched,
+            # before the device starts (as Hercules does; GA22-7000 "Invalid
+            # Data Address" only says the location is not available)
+            if flags & 0x03 or count == 0 or (
+                    not flags & IDA and int.from_bytes(ccw[1:4], "big") >= self.storage.size):
                 if not segs:
                     raise _Check(CH_PROGRAM_CHECK, a)
                 error = _Check(CH_PROGRAM_CHECK, a)

@@ -1,0 +1,62 @@
+"""Channel fidelity (issue 21): where the channel finds a misaligned CAW and a data
+address outside storage, and what the CSW then says.
+
+GA22-7000 "Program Check" (invalid CCW address specification; invalid data
+address) and the table "Contents of the CSW Command-Address Field" (an invalid
+CCW address: that address + 8). A data address outside storage is found when the
+CCW is fetched, before the device is started, as Hercules does (the PoO says
+only that the location is not available to the channel)."""
+from __future__ import annotations
+
+from s370.channel import CC, CH_PROGRAM_CHECK
+from s370.devices.base import CE_DE
+from tests.s370.io_support import PROGRAM, ccw, csw, echo_device, machine, put, sio, tio
+
+DEV = 0x181
+SIZE = 64 * 1024
+
+
+def test_misaligned_caw_names_the_invalid_ccw_address_plus_8():
+    m = machine(echo_device(), size=SIZE)
+    m.storage.mem[0x48:0x4C] = (PROGRAM + 4).to_bytes(4, "big")
+    assert sio(m, DEV) == 1
+    assert csw(m) == (0, PROGRAM + 4 + 8, 0, CH_PROGRAM_CHECK, 0)
+
+
+def test_first_ccw_data_address_beyond_storage_is_found_before_the_device_starts():
+    """SIO condition code 1 with the CSW stored (no unit status: the device was
+    never selected, and it saw no command)."""
+    dev = echo_device()
+    m = machine(dev, size=SIZE)
+    put(m, ccw(0x01, SIZE, 0, 4))
+    assert sio(m, DEV) == 1
+    assert csw(m) == (0, PROGRAM + 8, 0, CH_PROGRAM_CHECK, 0)
+    assert dev.calls == [] and dev.begun == 0
+
+
+def test_chained_ccw_data_address_beyond_storage_ends_the_chain_at_fetch():
+    """The first write is done; the next CCW, whose data address is outside
+    storage, ends the program as it is fetched: channel end, device end and
+    program check, the CSW naming it + 8; the device got one command."""
+    dev = echo_device()
+    m = machine(dev, size=SIZE)
+    m.storage.mem[0x200:0x204] = b"ABCD"
+    put(m, ccw(0x01, 0x200, CC, 4), ccw(0x01, 0xFFFFFF, 0, 4))
+    assert sio(m, DEV) == 0
+    assert tio(m, DEV) == 1
+    assert csw(m) == (0, PROGRAM + 16, CE_DE, CH_PROGRAM_CHECK, 0)
+    assert dev.calls == [(0x01, 4, b"ABCD")]
+
+
+def test_a_data_address_inside_storage_that_runs_off_its_end_transfers_what_fits():
+    """Only the start address is checked at fetch: a write that starts at the last
+    two bytes of storage sends them, then program check (GA22-7000 "Invalid Data
+    Address": on sequentially accessing storage)."""
+    dev = echo_device()
+    m = machine(dev, size=SIZE)
+    m.storage.mem[SIZE - 2:SIZE] = b"YZ"
+    put(m, ccw(0x01, SIZE - 2, 0, 4))
+    assert sio(m, DEV) == 0
+    assert tio(m, DEV) == 1
+    assert csw(m)[1] == PROGRAM + 8 and csw(m)[3] == CH_PROGRAM_CHECK
+    assert dev.calls == [(0x01, 4, b"YZ")]
