@@ -380,7 +380,7 @@ class ChannelSubsystem:
                 data = None
                 length = res.length
             chan, ccw_next, residual, flags = self._account(sc, group, data, length, reading, cmd,
-                                                            res.immediate)
+                                                            res.immediate, status)
             if chan or status & (UNIT_CHECK | UNIT_EXCEPTION | ATTENTION) or not flags & CC \
                     or not status & DEVICE_END:
                 self._finish(sc, cpu, ccw_next, status, chan, residual)
@@ -394,15 +394,19 @@ class ChannelSubsystem:
                 return
 
     def _account(self, sc: Subchannel, group: _Group, data: bytes | None, length: int | None,
-                 reading: bool, cmd: int, immediate: bool = False) -> tuple[int, int, int, int]:
+                 reading: bool, cmd: int, immediate: bool = False,
+                 status: int = 0) -> tuple[int, int, int, int]:
         """After a command: move read data into storage and work out the channel
         status, the CSW's CCW address and residual count, and the flags of the last
         CCW used (its SLI and chaining flags decide what happens next). An
-        immediate command used no data: residual = its count, no incorrect length."""
+        immediate command used no data: residual = its count, no incorrect length.
+        A read that ends with unit exception and no data (past the last card, a
+        tape mark) is incorrect length unless SLI, residual = count (as Hercules
+        presents it: the count did not match the zero bytes sent)."""
         chan = 0
         if (length is None and reading) or immediate:   # no data moved
             seg, used = 0, 0
-            il = False
+            il = reading and not immediate and bool(status & UNIT_EXCEPTION)
         elif length is None:
             seg, used = len(group.segs) - 1, group.segs[-1][3]
             il = False

@@ -37,7 +37,8 @@ def test_end_of_deck_is_intervention_required_or_unit_exception_with_eof(tmp_pat
     m = reader(tmp_path, b"ONE\n", "ascii", "eof")
     read_card(m)
     c = read_card(m)
-    assert c[2] == CE_DE | UNIT_EXCEPTION and c[3] == 0
+    # no data with unit exception: incorrect length, residual = count (issue 21)
+    assert c[2] == CE_DE | UNIT_EXCEPTION and c[3] == 0x40 and c[4] == 80
 
 
 def test_missing_deck_is_intervention_required_not_a_crash(tmp_path):

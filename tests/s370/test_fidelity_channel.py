@@ -1,5 +1,6 @@
 """Channel fidelity (issue 21): where the channel finds a misaligned CAW and a data
-address outside storage, and what the CSW then says.
+address outside storage, and what the CSW then says; a read that ends with unit
+exception and no data.
 
 GA22-7000 "Program Check" (invalid CCW address specification; invalid data
 address) and the table "Contents of the CSW Command-Address Field" (an invalid
@@ -8,9 +9,11 @@ CCW is fetched, before the device is started, as Hercules does (the PoO says
 only that the location is not available to the channel)."""
 from __future__ import annotations
 
-from s370.channel import CC, CH_PROGRAM_CHECK
-from s370.devices.base import CE_DE
-from tests.s370.io_support import PROGRAM, ccw, csw, echo_device, machine, put, sio, tio
+from s370.channel import CC, CH_PROGRAM_CHECK, SLI
+from s370.devices.base import CE_DE, UNIT_EXCEPTION
+from s370.devices.reader import CardReader
+from tests.s370.io_support import (PROGRAM, ccw, csw, echo_device, machine, put, run_io, sio,
+                                   tio)
 
 DEV = 0x181
 SIZE = 64 * 1024
@@ -60,3 +63,16 @@ def test_a_data_address_inside_storage_that_runs_off_its_end_transfers_what_fits
     assert tio(m, DEV) == 1
     assert csw(m)[1] == PROGRAM + 8 and csw(m)[3] == CH_PROGRAM_CHECK
     assert dev.calls == [(0x01, 4, b"YZ")]
+
+
+def test_read_ending_with_unit_exception_and_no_data_is_incorrect_length(tmp_path):
+    """Past the last card (reader with ``eof``): unit exception, no data, so
+    incorrect length unless SLI, and the residual is the whole count (as
+    Hercules presents it). SLI suppresses the indication."""
+    (tmp_path / "deck").write_bytes(b"ONE\n")
+    m = machine(CardReader(0x00C, ["deck", "ascii", "eof"], tmp_path))
+    assert run_io(m, 0x00C, ccw(0x02, 0x600, 0, 80))[1] == (0, PROGRAM + 8, CE_DE, 0, 0)
+    assert run_io(m, 0x00C, ccw(0x02, 0x600, 0, 80))[1] == (
+        0, PROGRAM + 8, CE_DE | UNIT_EXCEPTION, 0x40, 80)
+    assert run_io(m, 0x00C, ccw(0x02, 0x600, SLI, 80))[1] == (
+        0, PROGRAM + 8, CE_DE | UNIT_EXCEPTION, 0, 80)
