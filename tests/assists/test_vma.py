@@ -277,3 +277,27 @@ def test_svc_new_psw_wait_state_goes_to_cp():
     assert vm.backend.assist.fallbacks["SVC new PSW wait or invalid"] == 1
     assert vm.counters.reflected == {"svc": 1}
     assert visible(vm.cpu) == visible(bare(img))
+
+
+@pytest.mark.parametrize("assists", [["VMA"], ["VMA", "ECPS"]])
+@pytest.mark.parametrize("pending", [False, True])
+def test_ssm_suppression_wins_over_every_assist(assists, pending):
+    """GA22-7000 "SET SYSTEM MASK": with CR0 bit 1 on, SSM is a special-operation
+    exception (code X'13', ILC 2, the old PSW past the SSM). VMA and expanded VMA
+    (which otherwise completes an enabling SSM with an interruption pending) must
+    check it as the instruction does: the same exception, in BC mode in the old
+    PSW's interruption code, as on the bare machine."""
+    body = """\
+         LCTL  0,0,=X'40000040'
+SSMOP    SSM   =X'01'
+         LPSW  DONEPSW
+         LTORG
+"""
+    img = image(body, EXT_DATA)
+    vm = with_external(img, assists) if pending else under_cp(img, assists)
+    old = int.from_bytes(vm.read_storage(0x28, 8), "big")
+    assert (old >> 32) & 0xFFFF == 0x0013 and (old >> 30) & 3 == 2
+    assert vm.cpu.psw & 0xFFFFFF == 0xDEAD00
+    assert vm.backend.assist.fallbacks.get("SSM suppressed", 0) >= 1
+    if not pending:
+        assert visible(vm.cpu) == visible(bare(img))
