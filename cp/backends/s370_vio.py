@@ -120,6 +120,7 @@ class SpoolPrinter(_UnitRecord):
 
     devtype = 0x1403
     description = "PRT"
+    REJECT_STATUS = printer.COMMAND_REJECT_STATUS
 
     def command(self, cmd: int, count: int, data: bytes | None) -> Result:
         """The real 1403's commands (s370.devices.printer.command_kind) and line

@@ -164,11 +164,16 @@ class Device:
             return immediate()
         return self.command(cmd, count, data)
 
+    #: The unit status of a command reject: most devices (and Hercules' card
+    #: reader, X'0E') end the command with it; a device that rejects it during
+    #: initiation presents unit check alone (the printer: GA22-7000 "Unit Check").
+    REJECT_STATUS = CE_DE | UNIT_CHECK
+
     def reject(self) -> Result:
-        """Command reject: unit check with sense bit 0."""
+        """Command reject: ``REJECT_STATUS`` with sense bit 0."""
         self.sense = bytearray(self.sense_length())
         self.sense[0] = SENSE_COMMAND_REJECT
-        return Result(CE_DE | UNIT_CHECK)
+        return Result(self.REJECT_STATUS)
 
     def unit_check(self, sense0: int, *more: int) -> Result:
         """Unit check with the given sense bytes."""

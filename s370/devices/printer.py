@@ -8,7 +8,8 @@ Carriage control (IBM 1403 component description): write and space 0-3 lines
 immediate space 1-3 (X'0B' X'13' X'1B'), immediate skip to channel 1-12
 (X'8B' ... X'E3'); no-operation, sense, and the UCS/fold/data-check controls
 (X'23' X'43' X'73' X'7B' X'EB' X'F3' X'FB'), accepted without effect. Anything else
-(e.g. X'37', or the 3211's load FCB X'63') is a command reject.
+(e.g. X'37', or the 3211's load FCB X'63') is a command reject, presented as unit
+check alone (no channel end or device end).
 
 The carriage tape has 66 lines a page, channel 1 at line 1 and channels 2-11 every
 6 lines from line 7, channel 12 at line 63; a skip to a channel above the current
@@ -27,14 +28,19 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..ebcdic import to_ascii
-from .base import (CE_DE, SENSE_INTERVENTION_REQUIRED, Device, OutputFile, Result,
-                   immediate, is_write)
+from .base import (CE_DE, SENSE_INTERVENTION_REQUIRED, UNIT_CHECK, Device, OutputFile,
+                   Result, immediate, is_write)
 from .reader import split_args
 
 LINE = 132
 PAGE = 66
 CHANNEL_LINE = {1: 1, **{n: 6 * (n - 1) + 1 for n in range(2, 12)}, 12: 63}
 ACCEPTED_CONTROLS = frozenset((0x23, 0x43, 0x73, 0x7B, 0xEB, 0xF3, 0xFB))
+
+
+#: A rejected command is refused during initiation: unit check alone, no channel
+#: end or device end (GA22-7000 "Unit Check"; issue 21's differential runs).
+COMMAND_REJECT_STATUS = UNIT_CHECK
 
 
 def carriage(cmd: int) -> tuple[str, int] | None:
@@ -66,6 +72,7 @@ def command_kind(cmd: int) -> str | None:
 class Printer(Device):
     devtype = 0x1403
     description = "printer"
+    REJECT_STATUS = COMMAND_REJECT_STATUS
 
     def __init__(self, address: int, args: list[str] | None = None, base_dir: Path | None = None,
                  devtype: int = 0x1403):

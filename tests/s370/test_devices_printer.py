@@ -73,13 +73,14 @@ def test_long_line_is_cut_at_132_with_incorrect_length(prt):
 
 def test_rejected_commands_and_accepted_controls(prt):
     m, out = prt
-    assert control(m, 0x37)[2] == CE_DE | UNIT_CHECK        # as DMKDDR sends it
+    # a reject is unit check alone, no CE/DE (GA22-7000 "Unit Check"; issue 21)
+    assert control(m, 0x37)[2] == UNIT_CHECK                # as DMKDDR sends it
     run_io(m, PRT, ccw(0x04, 0x700, 0, 1))
     assert m.storage.read(0x700, 1) == b"\x80"
-    assert control(m, 0x63)[2] == CE_DE | UNIT_CHECK         # 3211 load FCB
+    assert control(m, 0x63)[2] == UNIT_CHECK                 # 3211 load FCB
     for cmd in (0x03, 0x23, 0x43, 0x73, 0x7B, 0xEB):
         assert control(m, cmd)[2] == CE_DE
-    assert run_io(m, PRT, ccw(0x02, 0x600, 0, 1))[1][2] == CE_DE | UNIT_CHECK
+    assert run_io(m, PRT, ccw(0x02, 0x600, 0, 1))[1][2] == UNIT_CHECK
 
 
 def test_crlf_option(tmp_path):
