@@ -78,8 +78,8 @@ import struct
 from typing import Callable
 
 from . import flags as F
-from .blocks import MAX_INSTRUCTIONS, Block, ends_block, successor, translate
-from .decode import decode
+from .blocks import MAX_INSTRUCTIONS, Block, cold_step, ends_block, successor, translate
+from .decode import MAX_LENGTH, decode
 from .errors import CPUFault, DB, DF, GP, NMI, PF, SS as SS_FAULT, CONTRIBUTORY
 from .isa import fragment_for
 from .memory import Memory
@@ -88,8 +88,22 @@ from .state import (CR0_ET, CR0_PE, CR0_PG, CR0_WP, CR4_PSE, CPU_SIGNATURE, CS, 
 
 from . import interrupts, paging, segments, tasks
 
+#: the 80386's code prefetch queue, in bytes (``CPU.leave_block``)
+PREFETCH_QUEUE = 16
+
 _U16 = struct.Struct("<H")
 _U32 = struct.Struct("<I")
+
+def _note_piece(pages: list, lpages: list | None, lp: int, frame: int, pa: int, n: int) -> None:
+    """Add ``n`` instruction bytes at physical ``pa`` (linear page ``lp`` on
+    ``frame``) to a block's ``pages`` (physical runs) and ``lpages``."""
+    if lpages is not None and (not lpages or lpages[-1][0] != lp):
+        lpages.append((lp, frame))
+    if pages and pages[-1][0] + pages[-1][1] == pa and (pa & 0xFFF):
+        pages[-1] = (pages[-1][0], pages[-1][1] + n)
+    else:
+        pages.append((pa, n))
+
 
 class NullIO:
     """The I/O bus before the machine attaches one: reads float high, writes vanish."""
@@ -129,6 +143,9 @@ class CPU:
         #: physical page -> (marks, keys): which bytes hold decoded instructions and
         #: the cache keys decoded from the page
         self._code_pages: dict[int, tuple[bytearray, list]] = {}
+        #: (linear, eip, bits, flat, limit) -> (instruction, fragment, cold step,
+        #: frame) of the instructions decoded (``_instruction``)
+        self._decoded: dict = {}
         self.instructions = 0
         #: blocks built (decoded and compiled) and code pages whose blocks a write
         #: dropped, in every code set: what a monitor's translation counters read
@@ -171,6 +188,9 @@ class CPU:
         self.stop_reason: str | None = None
         self.events = False
         self.tsc = 0
+        #: (physical address, size) of the writes over decoded code since the run loop
+        #: last looked (``leave_block``)
+        self._smc: list = []
         self.flush_tlb()
         self.flush_code()
 
@@ -657,6 +677,7 @@ class CPU:
         for dcaches, singles in self._code_sets.values():
             for c in list(dcaches.values()) + list(singles.values()):
                 c.clear()
+        self._decoded.clear()
         for page in self._code_pages:
             self.memory.unwatch(page, self._code_written)
         self._code_pages.clear()
@@ -688,6 +709,24 @@ class CPU:
         del self._code_pages[page]
         self.code_invalidations += 1
         self.memory.unwatch(page, self._code_written)
+        self._smc.append((addr, size))
+        self.events = True      # a running block asks leave_block after this instruction
+
+    def leave_block(self, nxt: int) -> bool:
+        """Asked by a block after an instruction that wrote memory while ``events`` is
+        set: whether it must stop before CS:``nxt``. It goes on (running the bytes it
+        decoded) only when every write over decoded code since the run loop last
+        looked lies in the 16 bytes from CS:nxt, the 80386's prefetch queue (80386
+        Hardware Reference Manual, "Instruction Prefetch Queue"; SDM Vol. 3 8.1.3:
+        only a jump is sure to make such a store seen); any other event stops it."""
+        if not self._smc:
+            return True
+        lin = (self.sregs[CS].base + nxt) & 0xFFFFFFFF
+        frame = self.rtlb.get(lin >> 12)
+        if frame is None:
+            return True
+        pa = frame | (lin & 0xFFF)
+        return any(not (pa <= a and a + n <= pa + PREFETCH_QUEUE) for a, n in self._smc)
 
     def _note_code(self, pages: list, cache: dict, key: int) -> None:
         """Record that the instruction cached at ``key`` came from bytes ``pages``
@@ -715,6 +754,17 @@ class CPU:
         base = cs.base
         limit = cs.limit
         user = self._cpl == 3
+        tlb = self._tlb_user_r if user else self._tlb_sup_r
+        lin = (base + eip) & 0xFFFFFFFF
+        frame = tlb.get(lin >> 12)
+        end = eip + MAX_LENGTH - 1
+        if frame is not None and (lin & 0xFFF) <= 0x1000 - MAX_LENGTH and end <= limit and \
+                (bits == 32 or end <= 0xFFFF):
+            # the longest instruction fits in this page and the segment: decode from RAM
+            pa = frame | (lin & 0xFFF)
+            ins = decode(self.ram[pa:pa + MAX_LENGTH], eip, bits)
+            _note_piece(pages, lpages, lin >> 12, frame, pa, ins.length)
+            return ins
 
         def fetch(i: int) -> int:
             off = eip + i
@@ -723,7 +773,9 @@ class CPU:
             if off > limit:
                 raise CPUFault(GP, 0)
             lin = (base + off) & 0xFFFFFFFF
-            pa = self.translate(lin, False, user)
+            frame = tlb.get(lin >> 12)      # a TLB hit: the walk already set A
+            pa = frame | (lin & 0xFFF) if frame is not None else \
+                self.translate(lin, False, user)
             if lpages is not None and (not lpages or lpages[-1][0] != lin >> 12):
                 lpages.append((lin >> 12, pa & 0xFFFFF000))
             if pages and pages[-1][0] + pages[-1][1] == pa and (pa & 0xFFF):
@@ -737,41 +789,72 @@ class CPU:
     def _build(self, eip: int, single: bool) -> Block:
         """Translate the block at CS:eip (one instruction if ``single``) and cache it."""
         bits = self.code_bits
-        base = self.sregs[CS].base
+        cs = self.sregs[CS]
+        base, limit = cs.base, cs.limit
         key = (base + eip) & 0xFFFFFFFF
         pages: list = []
         lpages: list = []
         flat = sum(1 << n for n, seg in enumerate(self.sregs) if seg.flat)
-        ins = self._decode_at(eip, bits, pages, lpages)
-        ins.flat = flat
         rewrite = self.rewrite
-        override = rewrite(self, ins) if rewrite is not None else None
-        items = [(ins, None if override is not None else fragment_for(ins))]
         mask = 0xFFFFFFFF if bits == 32 else 0xFFFF
-        while not single and len(items) < MAX_INSTRUCTIONS and not ends_block(*items[-1]):
-            nxt = successor(items[-1][0], mask)
-            if ((base + nxt) ^ key) & ~0xFFF:
-                break
+        items: list = []
+        steps: list = []
+        override = None
+        nxt = eip
+        while True:
             cr2 = self.cr[2]
             try:
-                ins = self._decode_at(nxt, bits, pages, lpages)
-            except CPUFault:        # it will fault when it runs, as the first of a block
-                self.cr[2] = cr2
+                ins, frag, step = self._instruction(nxt, base, bits, flat, limit, pages, lpages)
+            except CPUFault:
+                if not items:
+                    raise
+                self.cr[2] = cr2    # it will fault when it runs, as the first of a block
                 break
-            ins.flat = flat
             if rewrite is not None:
                 override = rewrite(self, ins)
                 if override is not None:
                     items.append((ins, None))
+                    steps.append(None)
                     break
-            items.append((ins, fragment_for(ins)))
-        block = translate(items, base, bits, override)
+            items.append((ins, frag))
+            steps.append(step)
+            if single or len(items) >= MAX_INSTRUCTIONS or ends_block(ins, frag):
+                break
+            nxt = successor(ins, mask)
+            if ((base + nxt) ^ key) & ~0xFFF:
+                break
+        block = translate(items, base, bits, override, limit, steps)
         block.pages = tuple(dict.fromkeys(lpages))
         self.blocks_built += 1
         cache = self._singles[bits] if single else self.dcaches[bits]
         cache[key] = block
         self._note_code(pages, cache, key)
         return block
+
+    def _instruction(self, eip: int, base: int, bits: int, flat: int, limit: int,
+                     pages: list, lpages: list) -> tuple:
+        """(instruction, fragment, cold step) at CS:eip, noting its bytes in ``pages``
+        and ``lpages`` as ``_decode_at`` does. Instructions within one page are kept
+        (``_decoded``, dropped with the blocks when their bytes are written), so the
+        blocks that share an instruction (each branch target starts one) decode it
+        once while its linear page maps to the same frame."""
+        lin = (base + eip) & 0xFFFFFFFF
+        ck = (lin, eip, bits, flat, limit)
+        tlb = self._tlb_user_r if self._cpl == 3 else self._tlb_sup_r
+        hit = self._decoded.get(ck)
+        if hit is not None and tlb.get(lin >> 12) == hit[3]:
+            ins, frag, step, frame = hit
+            _note_piece(pages, lpages, lin >> 12, frame, frame | (lin & 0xFFF), ins.length)
+            return ins, frag, step
+        ins = self._decode_at(eip, bits, pages, lpages)
+        ins.flat = flat
+        frag = fragment_for(ins)
+        step = None if frag is None else cold_step(ins, frag, bits, limit)
+        frame = tlb.get(lin >> 12)
+        if frame is not None and (lin & 0xFFF) + ins.length <= 0x1000:
+            self._decoded[ck] = (ins, frag, step, frame)
+            self._note_code([(frame | (lin & 0xFFF), ins.length)], self._decoded, ck)
+        return ins, frag, step
 
     def _remapped(self, block: Block) -> bool:
         """Whether a linear page of ``block`` no longer maps to the frame it was decoded
@@ -841,12 +924,14 @@ class CPU:
         left = k
         cache = self.dcaches[self.code_bits]
         base = self.sregs[CS].base
+        limit = self.sregs[CS].limit
         get = cache.get
         cr = self.cr
         while left > 0:
             b = get((base + self.eip) & 0xFFFFFFFF)
             try:
-                if b is None or b.base != base or cr[0] & CR0_PG and self._remapped(b):
+                if b is None or b.base != base or b.limit != limit or \
+                        cr[0] & CR0_PG and self._remapped(b):
                     b = self._build(self.eip, False)
                 if b.count > left:
                     self.progress = start + k - left
@@ -870,9 +955,11 @@ class CPU:
         tf = self.eflags & F.TF
         eip = self.eip
         try:
-            base = self.sregs[CS].base
+            cs = self.sregs[CS]
+            base = cs.base
             b = self._singles[self.code_bits].get((base + eip) & 0xFFFFFFFF)
-            if b is None or b.base != base or self.cr[0] & CR0_PG and self._remapped(b):
+            if b is None or b.base != base or b.limit != cs.limit or \
+                    self.cr[0] & CR0_PG and self._remapped(b):
                 b = self._build(eip, True)
             b.run(self)
         except CPUFault as f:
@@ -888,6 +975,7 @@ class CPU:
         """Handle what set ``events``: a stop reason, or None to go on. Interrupts are
         taken here, at an instruction boundary, unless the previous instruction
         inhibits them (``shadow``: STI, MOV SS, POP SS; PRM 9.x)."""
+        self._smc.clear()
         if self.shutdown:
             return "shutdown"
         if self.stop_reason is not None:

@@ -81,7 +81,7 @@ class Instruction:
 
     __slots__ = ("form", "mnemonic", "length", "eip", "osize", "asize", "rep", "lock",
                  "override", "mod", "reg", "rm", "seg", "base", "index", "scale", "disp",
-                 "ea", "imm", "imm2", "target", "operands", "flat")
+                 "ea", "imm", "imm2", "target", "_operands", "flat")
 
     def __init__(self):
         self.rep = None
@@ -94,6 +94,15 @@ class Instruction:
         self.ea = None
         self.imm = self.imm2 = self.target = None
         self.flat = 0
+        self._operands = None
+
+    @property
+    def operands(self) -> tuple:
+        """The :class:`Operand` tuple (made when first asked: only the disassembler
+        and a few handlers look)."""
+        if self._operands is None:
+            self._operands = tuple(_operand(self, tok) for tok in self.form.operands)
+        return self._operands
 
     @property
     def is_memory(self) -> bool:
@@ -139,6 +148,11 @@ def _build_maps() -> tuple[dict, dict]:
 
 
 _ONE, _TWO = _build_maps()
+#: opcode byte (0x100 + second byte after 0F) -> (candidate forms, whether they have ModRM)
+_MAP = {b: (c, c[0].modrm) for b, c in _ONE.items()}
+_MAP.update({0x100 | b: (c, c[0].modrm) for b, c in _TWO.items()})
+#: (opcode key, ModRM.reg or None, operand size, address size) -> the form (``_pick``)
+_PICKED: dict = {}
 #: operand tokens read from ModRM.rm
 _RM_TOKENS = {"r/m8": 8, "r/m16": 16, "r/m32": 32, "m": 0, "m8": 8, "m16": 16, "m32": 32,
               "m16&16": 32, "m32&32": 64, "m16&32": 48, "m16:16": 32, "m16:32": 48}
@@ -195,20 +209,22 @@ def decode(code: Code, eip: int = 0, bits: int = 32) -> Instruction:
     if b == 0x0F:
         b = fetch(p)
         p += 1
-        cands = _TWO.get(b)
+        entry = _MAP.get(0x100 | b)
     else:
-        cands = _ONE.get(b)
-    if not cands:
+        entry = _MAP.get(b)
+    if entry is None:
         raise CPUFault(UD)
     opbyte = b
-    need_modrm = cands[0].modrm
-    modrm = None
+    cands, need_modrm = entry
+    modrm = field = None
     if need_modrm:
         modrm = fetch(p)
         p += 1
-        form = _pick(cands, (modrm >> 3) & 7, osize, asize)
-    else:
-        form = _pick(cands, None, osize, asize)
+        field = (modrm >> 3) & 7
+    key = (id(cands), field, osize, asize)
+    form = _PICKED.get(key, cands)
+    if form is cands:
+        form = _PICKED[key] = _pick(cands, field, osize, asize)
     if form is None:
         raise CPUFault(UD)
     ins.form = form
@@ -263,7 +279,6 @@ def decode(code: Code, eip: int = 0, bits: int = 32) -> Instruction:
         ins.target = (eip + p + rel) & (0xFFFF if osize == 16 else 0xFFFFFFFF)
     if ins.lock and (not form.lock or ins.mod == 3):
         raise CPUFault(UD)
-    ins.operands = tuple(_operand(ins, tok) for tok in form.operands)
     return ins
 
 

@@ -11,8 +11,9 @@ the Jcc and SETcc handlers.
 """
 from __future__ import annotations
 
-from ..errors import BP, OF as OF_VECTOR
+from ..errors import BP, CPUFault, GP, OF as OF_VECTOR
 from ..flags import OF
+from ..state import CS
 from .gen import (MASKS, ea_source, pop_lines, push_lines, read_lines, rm_read, store,
                   write_lines)
 from .table import CONDITIONS
@@ -125,12 +126,20 @@ def _conditional(taken):
     return fragment
 
 
+def _within_cs(cpu, target: int) -> int:
+    """``target`` if CS's limit allows it, else #GP(0) at the branch (SDM Vol. 2
+    JMP, CALL: "IF tempEIP is not within code segment limit THEN #GP(0)")."""
+    if target > cpu.sregs[CS].limit:
+        raise CPUFault(GP, 0)
+    return target
+
+
 def jmp_near_indirect(cpu, ins) -> None:
-    cpu.eip = rm_read(cpu, ins, ins.osize)
+    cpu.eip = _within_cs(cpu, rm_read(cpu, ins, ins.osize))
 
 
 def call_near_indirect(cpu, ins) -> None:
-    target = rm_read(cpu, ins, ins.osize)
+    target = _within_cs(cpu, rm_read(cpu, ins, ins.osize))
     cpu.push(cpu.eip, ins.osize >> 3)
     cpu.eip = target
 

@@ -162,7 +162,36 @@ def _shift_fragment(kind: str):
     return fragment
 
 
+def _rotate_fragment(kind: str):
+    """ROL/ROR by 1 or an immediate as a fragment (by CL: the handler), with the
+    handler's results: the rotation taken modulo the operand size after masking the
+    count, CF and OF set (OF as for a count of 1) even when that modulo is 0, the
+    other flags kept, and the flags changed only once the store is done."""
+    def fragment(ins) -> list[str] | None:
+        tok = ins.form.operands[-1]
+        if tok == "CL":
+            return None
+        n = 1 if tok == "1" else ins.imm & 0x1F
+        if not n:
+            return []
+        bits = opbits(ins)
+        m = MASKS[bits]
+        top = bits - 1
+        k = n % bits
+        if kind == "rol":
+            op = [f"r = ((a << {k}) | (a >> {bits - k})) & {m:#x}", "c = r & 1",
+                  f"o = (r >> {top}) ^ c"]
+        else:
+            op = [f"r = ((a >> {k}) | (a << {bits - k})) & {m:#x}", f"c = r >> {top}",
+                  f"o = c ^ ((r >> {top - 1}) & 1)"]
+        flags = ["cpu.materialize()", f"cpu.eflags = (cpu.eflags & {~(CF | OF) & 0xFFFFFFFF:#x})"
+                 f" | c | (o << 11)"]
+        return alu_lines(ins, bits, op, src=False) + flags
+    return fragment
+
+
 FRAGMENTS = {"shl": _shift_fragment("shl"), "shr": _shift_fragment("shr"),
-             "sar": _shift_fragment("sar")}
+             "sar": _shift_fragment("sar"), "rol": _rotate_fragment("rol"),
+             "ror": _rotate_fragment("ror")}
 SEMANTICS = {"rol": _rotate("rol"), "ror": _rotate("ror"), "rcl": _rotate("rcl"),
              "rcr": _rotate("rcr"), "shld": _double("shld"), "shrd": _double("shrd")}

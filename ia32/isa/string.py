@@ -24,6 +24,59 @@ def _advance(R, n: int, delta: int, amask: int) -> None:
     R[n] = (R[n] & ~amask & 0xFFFFFFFF) | ((R[n] + delta) & amask)
 
 
+def _span(cpu, sreg: int, off: int, nbytes: int, tlb: dict, write: bool) -> int | None:
+    """The physical address of ``nbytes`` at sreg:off if they are within the
+    segment's limits, in one page and in the TLB (plain RAM, no decoded code for a
+    write: ``ia32.cpu``), else None."""
+    seg = cpu.sregs[sreg]
+    lo, hi = (seg.wlo, seg.whi) if write else (seg.rlo, seg.rhi)
+    if off < lo or off + nbytes - 1 > hi:
+        return None
+    lin = (seg.base + off) & 0xFFFFFFFF
+    if (lin & 0xFFF) + nbytes > 0x1000:
+        return None
+    frame = tlb.get(lin >> 12)
+    return None if frame is None else frame | (lin & 0xFFF)
+
+
+def _forward_in_page(cpu, kind: str, src: int, size: int, amask: int, count: int) -> int:
+    """REP MOVS/STOS with DF=0: do at once the elements that stay in the current
+    source and destination pages, when those are plain RAM in the TLB and within the
+    segments' limits; the number done (0: the next element goes the slow way).
+    The result is the element-by-element one: a MOVS whose destination starts less
+    than a chunk after its source copies at most that distance at a time."""
+    R = cpu.regs
+    di = R[7] & amask
+    n = min(count, (0x1000 - ((cpu.sregs[ES].base + di) & 0xFFF)) // size,
+            (amask + 1 - di) // size)
+    if kind == "movs":
+        si = R[6] & amask
+        n = min(n, (0x1000 - ((cpu.sregs[src].base + si) & 0xFFF)) // size,
+                (amask + 1 - si) // size)
+    if n < 2:
+        return 0
+    nbytes = n * size
+    d = _span(cpu, ES, di, nbytes, cpu.wtlb, True)
+    if d is None:
+        return 0
+    ram = cpu.ram
+    if kind == "stos":
+        ram[d:d + nbytes] = (R[0] & MASKS[size * 8]).to_bytes(size, "little") * n
+    else:
+        s = _span(cpu, src, si, nbytes, cpu.rtlb, False)
+        if s is None:
+            return 0
+        if 0 < d - s < nbytes:
+            n = (d - s) // size
+            if n < 2:
+                return 0
+            nbytes = n * size
+        ram[d:d + nbytes] = ram[s:s + nbytes]
+        _advance(R, 6, nbytes, amask)
+    _advance(R, 7, nbytes, amask)
+    return n
+
+
 def _string(kind: str):
     def handler(cpu, ins) -> None:
         R = cpu.regs
@@ -37,7 +90,14 @@ def _string(kind: str):
         if kind in ("ins", "outs"):
             check_io(cpu, R[2] & 0xFFFF, size)
         count = R[1] & amask if rep else 1
+        bulk = rep and step > 0 and kind in ("movs", "stos")
         while count:
+            if bulk:
+                n = _forward_in_page(cpu, kind, src, size, amask, count)
+                if n:
+                    count -= n
+                    _advance(R, 1, -n, amask)
+                    continue
             if kind == "movs":
                 cpu.write(ES, R[7] & amask, size, cpu.read(src, R[6] & amask, size))
                 _advance(R, 6, step, amask)
