@@ -72,12 +72,13 @@ class Block:
     execute (``count``), each instruction's EIP (``starts``), the CS base and limit
     it was translated for (``base``, ``limit``) and the pages its bytes came from
     (``pages``: (linear page number, physical frame address) pairs, set by the CPU;
-    the block stays valid while each linear page still maps to its frame). Cold, it
+    the block stays valid while each linear page still maps to its frame; ``lp``,
+    ``frame`` and ``split`` are the first of them and whether there are more). Cold, it
     keeps its ``items`` to compile when hot; ``at`` is the step that raised last,
     ``runs`` how often it ran cold."""
 
-    __slots__ = ("run", "count", "starts", "base", "limit", "bits", "lines", "pages", "items",
-                 "handler", "runs", "at")
+    __slots__ = ("run", "count", "starts", "base", "limit", "bits", "lines", "pages", "lp",
+                 "frame", "split", "items", "handler", "runs", "at")
 
     def __init__(self, items: list, steps: list, base: int, bits: int, limit: int,
                  handler: Callable | None):
@@ -90,6 +91,8 @@ class Block:
         self.handler = handler
         self.lines: list[int] = []
         self.pages: tuple = ()
+        #: the first of ``pages`` and whether there are more (the CPU's quick check)
+        self.lp, self.frame, self.split = -1, -1, True
         self.runs = 0
         self.at = 0
         last, frag = items[-1]

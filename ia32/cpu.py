@@ -826,6 +826,8 @@ class CPU:
         block = translate(items, base, bits, override, limit, steps)
         block.pages = tuple(dict.fromkeys(lpages))
         self.blocks_built += 1
+        block.lp, block.frame = block.pages[0]
+        block.split = len(block.pages) > 1
         cache = self._singles[bits] if single else self.dcaches[bits]
         cache[key] = block
         self._note_code(pages, cache, key)
@@ -930,8 +932,8 @@ class CPU:
         while left > 0:
             b = get((base + self.eip) & 0xFFFFFFFF)
             try:
-                if b is None or b.base != base or b.limit != limit or \
-                        cr[0] & CR0_PG and self._remapped(b):
+                if b is None or b.base != base or b.limit != limit or cr[0] & CR0_PG and (
+                        self.rtlb.get(b.lp) != b.frame or b.split) and self._remapped(b):
                     b = self._build(self.eip, False)
                 if b.count > left:
                     self.progress = start + k - left

@@ -153,11 +153,26 @@ _MAP = {b: (c, c[0].modrm) for b, c in _ONE.items()}
 _MAP.update({0x100 | b: (c, c[0].modrm) for b, c in _TWO.items()})
 #: (opcode key, ModRM.reg or None, operand size, address size) -> the form (``_pick``)
 _PICKED: dict = {}
+
 #: operand tokens read from ModRM.rm
 _RM_TOKENS = {"r/m8": 8, "r/m16": 16, "r/m32": 32, "m": 0, "m8": 8, "m16": 16, "m32": 32,
               "m16&16": 32, "m32&32": 64, "m16&32": 48, "m16:16": 32, "m16:32": 48}
 _REG_TOKENS = {"r8": 8, "r16": 16, "r32": 32}
 _IMM_BYTES = {"ib": 1, "iw": 2, "id": 4, "cb": 1, "cw": 2, "cd": 4, "cp": 6}
+
+
+def _shape(form: Form) -> tuple:
+    """What decoding needs of a form beyond its opcode: (+r form, its immediate and
+    offset tokens with their sizes, whether it has a moffs operand, the size of its
+    relative target in bits, whether its pointer is ptr16:16)."""
+    ops = form.operands
+    rel = 8 if "rel8" in ops else 16 if "rel16" in ops else 32
+    return (form.plus_reg, tuple((t, _IMM_BYTES[t]) for t in form.encoding if t in _IMM_BYTES),
+            any(op.startswith("moffs") for op in ops), rel, "ptr16:16" in ops)
+
+
+#: id(form) -> its :func:`_shape`
+_SHAPES = {id(f): _shape(f) for f in TABLE}
 
 
 def _pick(cands: list[Form], has_modrm_reg: int | None, osize: int, asize: int) -> Form | None:
@@ -231,23 +246,21 @@ def decode(code: Code, eip: int = 0, bits: int = 32) -> Instruction:
     ins.mnemonic = form.mnemonic
     ins.osize = osize
     ins.asize = asize
-    if form.plus_reg:
+    plus_reg, immediates, moffs, rel_bits, ptr16 = _SHAPES[id(form)]
+    if plus_reg:
         ins.reg = opbyte & 7
     if modrm is not None:
         p = _modrm(ins, fetch, p, modrm, form)
     elif ins.override is not None:
         ins.seg = ins.override
     # immediates and offsets, in encoding order
-    for tok in form.encoding:
-        n = _IMM_BYTES.get(tok)
-        if n is None:
-            continue
+    for tok, n in immediates:
         v = 0
         for i in range(n):
             v |= fetch(p + i) << (8 * i)
         p += n
         if tok[0] == "c":
-            if n == 6 or (n == 4 and "ptr16:16" in form.operands):
+            if n == 6 or (n == 4 and ptr16):
                 half = 2 if n == 4 else 4
                 ins.imm = v & ((1 << (8 * half)) - 1)
                 ins.imm2 = v >> (8 * half)
@@ -257,7 +270,7 @@ def decode(code: Code, eip: int = 0, bits: int = 32) -> Instruction:
             ins.imm = v
         else:
             ins.imm2 = v
-    if any(op.startswith("moffs") for op in form.operands):
+    if moffs:
         n = asize // 8
         v = 0
         for i in range(n):
@@ -272,7 +285,6 @@ def decode(code: Code, eip: int = 0, bits: int = 32) -> Instruction:
     if form.sx and ins.imm is not None and ins.imm & 0x80:
         ins.imm = (ins.imm - 0x100) & ((1 << osize) - 1)
     if ins.target is not None:
-        rel_bits = 8 if "rel8" in form.operands else (16 if "rel16" in form.operands else 32)
         rel = ins.target
         if rel >> (rel_bits - 1):
             rel -= 1 << rel_bits

@@ -166,7 +166,8 @@ def _rotate_fragment(kind: str):
     """ROL/ROR by 1 or an immediate as a fragment (by CL: the handler), with the
     handler's results: the rotation taken modulo the operand size after masking the
     count, CF and OF set (OF as for a count of 1) even when that modulo is 0, the
-    other flags kept, and the flags changed only once the store is done."""
+    other flags kept (lazy ones stay lazy), and the flags changed only once the
+    store is done."""
     def fragment(ins) -> list[str] | None:
         tok = ins.form.operands[-1]
         if tok == "CL":
@@ -184,8 +185,12 @@ def _rotate_fragment(kind: str):
         else:
             op = [f"r = ((a >> {k}) | (a << {bits - k})) & {m:#x}", f"c = r >> {top}",
                   f"o = c ^ ((r >> {top - 1}) & 1)"]
-        flags = ["cpu.materialize()", f"cpu.eflags = (cpu.eflags & {~(CF | OF) & 0xFFFFFFFF:#x})"
-                 f" | c | (o << 11)"]
+        # CF and OF into the lazy carry vector's bits n and n-1 (ia32.flags), or
+        # into EFLAGS when the flags are not lazy: the other flags stay as they are
+        flags = ["n = cpu.lbits", "if n:",
+                 "    cpu.lcv = (cpu.lcv & ~(3 << (n - 1))) | (c << n) | ((o ^ c) << (n - 1))",
+                 "else:",
+                 f"    cpu.eflags = (cpu.eflags & {~(CF | OF) & 0xFFFFFFFF:#x}) | c | (o << 11)"]
         return alu_lines(ins, bits, op, src=False) + flags
     return fragment
 
