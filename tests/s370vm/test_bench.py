@@ -85,3 +85,11 @@ def test_every_benchmark_reports_its_runtime(capsys):
     assert main(["bench", "mips", "--json", "--instructions", "5000", "--runs", "1"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["runtime"] == f"{platform.python_implementation()} {platform.python_version()}"
+
+
+def test_bench_ia32_linux_without_a_kernel_says_how_to_build_it(capsys, monkeypatch, tmp_path):
+    from s370vm.benchmarks import ia32_linux
+    monkeypatch.setattr(ia32_linux, "KERNEL", tmp_path / "bzImage")
+    assert main(["bench", "ia32-linux", "--json", "--runs", "1"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert "guests/ia32/linux/build.sh" in out["skipped"] and out["runtime"]
