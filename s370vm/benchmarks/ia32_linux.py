@@ -14,11 +14,11 @@ Without a built kernel the benchmark reports ``skipped`` and why.
 from __future__ import annotations
 
 import os
-import platform
 import statistics
 import time
 from pathlib import Path
 
+from . import runtime
 from .mips import host_loop_ns
 
 describe = "boot of issue 22's Linux kernel to the end of its init (bare IA-32 PC)"
@@ -65,10 +65,9 @@ def _counting_builds(cpu) -> list:
 
 
 def run(args) -> dict:
-    runtime = f"{platform.python_implementation()} {platform.python_version()}"
     if not KERNEL.exists():
         return {"skipped": f"no kernel at {KERNEL}: run guests/ia32/linux/build.sh",
-                "runtime": runtime}
+                "runtime": runtime()}
     boots = [timed_boot(KERNEL) for _ in range(getattr(args, "runs", 1) or 1)]
     wall = statistics.median(b["wall_s"] for b in boots)
     cpu_s = statistics.median(b["cpu_s"] for b in boots)
@@ -78,4 +77,4 @@ def run(args) -> dict:
             "cpu_mips": n / cpu_s / 1e6 if cpu_s > 0 else 0.0,
             "result_ok": all(b["result_ok"] for b in boots),
             "blocks": boots[0]["blocks"], "hot_blocks": boots[0]["hot_blocks"],
-            "runs": len(boots), "host_loop_ns": host_loop_ns(), "runtime": runtime}
+            "runs": len(boots), "host_loop_ns": host_loop_ns(), "runtime": runtime()}
