@@ -164,6 +164,8 @@ def describe(vm, a: Adapter) -> str:
     head = f"{a.kind:<4} {a.vaddr:03X}"
     if a.kind == "NIC":
         head += f" TYPE {a.type} MAC {mac_text(a.mac)}"
+    elif a.switch is not None:
+        head += f" MAC {mac_text(a.mac)}"
     if a.switch is not None:
         c = a.port.counters
         return (f"{head} ON SYSTEM {a.switch.name} IP {ip_text(a.ip)} SENT {c['sent']} "

@@ -146,3 +146,15 @@ def test_logoff_uncouples_the_partner_and_frees_the_port():
     assert "VSWITCH SYSTEM LAN1 PORTS 2 FRAMES 0 FLOODED 0 BROADCAST 0 AGED 0" in out["T2"]
     assert out["T3"][-3:] == ["VSWITCH SYSTEM LAN1 PORTS 1 FRAMES 0 FLOODED 0 BROADCAST 0 AGED 0",
                               "  PORT NAT", "  NAT 127.0.0.1 ENTRIES 0"]
+
+
+def test_a_ctca_on_the_switch_shows_its_mac():
+    host, out = session(f"""
+        {LOGON}
+        COUPLE 500 TO SYSTEM LAN1
+        Q 500
+        """)
+    assert out["T1"][-2:] == [
+        "CTCA 500 COUPLE TO SYSTEM LAN1",
+        "CTCA 500 MAC 02-00-01-00-00-01 ON SYSTEM LAN1 IP 10.0.2.15 SENT 0 RCVD 0 FORGED 0 "
+        "MALFORMED 0"]
