@@ -185,3 +185,15 @@ class VSwitch:
         now = self.clock()
         return [(mac_text(m), p.name, now - t) for m, (p, t) in sorted(self.macs.items())
                 if now - t <= self.aging]
+
+
+def plug_card(card, switch, name: str, mac: bytes, ip: bytes | None):
+    """The cable from a network card with the IA-32 card's interface (ia32/devices/
+    netcard.py: ``mac``, ``backend.send``, ``deliver``) to a new port of
+    ``switch``: the card takes the port's MAC and sends into the port, the port
+    delivers into the card. The hook an IA-32 backend's ``couple_switch`` uses;
+    returns the port."""
+    card.mac = mac
+    port = switch.connect(name, card.deliver, mac, ip)
+    card.backend = port
+    return port

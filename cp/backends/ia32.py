@@ -58,7 +58,7 @@ from ia32.errors import CPUFault, GP, PF
 from ia32.loaders.flat import BOOT_SECTOR
 from ia32.state import CS, EDX
 
-from . import ia32_costs, ia32_ipl, ia32_tables
+from . import ia32_costs, ia32_ipl, ia32_net, ia32_tables
 from .base import EXTERNAL, INSTRUCTION, PROGRAM, SLICE, SYSCALL, WAIT, Exit
 from .ia32_cpu import (CP_TABLE_OFFSET, POOL_OFFSET, POOL_PAGES, GuestStorage, GuestView,
                        install_frame, make_real_cpu, real_memory)
@@ -303,6 +303,12 @@ class IA32Backend:
     def console_waiting(address: int) -> bool:
         """COM1 is polled or interrupt-driven: a guest never waits on CP for it."""
         return False
+
+    # the network card hook (ia32_net.py): DEFINE NIC, DETACH, COUPLE ... TO SYSTEM
+    nic_types = ia32_net.NIC_TYPES
+    add_nic = ia32_net.add_nic
+    remove_nic = ia32_net.remove_nic
+    couple_switch = ia32_net.couple_switch
 
     def add_unit_record(self, kind: str, address: int) -> None:
         if kind.upper() != "READER":

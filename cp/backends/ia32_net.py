@@ -1,7 +1,7 @@
 """The IA-32 virtual PC's network card under CP: the project's card
 (ia32/devices/netcard.py, ports 300-30F, IRQ 10) on the VM's device bus, its
 DMA confined to the guest's RAM, its cable a port of one of CP's virtual
-switches (cp/network.py's ``plug_card``). The IA-32 backend takes these as
+switches (cp/vswitch.py's ``plug_card``). The IA-32 backend takes these as
 its ``nic_types``, ``add_nic`` and ``couple_switch`` (DEFINE NIC, COUPLE ...
 TO SYSTEM).
 """
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from ia32.devices.netcard import BASE, IRQ, NetCard, NullBackend
 
-from ..network import plug_card
+from ..vswitch import plug_card
 from .shared import MachineError
 
 #: DEFINE NIC's TYPE choices on an IA-32 virtual machine

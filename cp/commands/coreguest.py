@@ -120,6 +120,8 @@ class CoreGuest:
         """A CTCA or NIC (cp/network.py); a directory NIC with LAN SYSTEM is
         coupled at once (a switch that does not exist leaves it uncoupled)."""
         nd = dev.nicdef
+        if dev.vaddr in self.vm.adapters:
+            return                      # DEFINE NIC made it already
         network.define(self.vm, dev.vaddr, dev.kind, dev.devtype or None,
                        nd.macid if nd is not None else None)
         if nd is not None and nd.lan is not None:

@@ -48,6 +48,10 @@ def define_nic(ctx: Context, args: list[str]) -> list[str]:
         raise ctx.error(2, type_ or "NIC")
     if vaddr in s.devices:
         raise ctx.error(43, f"{vaddr:03X}")
+    try:
+        network.define(s.guest.vm, vaddr, "NIC", type_)
+    except MachineError:
+        raise ctx.error(46, f"{vaddr:03X}") from None        # the PC's one card is in use
     dev = s.devices[vaddr] = VDev(vaddr, "NIC", type_)
     s.device_added(dev)
     return [f"NIC {vaddr:03X} DEFINED"]

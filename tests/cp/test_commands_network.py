@@ -15,6 +15,9 @@ USER GUEST2 GUEST 1M 16M G
  CONSOLE 009 3215
  SPECIAL 600 CTCA
  NICDEF 700 TYPE CTCA LAN SYSTEM LAN1 MACID 000042
+USER PC PC 2M 16M G
+ MACHINE IA32
+ NICDEF 600 LAN SYSTEM LAN1
 """
 
 
@@ -158,3 +161,27 @@ def test_a_ctca_on_the_switch_shows_its_mac():
         "CTCA 500 COUPLE TO SYSTEM LAN1",
         "CTCA 500 MAC 02-00-01-00-00-01 ON SYSTEM LAN1 IP 10.0.2.15 SENT 0 RCVD 0 FORGED 0 "
         "MALFORMED 0"]
+
+
+def test_an_ia32_user_has_one_netcard():
+    host, out = session("""
+        LOGON PC PC
+        Q NIC
+        DEFINE NIC 601
+        DETACH 600
+        DEFINE NIC 601 TYPE CTCA
+        DEFINE NIC 601
+        COUPLE 601 TO SYSTEM LAN1
+        Q NIC
+        """)
+    assert out["T1"][1:] == [                    # (an IA-32 user has no FILES line)
+        "NIC  600 TYPE NETCARD MAC 02-00-01-00-00-01 ON SYSTEM LAN1 IP 10.0.2.15 SENT 0 RCVD 0 "
+        "FORGED 0 MALFORMED 0",
+        "DMKDEF046E DEV 601 NOT AVAILABLE",
+        "NIC 600 DETACHED",
+        "DMKDEF002E INVALID OPERAND - CTCA",
+        "NIC 601 DEFINED",
+        "NIC 601 COUPLE TO SYSTEM LAN1",
+        "NIC  601 TYPE NETCARD MAC 02-00-01-00-00-01 ON SYSTEM LAN1 IP 10.0.2.15 SENT 0 RCVD 0 "
+        "FORGED 0 MALFORMED 0",
+    ]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import struct
 
 from cp import System, SystemConfig, network
+from cp.vswitch import plug_card
 from cp.nat import GATEWAY_MAC, HostModel, NatGateway
 
 from .net_support import GUESTS, eth, guest_image, ip, udp, verifies
@@ -83,17 +84,15 @@ def test_an_s370_guest_and_an_ia32_machine_share_the_lan():
     """guests/s370/ctcnet.asm's frame to an IA-32 machine running guests/ia32/
     net/echo.asm comes back turned around."""
     from ia32.asm import assemble_file
-    from ia32.loaders.flat import BOOT_SECTOR
+    from ia32.loaders.multiboot import load_multiboot
     from ia32.machine import Machine
-    from ia32.state import CS
 
     system = System(SystemConfig(slice=2000))
     pc_mac = bytes.fromhex("0200010000ee")
     vm, a, frame = _vm_on_lan(system, "S370", pc_mac)
-    pc = Machine(1 << 20)
-    pc.memory.load(BOOT_SECTOR, assemble_file(str(GUESTS.parent / "ia32" / "net" / "echo.asm")).binary)
-    pc.cpu.sregs[CS].selector, pc.cpu.sregs[CS].base, pc.cpu.eip = 0, 0, BOOT_SECTOR
-    network.plug_card(pc.nic, system.switch("LAN1"), "PC", pc_mac, None)
+    pc = Machine(2 << 20)
+    load_multiboot(pc, "echo", assemble_file(str(GUESTS.parent / "ia32" / "net" / "echo.asm")).binary)
+    plug_card(pc.nic, system.switch("LAN1"), "PC", pc_mac, None)
     for _ in range(20):
         system.run(20_000)
         pc.run(5_000)

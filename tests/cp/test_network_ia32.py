@@ -1,5 +1,5 @@
 """Three IA-32 machines' network cards on one virtual switch through
-cp.network.plug_card (the cable an IA-32 VM's NIC uses): guests/ia32/net/
+cp.vswitch.plug_card (the cable an IA-32 VM's NIC uses): guests/ia32/net/
 ping.asm sends a frame to echo.asm's MAC, echo.asm turns it around; the third
 machine gets only the first, flooded frame (the destination was not learned
 yet), never the answer."""
@@ -7,24 +7,20 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from cp.network import plug_card
-from cp.vswitch import VSwitch
+from cp.vswitch import VSwitch, plug_card
 from ia32.asm import assemble_file
-from ia32.loaders.flat import BOOT_SECTOR
+from ia32.loaders.multiboot import load_multiboot
 from ia32.machine import Machine
-from ia32.state import CS
 
 NET = Path(__file__).resolve().parents[2] / "guests" / "ia32" / "net"
 
 
 def machine(name: str | None, switch: VSwitch, n: int):
-    m = Machine(1 << 20)
+    m = Machine(2 << 20)
     if name is not None:
         a = assemble_file(str(NET / f"{name}.asm"))
         assert a.ok, [str(e) for e in a.errors]
-        m.memory.load(BOOT_SECTOR, a.binary)
-    cpu = m.cpu
-    cpu.sregs[CS].selector, cpu.sregs[CS].base, cpu.eip = 0, 0, BOOT_SECTOR
+        load_multiboot(m, name, a.binary)
     port = plug_card(m.nic, switch, f"PC{n}", bytes((2, 0, 1, 0, 0, n)), None)
     return m, port
 
@@ -43,8 +39,8 @@ def test_two_ia32_guests_exchange_frames_through_the_switch():
                     stops[name] = r.stop
         if len(stops) == 2:
             break
-    assert stops == {"echo": "hlt", "ping": "hlt"}
-    got = ping.memory.read_bytes(0x9000, 60)
+    assert stops == {"echo": "exit", "ping": "exit"}
+    got = ping.memory.read_bytes(0x180000, 60)
     assert got[0:6] == bytes((2, 0, 1, 0, 0, 1)) and got[6:12] == bytes((2, 0, 1, 0, 0, 2))
     assert got[12:14] == b"\x88\xb5" and got[14:39] == b"EING FROM AN IA-32 GUEST\0"
     assert len(third.nic.rx) == 1 and third.nic.rx[0][14:18] == b"PING"
