@@ -417,6 +417,8 @@ class ChannelSubsystem:
             il = length != group.total
             if reading:
                 chan |= self._scatter(sc, group, data, is_read_backward(cmd))
+                if chan & CH_PROTECTION_CHECK:      # nothing stored
+                    seg, used = 0, 0
             elif group.data_error and length > len(group.data):
                 chan |= group.data_error
         ccw, flags, _, count = group.segs[seg]
@@ -575,15 +577,17 @@ class ChannelSubsystem:
         return _Group(cmd, segs, error)
 
     # ---------------------------------------------------------- data transfer
-    def _areas(self, sc: Subchannel, seg: tuple, n: int, write: bool, backward: bool):
+    def _areas(self, sc: Subchannel, seg: tuple, n: int, write: bool, backward: bool,
+               mark: bool = True):
         """Yield the real storage pieces (low address, length) holding the first
         ``n`` bytes of a CCW's data area, in transfer order, each within one 2K key
-        block; key-checked under the CAW key. Raises _Check at the first bad one."""
+        block; key-checked under the CAW key. Raises _Check at the first bad one.
+        ``mark`` False: only check (no reference or change bits set)."""
         ccw, flags, addr, _ = seg
         size = self.storage.size
         keys = self.storage.keys
         key = sc.key
-        bits = 6 if write else 4
+        bits = (6 if write else 4) if mark else 0
         idaw_at = None
         if flags & IDA:
             if addr & 3:
@@ -657,6 +661,25 @@ class ChannelSubsystem:
                 return bytes(out), chk.status
         return bytes(out), 0
 
+    def _read_protected(self, sc: Subchannel, group: _Group, length: int,
+                        backward: bool) -> bool:
+        """Whether storing a read's ``length`` bytes would meet a protection check
+        anywhere: then nothing is stored and the residual is the whole count (as
+        Hercules does; GA22-7000 leaves the count unpredictable)."""
+        left = min(length, group.total)
+        for seg in group.segs:
+            if left <= 0:
+                break
+            n = min(left, seg[3])
+            if not seg[1] & SKIP:
+                try:
+                    for _ in self._areas(sc, seg, n, True, backward, mark=False):
+                        pass
+                except _Check as chk:
+                    return chk.status == CH_PROTECTION_CHECK
+            left -= n
+        return False
+
     def _scatter(self, sc: Subchannel, group: _Group, data: bytes, backward: bool) -> int:
         """Store a read's bytes across the data-chained CCWs (skip flags honoured;
         read backward stores downwards). Returns channel status of a storage error."""
@@ -669,6 +692,8 @@ class ChannelSubsystem:
                 mem[fast:fast + n] = data[:n]
                 self.storage.written(fast, n)
                 return 0
+        if sc.key and self._read_protected(sc, group, len(data), backward):
+            return CH_PROTECTION_CHECK
         if backward:
             data = data[::-1]
         off = 0

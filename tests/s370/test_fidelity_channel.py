@@ -9,7 +9,7 @@ CCW is fetched, before the device is started, as Hercules does (the PoO says
 only that the location is not available to the channel)."""
 from __future__ import annotations
 
-from s370.channel import CC, CH_PROGRAM_CHECK, SLI
+from s370.channel import CC, CD, CH_PROGRAM_CHECK, CH_PROTECTION_CHECK, SLI
 from s370.devices.base import CE_DE, UNIT_EXCEPTION
 from s370.devices.reader import CardReader
 from tests.s370.io_support import (PROGRAM, ccw, csw, echo_device, machine, put, run_io, sio,
@@ -76,3 +76,23 @@ def test_read_ending_with_unit_exception_and_no_data_is_incorrect_length(tmp_pat
         0, PROGRAM + 8, CE_DE | UNIT_EXCEPTION, 0x40, 80)
     assert run_io(m, 0x00C, ccw(0x02, 0x600, SLI, 80))[1] == (
         0, PROGRAM + 8, CE_DE | UNIT_EXCEPTION, 0, 80)
+
+
+def test_protection_check_on_a_read_stores_nothing_and_keeps_the_count():
+    """A read under CAW key 2 whose area starts in a block of key 2 and runs into
+    one of key 3: protection check, nothing stored (not even the bytes before
+    the protected block) and the residual is the whole count, as Hercules does
+    (GA22-7000 "Protection Check": the count is unpredictable). Likewise for a
+    data-chained read whose second area is protected."""
+    m = machine(echo_device(), size=SIZE)
+    m.storage.keys[0] = m.storage.keys[2] = 0x20
+    m.storage.keys[3] = 0x30
+    assert run_io(m, DEV, ccw(0x02, 0x17FE, 0, 4), key=2)[1] == (
+        2, PROGRAM + 8, CE_DE, CH_PROTECTION_CHECK, 4)
+    assert bytes(m.storage.mem[0x17FE:0x1802]) == bytes(4)
+    assert run_io(m, DEV, ccw(0x02, 0x200, CD, 2), ccw(0x02, 0x1800, 0, 2), key=2)[1] == (
+        2, PROGRAM + 8, CE_DE, CH_PROTECTION_CHECK, 2)
+    assert bytes(m.storage.mem[0x200:0x202]) == bytes(2)
+    assert m.storage.keys[3] == 0x30                    # not even referenced
+    assert run_io(m, DEV, ccw(0x02, 0x200, 0, 4), key=2)[1] == (2, PROGRAM + 8, CE_DE, 0, 0)
+    assert bytes(m.storage.mem[0x200:0x204]) == bytes(range(4))
