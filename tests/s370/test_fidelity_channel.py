@@ -1,6 +1,7 @@
 """Channel fidelity (issue 21): where the channel finds a misaligned CAW and a data
 address outside storage, and what the CSW then says; a read that ends with unit
-exception and no data.
+exception and no data; a protection check on a read; an endless chain ended by
+HIO and CLRIO.
 
 GA22-7000 "Program Check" (invalid CCW address specification; invalid data
 address) and the table "Contents of the CSW Command-Address Field" (an invalid
@@ -12,8 +13,8 @@ from __future__ import annotations
 from s370.channel import CC, CD, CH_PROGRAM_CHECK, CH_PROTECTION_CHECK, SLI
 from s370.devices.base import CE_DE, UNIT_EXCEPTION
 from s370.devices.reader import CardReader
-from tests.s370.io_support import (PROGRAM, ccw, csw, echo_device, machine, put, run_io, sio,
-                                   tio)
+from tests.s370.io_support import (PROGRAM, ccw, csw, echo_device, execute, machine, put, run_io,
+                                   sio, tio)
 
 DEV = 0x181
 SIZE = 64 * 1024
@@ -96,3 +97,25 @@ def test_protection_check_on_a_read_stores_nothing_and_keeps_the_count():
     assert m.storage.keys[3] == 0x30                    # not even referenced
     assert run_io(m, DEV, ccw(0x02, 0x200, 0, 4), key=2)[1] == (2, PROGRAM + 8, CE_DE, 0, 0)
     assert bytes(m.storage.mem[0x200:0x204]) == bytes(range(4))
+
+
+def test_endless_chain_is_ended_by_hio_and_by_clrio():
+    """A NOP command-chained to a TIC back to it never ends: SIO gives CC 0, TIO
+    CC 2 (working) between bursts. HIO ends it: CC 1 with the CSW naming the NOP
+    + 8, no status, its count as residual; then channel end and device end come
+    as an interruption (TIO takes them: CC 1). CLRIO ends another: CC 1, the same
+    CSW, and nothing pending afterwards (TIO: CC 0). GA22-7000 "Halt I/O",
+    "Clear I/O"."""
+    for clear in (False, True):
+        m = machine(echo_device(), size=SIZE)
+        put(m, ccw(0x03, 0, CC, 7), ccw(0x08, PROGRAM, 0, 1))
+        assert sio(m, DEV) == 0
+        m.channel.poll(m.cpu)                       # it goes on between bursts
+        assert tio(m, DEV) == 2
+        assert execute(m, "9D010181" if clear else "9E000181") == 1
+        assert csw(m) == (0, PROGRAM + 8, 0, 0, 7)
+        if clear:
+            assert tio(m, DEV) == 0
+        else:
+            assert tio(m, DEV) == 1 and csw(m) == (0, 0, CE_DE, 0, 0)
+            assert tio(m, DEV) == 0
