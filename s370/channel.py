@@ -661,23 +661,33 @@ class ChannelSubsystem:
                 return bytes(out), chk.status
         return bytes(out), 0
 
+    @staticmethod
+    def _read_areas(group: _Group, length: int):
+        """Yield (CCW, bytes of the read it takes, offset in the data) for each
+        data-chained CCW a read of ``length`` bytes stores into (skip flags
+        honoured: those CCWs take their bytes without storing them)."""
+        off = 0
+        left = min(length, group.total)
+        for seg in group.segs:
+            if left <= 0:
+                return
+            n = min(left, seg[3])
+            if not seg[1] & SKIP:
+                yield seg, n, off
+            off += n
+            left -= n
+
     def _read_protected(self, sc: Subchannel, group: _Group, length: int,
                         backward: bool) -> bool:
         """Whether storing a read's ``length`` bytes would meet a protection check
         anywhere: then nothing is stored and the residual is the whole count (as
         Hercules does; GA22-7000 leaves the count unpredictable)."""
-        left = min(length, group.total)
-        for seg in group.segs:
-            if left <= 0:
-                break
-            n = min(left, seg[3])
-            if not seg[1] & SKIP:
-                try:
-                    for _ in self._areas(sc, seg, n, True, backward, mark=False):
-                        pass
-                except _Check as chk:
-                    return chk.status == CH_PROTECTION_CHECK
-            left -= n
+        for seg, n, _ in self._read_areas(group, length):
+            try:
+                for _ in self._areas(sc, seg, n, True, backward, mark=False):
+                    pass
+            except _Check as chk:
+                return chk.status == CH_PROTECTION_CHECK
         return False
 
     def _scatter(self, sc: Subchannel, group: _Group, data: bytes, backward: bool) -> int:
@@ -696,22 +706,13 @@ class ChannelSubsystem:
             return CH_PROTECTION_CHECK
         if backward:
             data = data[::-1]
-        off = 0
-        left = min(len(data), group.total)
-        for seg in group.segs:
-            if left <= 0:
-                break
-            n = min(left, seg[3])
-            if not seg[1] & SKIP:
-                try:
-                    pos = off
-                    for lo, ln in self._areas(sc, seg, n, True, backward):
-                        chunk = data[pos:pos + ln]
-                        mem[lo:lo + ln] = chunk[::-1] if backward else chunk
-                        self.storage.written(lo, ln)
-                        pos += ln
-                except _Check as chk:
-                    return chk.status
-            off += n
-            left -= n
+        for seg, n, pos in self._read_areas(group, len(data)):
+            try:
+                for lo, ln in self._areas(sc, seg, n, True, backward):
+                    chunk = data[pos:pos + ln]
+                    mem[lo:lo + ln] = chunk[::-1] if backward else chunk
+                    self.storage.written(lo, ln)
+                    pos += ln
+            except _Check as chk:
+                return chk.status
         return 0
