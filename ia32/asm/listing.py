@@ -1,5 +1,6 @@
 """The listing, in NASM's layout (``nasm -l``): line number, section offset, the
-bytes, ``<n>`` for lines a macro generated, then the source line as written.
+bytes, ``<n>`` for lines a macro generated or an %include read (their depth added,
+as NASM counts), then the source line as written; lines an %if skips are listed too.
 
 The bytes column is NASM's: each byte in hex, a label-dependent field as one
 bracketed cell (``05[00000000]``), ``<rep Nh>`` after the first copy of a
@@ -49,7 +50,9 @@ def render(asm) -> str:
         first = rows[0][0] + ("-" if len(rows) > 1 else "")
         out.append(f"{ln.line:6} {it.offset:08X} {first:<20}{depth}{source}")
         for n, (row, off) in enumerate(rows[1:], 2):
-            out.append(f"{ln.line:6} {off:08X} {row + ('-' if n < len(rows) else ''):<19}")
+            cell = row + ("-" if n < len(rows) else "")
+            more = f"{cell:<20}<{ln.depth}>" if ln.depth else f"{cell:<19}"
+            out.append(f"{ln.line:6} {off:08X} {more}")
         _messages(out, it)
     return "\n".join(out) + "\n"
 

@@ -93,6 +93,12 @@ class _Frame:
     kind: str = "file"
     repeat: int = 1               # %rep: copies of the body still to run
     cond_depth: int = 0           # %rep: the %if nesting outside it (for %exitrep)
+    includes: int = 0             # %include nesting (the listing adds it to ``depth``)
+
+    @property
+    def shown(self) -> int:
+        """The listing's ``<n>``: macro depth plus include depth, as NASM counts."""
+        return self.depth + self.includes
 
 
 def tokenize(text: str) -> list:
@@ -246,23 +252,21 @@ class Preprocessor:
             word = toks[lead][1].lower()
             rest = toks[lead + 1:]
             col = len(_text(toks[:lead])) + 1
-            listed = Line("", file, lno, fr.depth, fr.where, raw, True)
+            listed = Line("", file, lno, fr.shown, fr.where, raw, True)
+            out.append(listed)      # NASM lists every line it reads, skipped ones too
             if self._conditional(word, rest, cond, active, fr, (file, lno, col, fr.where)):
-                if active or all(c[0] for c in cond[:-1]):
-                    out.append(listed)
                 return
-            if not active:
-                return
-            out.append(listed)
-            self._directive(word, rest, raw, file, lno, col, fr, frames, out)
+            if active:
+                self._directive(word, rest, raw, file, lno, col, fr, frames, out)
             return
         if not active:
+            out.append(Line("", file, lno, fr.shown, fr.where, raw, True))
             return
         toks = self._substitute_params(toks, fr, (file, lno))
         toks = self._paste(self.expand(toks, (file, lno)))
         if self._macro_call(toks, raw, file, lno, fr, frames, out):
             return
-        out.append(Line(_text(toks).rstrip(), file, lno, fr.depth, fr.where, raw))
+        out.append(Line(_text(toks).rstrip(), file, lno, fr.shown, fr.where, raw))
 
     # ----- conditionals -----------------------------------------------------------
     _COND = re.compile(r"%(if|elif)(n?)(def|macro|idni|idn|num|str|id|empty|)$")
@@ -369,7 +373,7 @@ class Preprocessor:
             if count:
                 frames.append(_Frame(body, depth=fr.depth + 1, args=fr.args, uniq=fr.uniq,
                                      where=fr.where, kind="rep", repeat=count,
-                                     cond_depth=len(self._cond)))
+                                     cond_depth=len(self._cond), includes=fr.includes))
         elif word == "%exitrep":
             for f in reversed(frames):
                 if f.kind == "rep":
@@ -462,7 +466,7 @@ class Preprocessor:
         while fr.pos < len(fr.lines):
             item = fr.lines[fr.pos]
             fr.pos += 1
-            self._listed.append(Line("", item[0], item[1], fr.depth, fr.where, item[2], True))
+            self._listed.append(Line("", item[0], item[1], fr.shown, fr.where, item[2], True))
             toks = [t for t in tokenize(item[2]) if t[0] != "ws"]
             w = toks[0][1].lower() if toks and toks[0][0] == "pct" else ""
             if w in openers:
@@ -486,7 +490,8 @@ class Preprocessor:
         if path is None:
             raise AsmError(f"unable to open include file '{name}'", *loc)
         text = self._read(path, loc)
-        frames.append(_Frame(self._split(text, path), depth=fr.depth, where=fr.where))
+        frames.append(_Frame(self._split(text, path), depth=fr.depth, where=fr.where,
+                             includes=fr.includes + 1))
 
     # ----- multi-line macro calls ---------------------------------------------
     def _macro_call(self, toks, raw, file, lno, fr, frames, out) -> bool:
@@ -542,12 +547,12 @@ class Preprocessor:
             args += mac.defaults[len(args) - mac.nmin:][:missing]
         if fr.depth + 1 > _MAX_DEPTH:
             raise AsmError(f"macro '{name}' nested too deeply", file, lno, 1, fr.where)
-        out.append(Line(label if label.endswith(":") else label + ":", file, lno, fr.depth, fr.where,
-                        raw) if label else Line("", file, lno, fr.depth, fr.where, raw, True))
+        out.append(Line(label if label.endswith(":") else label + ":", file, lno, fr.shown, fr.where,
+                        raw) if label else Line("", file, lno, fr.shown, fr.where, raw, True))
         self._uniq += 1
         where = fr.where or f"in macro '{mac.name}' called at {file}:{lno}"
         frames.append(_Frame(mac.body, depth=fr.depth + 1, args=args, uniq=self._uniq,
-                             where=where, kind="macro"))
+                             where=where, kind="macro", includes=fr.includes))
         return True
 
     @staticmethod

@@ -448,3 +448,20 @@ def test_listing_has_nasms_layout():
     assert ours.ok, [e.format() for e in ours.errors]
     _, ref = nasm(LISTED, listing=True)
     assert ours.listing.splitlines() == ref.splitlines()
+
+
+def test_listing_of_included_lines_and_skipped_lines_as_nasm(tmp_path):
+    """Lines read from an %include are marked <1> (a macro expanded there <2>, a
+    continued byte row too); lines an %if skips are listed without bytes, at the
+    top level, in an include and inside a macro, as nasm lists them."""
+    (tmp_path / "lib.inc").write_text(
+        "nop ; kept\n%macro two 1\n%if %1 == 0\n  push dword 0\n%endif\n"
+        "  push dword %1\n%endmacro\ntwo 0\ntwo 8\ndb 'a long string of bytes', 0\n"
+        "%if 0\n%define UNUSED 1\n  hlt\n%else\n  cli\n%endif\n")
+    src = tmp_path / "main.asm"
+    src.write_text('bits 32\n%if 0\nnop\n%endif\n%include "lib.inc"\nhlt\n')
+    ours = assemble_file(src, [str(tmp_path)])
+    assert ours.ok, [e.format() for e in ours.errors]
+    binary, listing = nasm(src.read_text(), [str(tmp_path)], listing=True)
+    assert ours.binary == binary
+    assert ours.listing.splitlines() == listing.splitlines()
