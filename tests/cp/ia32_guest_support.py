@@ -23,6 +23,7 @@ from ia32.state import CS, DS, ES, FS, GS, SS
 
 from cp.backends.ia32_sensitive import GuestView, emulate
 from cp.backends.ia32_vstate import CP_BASE, CP_TSS_SELECTOR, CP_TSS_SLOT, VirtualState
+from tests.ia32.pm_support import MemoryAccess
 
 GDT, IDT, TSS, LDT = 0x10000, 0x11000, 0x12000, 0x13000
 SHADOW, CP_TSS_AT = 0x20000, 0x31000
@@ -58,7 +59,7 @@ def shadow_of(pair: tuple[int, int]) -> tuple[int, int]:
     return lo, hi
 
 
-class Guest:
+class Guest(MemoryAccess):
     """The CPU, the guest's VirtualState and the GuestView over both."""
 
     def __init__(self, cpl: int = 0) -> None:
@@ -91,18 +92,6 @@ class Guest:
     def put(self, addr: int, pair: tuple[int, int]) -> None:
         self.cpu.memory.load(addr, D.to_bytes(pair))
 
-    def w16(self, addr: int, value: int) -> None:
-        self.cpu.memory.write(addr, 2, value)
-
-    def w32(self, addr: int, value: int) -> None:
-        self.cpu.memory.write(addr, 4, value)
-
-    def r16(self, addr: int) -> int:
-        return self.cpu.memory.read(addr, 2)
-
-    def r32(self, addr: int) -> int:
-        return self.cpu.memory.read(addr, 4)
-
     def cache(self, sreg: int, real_sel: int) -> None:
         """Fill a real segment register from the shadow GDT (no checks)."""
         off = SHADOW + (real_sel & 0xFFF8)
@@ -130,6 +119,13 @@ class Guest:
         ins = self.decode(code, at)
         self.cpu.eip = at + ins.length
         emulate(self.view, ins)
+
+    def frame(self, *values: int) -> None:
+        """Push doublewords so that ``values[0]`` is on top (as a RET or IRET pops)."""
+        esp = self.cpu.regs[4] - 4 * len(values)
+        self.cpu.regs[4] = esp
+        for i, v in enumerate(values):
+            self.w32(esp + 4 * i, v)
 
     def stack(self, n: int) -> list[int]:
         esp = self.cpu.regs[4]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import pytest
 
+from ia32 import descriptors as D
 from ia32.errors import CPUFault, GP
 from ia32.flags import ZF
 from ia32.state import CS, DS, SS
@@ -19,7 +20,6 @@ from cp.backends.ia32_sensitive import ROBIN_IRVINE, SENSITIVE
 from tests.cp.ia32_guest_support import (
     CODE, DATA, GATE_TARGET, GUEST_CR0, IDT, KCODE, KDATA, SHADOW, STACK0, STACK3,
     UCODE, UDATA, Guest)
-from ia32 import descriptors as D
 
 EAX, ECX, ESP = 0, 1, 4
 
@@ -87,39 +87,24 @@ def test_pushfd_at_cpl_3_with_guest_iopl_3():
     assert g.stack(1) == [0x00003202]
 
 
-def test_popfd_at_cpl_0_changes_the_guests_if_and_iopl_not_the_real_ones():
-    g = Guest(0)
-    g.cpu.regs[ESP] -= 4
-    g.w32(g.cpu.regs[ESP], 0x00003203)
+@pytest.mark.parametrize("cpl,iopl,image,after", [
+    (0, 0, 0x00003203, (True, 3, 1)),     # CPL 0: IF and IOPL change (the guest's)
+    (3, 0, 0x00003203, (False, 0, 0)),    # CPL 3 > IOPL: both silently kept
+    (3, 3, 0x00000203, (True, 3, 1))])    # CPL 3 = IOPL: IF changes, IOPL does not
+def test_popfd_changes_the_guests_if_and_iopl_by_the_guests_rules(cpl, iopl, image, after):
+    g = Guest(cpl)
+    g.vs.iopl = iopl
+    g.frame(image)
     g.execute("9D")
-    assert (g.vs.iflag, g.vs.iopl, g.stis) == (True, 3, 1)
+    assert (g.vs.iflag, g.vs.iopl, g.stis) == after
     assert g.cpu.get_eflags() & 0x3201 == 0x0201    # real IOPL 0, IF 1; CF from the stack
-    assert g.cpu.regs[ESP] == STACK0
-
-
-def test_popfd_at_cpl_3_silently_keeps_if_and_iopl():
-    g = Guest(3)
-    g.cpu.regs[ESP] -= 4
-    g.w32(g.cpu.regs[ESP], 0x00003203)
-    g.execute("9D")
-    assert (g.vs.iflag, g.vs.iopl, g.stis) == (False, 0, 0)
-    assert g.cpu.get_eflags() & 1 == 1
-
-
-def test_popfd_at_cpl_3_with_iopl_3_changes_if_but_not_iopl():
-    g = Guest(3)
-    g.vs.iopl = 3
-    g.cpu.regs[ESP] -= 4
-    g.w32(g.cpu.regs[ESP], 0x00000202)
-    g.execute("9D")
-    assert (g.vs.iflag, g.vs.iopl) == (True, 3)
+    assert g.cpu.regs[ESP] == (STACK0 if cpl == 0 else STACK3)
 
 
 def test_popf_run_directly_at_ring_1_drops_the_if_change():
     g = Guest(0)
     g.cpu.set_eflags(0, 0x200)                      # say the real IF were 0
-    g.cpu.regs[ESP] -= 4
-    g.w32(g.cpu.regs[ESP], 0x00000202)
+    g.frame(0x00000202)
     g.cpu.memory.load(CODE, bytes.fromhex("9DF4"))
     g.cpu.eip = CODE
     g.cpu.run(2)
@@ -187,8 +172,7 @@ def test_push_cs_and_ss_show_the_guests_rpl(cpl, cs, ss):
 
 def test_pop_ss_at_cpl_0_loads_the_shadow_with_rpl_1():
     g = Guest(0)
-    g.cpu.regs[ESP] -= 4
-    g.w32(g.cpu.regs[ESP], KDATA)
+    g.frame(KDATA)
     g.execute("17")                                 # pop ss
     ss = g.cpu.sregs[SS]
     assert (ss.selector, ss.limit, g.cpu.regs[ESP]) == (0x11, 0xFFBFFFFF, STACK0)
@@ -199,16 +183,14 @@ def test_pop_ss_at_cpl_0_loads_the_shadow_with_rpl_1():
 
 def test_pop_ss_of_a_dpl_0_selector_at_cpl_3_is_gp():
     g = Guest(3)
-    g.cpu.regs[ESP] -= 4
-    g.w32(g.cpu.regs[ESP], KDATA)
+    g.frame(KDATA)
     assert faults(g, "17") == (GP, KDATA)
 
 
 def test_pop_ss_run_directly_at_ring_1_faults_where_cpl_0_would_not():
     g = Guest(0)
     g.cpu.intercept = lambda v, e, s: True
-    g.cpu.regs[ESP] -= 4
-    g.w32(g.cpu.regs[ESP], KDATA)
+    g.frame(KDATA)
     g.cpu.memory.load(CODE, bytes.fromhex("17F4"))
     g.cpu.eip = CODE
     assert g.cpu.run(2) == "intercept" and g.cpu.intercepted == (GP, KDATA, False)
@@ -263,9 +245,7 @@ def test_far_call_through_a_gate_from_cpl_3_switches_to_the_guests_ring_0_stack(
 
 def test_retf_at_cpl_0_to_the_same_level():
     g = Guest(0)
-    g.cpu.regs[ESP] -= 8
-    g.w32(g.cpu.regs[ESP], 0x2000)
-    g.w32(g.cpu.regs[ESP] + 4, KCODE)
+    g.frame(0x2000, KCODE)
     g.execute("CB")
     assert (g.cpu.sregs[CS].selector, g.cpu.eip, g.cpu.regs[ESP]) == (0x09, 0x2000, STACK0)
 
@@ -273,9 +253,7 @@ def test_retf_at_cpl_0_to_the_same_level():
 def test_retf_run_directly_at_ring_1_to_an_rpl_0_frame_is_gp():
     g = Guest(0)
     g.cpu.intercept = lambda v, e, s: True
-    g.cpu.regs[ESP] -= 8
-    g.w32(g.cpu.regs[ESP], 0x2000)
-    g.w32(g.cpu.regs[ESP] + 4, KCODE)
+    g.frame(0x2000, KCODE)
     g.cpu.memory.load(CODE, b"\xCB\xF4")
     g.cpu.eip = CODE
     assert g.cpu.run(5) == "intercept" and g.cpu.intercepted == (GP, KCODE, False)
@@ -283,9 +261,7 @@ def test_retf_run_directly_at_ring_1_to_an_rpl_0_frame_is_gp():
 
 def test_retf_from_cpl_0_to_an_outer_level():
     g = Guest(0)
-    g.cpu.regs[ESP] -= 16
-    for i, v in enumerate((0x2000, UCODE, STACK3, UDATA)):
-        g.w32(g.cpu.regs[ESP] + 4 * i, v)
+    g.frame(0x2000, UCODE, STACK3, UDATA)
     g.execute("CB")
     assert (g.vs.cpl, g.cpu.cpl, g.cpl_changes) == (3, 3, [3])
     assert (g.cpu.sregs[CS].selector, g.cpu.sregs[SS].selector, g.cpu.regs[ESP]) == \
@@ -326,18 +302,14 @@ def test_int_n_at_cpl_3_through_a_dpl_3_trap_gate_takes_the_guests_ring_0_stack(
 
 def test_iretd_at_cpl_0_restores_the_guests_if():
     g = Guest(0)
-    g.cpu.regs[ESP] -= 12
-    for i, v in enumerate((0x2000, KCODE, 0x00000202)):
-        g.w32(g.cpu.regs[ESP] + 4 * i, v)
+    g.frame(0x2000, KCODE, 0x00000202)
     g.execute("CF")
     assert (g.vs.iflag, g.stis, g.cpu.eip, g.cpu.sregs[CS].selector) == (True, 1, 0x2000, 9)
 
 
 def test_iretd_from_cpl_0_to_cpl_3_sets_iopl_and_if():
     g = Guest(0)
-    g.cpu.regs[ESP] -= 20
-    for i, v in enumerate((0x2000, UCODE, 0x00003202, STACK3, UDATA)):
-        g.w32(g.cpu.regs[ESP] + 4 * i, v)
+    g.frame(0x2000, UCODE, 0x00003202, STACK3, UDATA)
     g.execute("CF")
     assert (g.vs.cpl, g.vs.iopl, g.vs.iflag, g.cpu.cpl) == (3, 3, True, 3)
     assert g.cpu.get_eflags() & 0x3000 == 0           # the real IOPL stays 0
@@ -345,8 +317,6 @@ def test_iretd_from_cpl_0_to_cpl_3_sets_iopl_and_if():
 
 def test_iretd_at_cpl_3_keeps_if_and_iopl():
     g = Guest(3)
-    g.cpu.regs[ESP] -= 12
-    for i, v in enumerate((0x2000, UCODE, 0x00003202)):
-        g.w32(g.cpu.regs[ESP] + 4 * i, v)
+    g.frame(0x2000, UCODE, 0x00003202)
     g.execute("CF")
     assert (g.vs.iflag, g.vs.iopl, g.cpu.eip) == (False, 0, 0x2000)

@@ -35,7 +35,23 @@ CODE1_SEL, DATA1_SEL = 0x39, 0x41
 FLAT = 0xFFFFFFFF
 
 
-class PM:
+class MemoryAccess:
+    """Physical words of ``self.cpu``'s memory, for test machines."""
+
+    def w16(self, addr: int, value: int) -> None:
+        self.cpu.memory.write(addr, 2, value)
+
+    def w32(self, addr: int, value: int) -> None:
+        self.cpu.memory.write(addr, 4, value)
+
+    def r16(self, addr: int) -> int:
+        return self.cpu.memory.read(addr, 2)
+
+    def r32(self, addr: int) -> int:
+        return self.cpu.memory.read(addr, 4)
+
+
+class PM(MemoryAccess):
     """The machine: ``cpu`` plus helpers to write tables and enter a ring."""
 
     def __init__(self, memory: int = 2 << 20):
@@ -62,18 +78,6 @@ class PM:
         self.enter(0)
 
     # -- memory -------------------------------------------------------------
-    def w16(self, addr: int, value: int) -> None:
-        self.cpu.memory.write(addr, 2, value)
-
-    def w32(self, addr: int, value: int) -> None:
-        self.cpu.memory.write(addr, 4, value)
-
-    def r16(self, addr: int) -> int:
-        return self.cpu.memory.read(addr, 2)
-
-    def r32(self, addr: int) -> int:
-        return self.cpu.memory.read(addr, 4)
-
     def load(self, addr: int, code: bytes | str) -> None:
         self.cpu.memory.load(addr, bytes.fromhex(code) if isinstance(code, str) else code)
 

@@ -5,11 +5,4 @@ probe_name:
         db "SIDT", 0
 probe:
         sidt [scratch]
-        mov eax, [scratch + 2]
-        mov ecx, 8
-        call hex
-        mov al, '/'
-        call putc
-        movzx eax, word [scratch]
-        mov ecx, 4
-        jmp hex
+        jmp pseudo_descriptor
