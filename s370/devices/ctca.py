@@ -35,7 +35,7 @@ link) accepts a Write whatever it has waiting: a LAN is not half duplex.
 from __future__ import annotations
 
 from .base import (ATTENTION, BUSY, CE_DE, SENSE_INTERVENTION_REQUIRED, UNIT_EXCEPTION, Device,
-                   Result, PENDING, is_read, is_read_backward, is_write)
+                   Result, PENDING, immediate, is_read, is_read_backward, is_write)
 
 READ, WRITE, CONTROL = "R", "W", "C"
 SENSE_COMMAND_BYTE = 0x14
@@ -59,6 +59,17 @@ class CTCA(Device):
         self._done: Result | None = None
 
     # ---------------------------------------------------- this side's commands
+    def execute(self, cmd: int, count: int, data: bytes | None) -> Result:
+        """NO-OPERATION follows the table too: BUSY+ATTENTION while the other
+        side waits on a command, unit check when uncoupled."""
+        if cmd == 0x03 and self._done is None:
+            if self.peer is None:
+                return self.unit_check(SENSE_INTERVENTION_REQUIRED)
+            if self.peer.pending() is not None:
+                return BUSY_ATTENTION
+            return immediate()
+        return super().execute(cmd, count, data)
+
     def command(self, cmd: int, count: int, data: bytes | None) -> Result:
         if self._done is not None:          # the other side matched the waiting command
             done, self._done, self._held = self._done, None, None

@@ -57,6 +57,14 @@ def test_non_complementary_commands_get_busy_and_attention():
     assert d.execute(0x02, 1, None).status == BUSY | ATTENTION      # read against control
 
 
+def test_no_operation_follows_the_table():
+    a, b = pair()
+    assert b.execute(0x03, 1, b"\0").status == CE_DE                 # other side available
+    a.execute(0x02, 1, None)
+    assert b.execute(0x03, 1, b"\0").status == BUSY | ATTENTION      # other side waits
+    assert CTCA(0x700).execute(0x03, 1, b"\0").status == CE_DE | UNIT_CHECK   # uncoupled
+
+
 def test_sense_command_byte_with_the_other_side_available_is_zero():
     a, b = pair()
     assert b.execute(0x14, 1, None).data == b"\0"
@@ -120,7 +128,7 @@ def test_recoupling_uncouples_the_old_partner():
 
 
 COMMANDS = [0x01, 0x02, 0x0C, 0x07, 0x14, 0xC3, 0x83, 0x81, 0x03, 0x04, 0x24, 0x17]
-OUTCOMES = {CE_DE, CE_DE | UNIT_EXCEPTION, BUSY | ATTENTION, CE_DE | UNIT_CHECK}
+OUTCOMES = {CE_DE, CE_DE | UNIT_EXCEPTION, BUSY | ATTENTION, CE_DE | UNIT_CHECK}   # the table's
 
 
 @given(st.lists(st.tuples(st.sampled_from("ab"), st.sampled_from(COMMANDS),
