@@ -9,6 +9,7 @@ leaves from the gateway's outside address.
   (10.0.2.2), the name under which VMs reach the outside host itself: packets
   to it leave addressed to the host's own address (127.0.0.1, the loopback of
   this machine, so tests never reach beyond it), replies come back from it.
+* The gateway answers ICMP echo (ping) to its own address itself.
 * A packet from a VM to an address outside the inside network creates, on its
   first packet, an entry (protocol, inside address, inside port) <-> outside
   port; later packets reuse it; replies to the outside port go back to the VM's
@@ -32,8 +33,9 @@ import socket
 from typing import Protocol
 
 from .netpacket import (BROADCAST, ETHERTYPE_ARP, ETHERTYPE_IPV4, PROTO_ICMP, PROTO_TCP,
-                        PROTO_UDP, Arp, ARP_REPLY, ARP_REQUEST, IPv4, Malformed, checksum,
-                        ethernet, ethertype, ip_bytes, ipv4_packet, udp_datagram, udp_payload)
+                        PROTO_UDP, Arp, ARP_REPLY, ARP_REQUEST, IPv4, Malformed, ethernet,
+                        ethertype, icmp_echo_reply, ip_bytes, ipv4_packet, udp_datagram,
+                        udp_payload)
 from .vswitch import VSwitch
 
 NETWORK, NETMASK = ip_bytes("10.0.2.0"), ip_bytes("255.255.255.0")
@@ -47,7 +49,7 @@ TIMEOUTS = {PROTO_UDP: 30_000_000, PROTO_ICMP: 30_000_000, PROTO_TCP: 300_000_00
 FIRST_PORT, LAST_PORT = 49152, 65535      # the dynamic port range (RFC 6335)
 MAX_ENTRIES = 4096
 COUNTERS = ("translated", "returned", "created", "expired", "bad_checksum", "malformed",
-            "unsupported", "no_entry", "table_full", "arp_replies")
+            "unsupported", "no_entry", "table_full", "arp_replies", "pings")
 
 
 class Outside(Protocol):
@@ -112,6 +114,9 @@ class NatGateway:
             c["bad_checksum"] += 1
             return
         dst = ip.dst
+        if dst == GATEWAY:
+            self._ping(frame, ip)
+            return
         if dst == HOST_ALIAS:
             dst = self.outside_ip
         elif inside(dst) or dst == BROADCAST[:4]:
@@ -135,6 +140,19 @@ class NatGateway:
         ip.rewrite(src=self.outside_ip, sport=entry.outside, dst=dst if dst != ip.dst else None)
         c["translated"] += 1
         self.outside.transmit(ip.packet())
+
+    def _ping(self, frame: bytes, ip: IPv4) -> None:
+        """An echo request to the gateway itself is answered by it (RFC 1122
+        3.2.2.6: every host answers echo); anything else for it is not served."""
+        if ip.proto != PROTO_ICMP or not ip.has_ports() or ip.buf[ip.transport] != 8:
+            self.counters["unsupported"] += 1
+            return
+        if not ip.transport_ok():
+            self.counters["bad_checksum"] += 1
+            return
+        self.counters["pings"] += 1
+        self.port.send(ethernet(bytes(frame[6:12]), self.mac, ETHERTYPE_IPV4,
+                                icmp_echo_reply(ip, GATEWAY)))
 
     def _create(self, proto: int, addr: bytes, port: int, mac: bytes, now: int) -> Entry | None:
         if len(self.entries) >= MAX_ENTRIES:
@@ -215,12 +233,8 @@ class HostModel:
             data = udp_payload(ip)
             self._replies.append(ipv4_packet(self.address, ip.src, PROTO_UDP,
                                              udp_datagram(self.address, ip.src, 7, sport, data)))
-        elif ip.proto == PROTO_ICMP and ip.buf[ip.transport] == 8:
-            echo = bytearray(ip.buf[ip.transport:])
-            echo[0] = 0
-            echo[2:4] = b"\0\0"
-            echo[2:4] = checksum(echo).to_bytes(2, "big")
-            self._replies.append(ipv4_packet(self.address, ip.src, PROTO_ICMP, bytes(echo)))
+        elif ip.proto == PROTO_ICMP and ip.buf[ip.transport] == 8 and ip.transport_ok():
+            self._replies.append(icmp_echo_reply(ip, self.address))
 
     def poll(self) -> list[bytes]:
         out, self._replies = self._replies, []

@@ -69,7 +69,8 @@ def adjust(check: int, old: bytes, new: bytes) -> int:
     length) became ``new``."""
     total = ~check & 0xFFFF
     for i in range(0, len(old), 2):
-        total += (~int.from_bytes(old[i:i + 2], "big") & 0xFFFF) + int.from_bytes(new[i:i + 2], "big")
+        total += (~int.from_bytes(old[i:i + 2], "big") & 0xFFFF) \
+            + int.from_bytes(new[i:i + 2], "big")
     while total >> 16:
         total = (total & 0xFFFF) + (total >> 16)
     return ~total & 0xFFFF
@@ -226,3 +227,13 @@ def udp_datagram(src: bytes, dst: bytes, sport: int, dport: int, data: bytes) ->
 
 def udp_payload(ip: IPv4) -> bytes:
     return bytes(ip.buf[ip.transport + 8:ip.at + ip.total])
+
+
+def icmp_echo_reply(ip: IPv4, src: bytes) -> bytes:
+    """The ICMP echo reply (RFC 792: type 0, same identifier, sequence and data)
+    from ``src`` to the sender of the echo request ``ip``: an IPv4 packet."""
+    echo = bytearray(ip.buf[ip.transport:ip.at + ip.total])
+    echo[0] = 0
+    echo[2:4] = b"\0\0"
+    echo[2:4] = checksum(echo).to_bytes(2, "big")
+    return ipv4_packet(src, ip.src, PROTO_ICMP, bytes(echo))

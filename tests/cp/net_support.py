@@ -48,7 +48,8 @@ def udp(src: bytes, dst: bytes, sport: int, dport: int, data: bytes) -> bytes:
     return ipv4(src, dst, 17, seg[:6] + struct.pack("!H", s) + seg[8:])
 
 
-def tcp(src: bytes, dst: bytes, sport: int, dport: int, data: bytes = b"", flags: int = 0x02) -> bytes:
+def tcp(src: bytes, dst: bytes, sport: int, dport: int, data: bytes = b"",
+        flags: int = 0x02) -> bytes:
     seg = struct.pack("!HHIIBBHHH", sport, dport, 1000, 0, 5 << 4, flags, 8192, 0, 0) + data
     s = inet_sum(src + dst + struct.pack("!BBH", 0, 6, len(seg)) + seg)
     return ipv4(src, dst, 6, seg[:16] + struct.pack("!H", s) + seg[18:])

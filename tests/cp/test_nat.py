@@ -141,7 +141,8 @@ def test_entries_expire_after_their_timeout():
     nat.inbound(netpacket.ipv4_packet(LO, LO, 17, netpacket.udp_datagram(LO, LO, 9, 49152, b"x")))
     assert nat.counters["no_entry"] == 1 and got[1] == []
     p1.send(to_gw(mac(1), udp(VM1_IP, HOST, 5000, 9, b"b")))   # a new entry, a new port
-    assert nat.counters["created"] == 3 and struct.unpack("!H", host.received[-1][20:22])[0] == 49154
+    assert nat.counters["created"] == 3
+    assert struct.unpack("!H", host.received[-1][20:22])[0] == 49154
 
 
 def test_forged_source_never_reaches_the_nat():
@@ -253,3 +254,17 @@ def test_property_entries_follow_a_reference_table(sends):
         p1.send(to_gw(mac(1), udp(VM1_IP, HOST, port, 9, b"x")))
         assert {k[2] for k in nat.entries} == set(last)
     assert (nat.counters["created"], nat.counters["expired"]) == (created, expired)
+
+
+def test_the_gateway_answers_ping_itself():
+    sw, nat, host, p1, p2, got, _ = setup()
+    p1.send(to_gw(mac(1), icmp_echo(VM1_IP, ip("10.0.2.1"), 0x4242, 7, b"are you there")))
+    (reply,) = got[1]
+    pkt = reply[14:]
+    assert reply[0:6] == mac(1) and reply[6:12] == GATEWAY_MAC
+    assert pkt[12:16] == ip("10.0.2.1") and pkt[16:20] == VM1_IP and pkt[9] == 1
+    assert pkt[20] == 0 and struct.unpack("!HH", pkt[24:28]) == (0x4242, 7)
+    assert pkt[28:] == b"are you there" and verifies(pkt)
+    assert nat.counters["pings"] == 1 and host.received == [] and nat.entries == {}
+    p1.send(to_gw(mac(1), udp(VM1_IP, ip("10.0.2.1"), 1, 2, b"")))     # no services on it
+    assert nat.counters["unsupported"] == 1

@@ -91,7 +91,8 @@ def test_an_s370_guest_and_an_ia32_machine_share_the_lan():
     pc_mac = bytes.fromhex("0200010000ee")
     vm, a, frame = _vm_on_lan(system, "S370", pc_mac)
     pc = Machine(2 << 20)
-    load_multiboot(pc, "echo", assemble_file(str(GUESTS.parent / "ia32" / "net" / "echo.asm")).binary)
+    echo = assemble_file(str(GUESTS.parent / "ia32" / "net" / "echo.asm"))
+    load_multiboot(pc, "echo", echo.binary)
     plug_card(pc.nic, system.switch("LAN1"), "PC", pc_mac, None)
     for _ in range(20):
         system.run(20_000)
