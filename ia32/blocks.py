@@ -17,8 +17,9 @@ cold  every group is a *step*: a small function made from a template compiled on
       block runs its steps in turn. Kernel code is mostly cold: a Linux boot runs
       thousands of blocks a few times each, and compiling each (about a
       millisecond) used to cost more than running it.
-hot   on its ``HOT_AFTER``-th run the block compiles its groups, literals and all,
-      into one function (:func:`compile_block`) and runs that from then on.
+hot   on its ``HOT_AFTER``-th run (CPython) the block compiles its instructions,
+      literals and all, into one function (:func:`compile_block`) and runs that
+      from then on.
 
 Both keep ``cpu.eip`` untouched until the end (every group has its own EIP values
 written in) and set it once; so an exception raised in the middle leaves
@@ -40,8 +41,10 @@ through either tier shows the lines.
 from __future__ import annotations
 
 import linecache
+import platform
 import re
 import struct
+import sys
 from typing import Callable
 
 from .errors import CPUFault
@@ -55,8 +58,11 @@ _U32 = struct.Struct("<I")
 #: the longest block, in instructions
 MAX_INSTRUCTIONS = 32
 #: the run on which a block is compiled into one function (the hot tier); until
-#: then it runs as steps (measured on the Linux boot: see docs/ia32.md)
-HOT_AFTER = 64
+#: then it runs as steps. Measured on the Linux boot (docs/ia32.md): on CPython 64
+#: (32 and 128 within noise, 8 a third slower); on PyPy never, as its JIT traces the
+#: steps' shared templates while each compiled block is new code to trace (boot 19.5 s
+#: cold only, 28.9 s at 64; bench ia32-mips 17.6 MIPS against 11.6)
+HOT_AFTER = sys.maxsize if platform.python_implementation() == "PyPy" else 64
 
 #: what generated code sees besides its parameters
 _NAMESPACE = {"PARITY": PARITY, "U16": _U16.unpack_from, "U32": _U32.unpack_from,
