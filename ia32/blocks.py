@@ -270,6 +270,8 @@ _TEMPLATES: dict[str, Callable] = {}
 #: group source -> its step, for the groups without a handler (the same
 #: instruction in overlapping blocks, or decoded again, shares one)
 _STEPS: dict[str, Callable] = {}
+#: how many it keeps at most (a long run of generated guests must not grow it forever)
+_MAX_STEPS = 200_000
 
 
 def step_for(lines: list[str], handler: Callable | None, ins) -> Callable:
@@ -287,6 +289,8 @@ def step_for(lines: list[str], handler: Callable | None, ins) -> Callable:
         make = _TEMPLATES[shape] = _template(shape, len(parts) // 2)
     step = make(handler, ins, *[int(k, 0) for k in parts[1::2]])
     if handler is None:
+        if len(_STEPS) >= _MAX_STEPS:
+            _STEPS.clear()
         _STEPS[body] = step
     return step
 
