@@ -57,11 +57,6 @@ class RewritingMode:
         self.cpu.rewrite = self.rewrite
         self.sync()
 
-    def detach(self) -> None:
-        """Back to the machine's own decode cache, nothing rewritten (SET VMMODE)."""
-        self._switch(None)
-        self.cpu.rewrite = None
-
     def sync(self) -> None:
         """Use the code set of the ring the CPU runs in now (call before each slice:
         a reflection may have changed the ring)."""
