@@ -243,8 +243,7 @@ class Paravirt:
         self.order = [p for p in self.order if pending >> p & 1] + [port]
         if not self._u32(mem, base + SI_MASK) >> port & 1:
             mem[base + SI_UPCALL_PENDING] = 1
-        if self.blocked:
-            self.blocked = False
+            self.blocked = False                # an idle call ends (a masked one: not)
 
     def upcall_due(self, host: PVHost) -> bool:
         """Whether an unmasked event waits and the guest's events are enabled."""
@@ -287,7 +286,7 @@ class Paravirt:
             _check(frame < self.frames, EPERM)              # not the VM's: CP's, another's
             _check(not (entry & PTE_W and frame in self.pt_frames), EPERM)
 
-    def _pde_ok(self, mem, index: int, entry: int) -> None:
+    def _pde_ok(self, index: int, entry: int) -> None:
         if not entry & PTE_P:
             return
         _check(index < CP_PDE_FIRST, EPERM)
@@ -366,7 +365,7 @@ class Paravirt:
         _check(table in self.pt_frames, EINVAL)             # not a page table
         old = self._u32(mem, ptr)
         if table == self.baseptr >> 12:
-            self._pde_ok(mem, (ptr & 0xFFF) >> 2, val)
+            self._pde_ok((ptr & 0xFFF) >> 2, val)
             if val & PTE_P:
                 new = val >> 12
                 if new not in self.pt_frames:               # a new table: all of it valid

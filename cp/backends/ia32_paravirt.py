@@ -59,8 +59,6 @@ GDT = (0, 0x00CFBA000000FBFF, 0x00CFB2000000FBFF, 0x00CFFA000000FBFF, 0x00CFF200
 #: the cached rights of those segments (descriptor bits 8-23, accessed)
 KERNEL_CODE_RIGHTS, KERNEL_DATA_RIGHTS = 0xCFBB00, 0xCFB300
 _PAGE_BITS = 0x3                        # present, writable, supervisor (CP's own)
-#: stop reasons of ``run``
-STOPS = ("exit", "limit", "wait", "crash")
 
 
 class ParavirtMachine:
@@ -243,8 +241,9 @@ class ParavirtMachine:
 
     def run(self, limit: int, under_cp: bool = False) -> str:
         """Run up to ``limit`` instructions of virtual time (idle time counts as
-        the instructions it stands for, as the bare PC's halt); a stop from
-        ``STOPS``. ``under_cp``: CP's dispatcher decides about idle time and
+        the instructions it stands for, as the bare PC's halt); the stop:
+        "exit", "limit", "wait" (idle with nothing to end it) or "crash".
+        ``under_cp``: CP's dispatcher decides about idle time and
         performs the hypercalls (``hypercall``): the run stops at an idle call
         ("blocked") and before each hypercall ("hypercall")."""
         cpu = self.cpu

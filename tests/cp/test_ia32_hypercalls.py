@@ -320,6 +320,15 @@ def test_a_masked_channel_does_not_ask_for_an_upcall(m):
     assert u32(m, hc.SI_PENDING) == 4 and m.mem[hc.SI_UPCALL_PENDING] == 0
 
 
+def test_a_masked_channel_does_not_end_an_idle_call(m):
+    put(m, hc.SI_MASK, 1 << hc.EVT_DISK)
+    assert call(m, hc.SCHED_OP, hc.SCHEDOP_BLOCK, hc.NO_TIMEOUT) == 0
+    m.pv.raise_event(m, hc.EVT_DISK)
+    assert m.pv.blocked
+    m.pv.raise_event(m, hc.EVT_TIMER)
+    assert not m.pv.blocked
+
+
 def test_one_shot_timer_fires_once_at_its_deadline(m):
     now = m.now_ns()
     assert call(m, hc.SET_TIMER_OP, now + 5000, 0) == 0

@@ -13,7 +13,6 @@ from pathlib import Path
 
 import pytest
 
-from cp.backends import ia32_hypercalls as hc
 from cp.backends.ia32_paravirt import ParavirtMachine
 from ia32.asm import assemble, assemble_file
 from ia32.loaders.multiboot import boot_multiboot
