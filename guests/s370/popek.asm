@@ -50,7 +50,7 @@ LPSWED   BALR  1,0                      ILC 1, CC 2, mask 0: X'60'
          STCTL 8,8,WORD
          L     1,WORD
          BAL   14,SAVE
-         STCTL 0,0,WORD                 STCTL: CR0 after reset, 000000E0
+         STCTL 0,0,WORD                  STCTL: reset CR0, 000000E0
          L     1,WORD
          BAL   14,SAVE
          SIO   X'190'                   SIO, TIO, HIO: no device, CC 3
