@@ -70,6 +70,7 @@ async def console_main(host, port: int, write=None, address: str = "127.0.0.1") 
         finally:
             term.hangup()
             stop.set()
+            host.wake()
             for t in tasks[1:]:
                 t.cancel()
             for t in tasks:

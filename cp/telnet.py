@@ -39,7 +39,11 @@ from .tn3270.server import TN3270Server
 from .terminal_input import ATTENTION, ECHO, ERASE, LINE, TOO_LONG, LineAssembler
 
 DEFAULT_PORT = 3270
+#: The guest loop's pause while every guest waits: IDLE_SLEEP at first, doubled
+#: up to IDLE_SLEEP_MAX as the idle turns go on (an idle system with many users
+#: costs almost no CPU); input from a terminal (Host.wake) ends a pause at once.
 IDLE_SLEEP = 0.02
+IDLE_SLEEP_MAX = 0.5
 #: Guest instructions per turn of the loop, and the least slice one guest gets.
 TURN_INSTRUCTIONS = 40_000
 MIN_SLICE = 2_000
@@ -62,12 +66,16 @@ Handler = Callable[["Connection"], Awaitable[None]]
 
 async def run_guests(host, stop: asyncio.Event | None = None) -> None:
     """Keep the guests going: a slice each, yielding to the terminals after
-    every guest, repeat; sleep a little when every guest waits. Returns at
+    every guest, repeat; pause when every guest waits (longer and longer, up to
+    IDLE_SLEEP_MAX, until ``Host.wake``: terminal input). Returns at
     SHUTDOWN or when ``stop`` is set. A turn runs about ``TURN_INSTRUCTIONS``
     in all, shared by the guests that compute (at least ``MIN_SLICE`` each), so
     a crowd of busy guests cannot keep a CP command waiting for a whole round."""
     def stopped() -> bool:
         return host.shutdown or (stop is not None and stop.is_set())
+    alarm = asyncio.Event()
+    host.waker = alarm.set
+    pause = IDLE_SLEEP
     while not stopped():
         busy = sum(1 for s in host.sessions.values() if s.running and s.status == "RUNNING")
         budget = max(MIN_SLICE, min(host.slice, TURN_INSTRUCTIONS // max(busy, 1)))
@@ -81,7 +89,16 @@ async def run_guests(host, stop: asyncio.Event | None = None) -> None:
             worked = host.run_guest(s, budget) or worked
             if time.perf_counter() - t0 > YIELD_AFTER:
                 await asyncio.sleep(0)      # let the terminals in
-        await asyncio.sleep(0 if worked else IDLE_SLEEP)
+        if worked:
+            pause = IDLE_SLEEP
+            await asyncio.sleep(0)
+            continue
+        try:
+            await asyncio.wait_for(alarm.wait(), pause)
+            pause = IDLE_SLEEP          # woken: something happened
+        except asyncio.TimeoutError:
+            pause = min(2 * pause, IDLE_SLEEP_MAX)
+        alarm.clear()
 
 
 def quiet_exceptions(host) -> Callable:

@@ -108,6 +108,7 @@ class Terminal:
 
     def handle_line(self, raw: str) -> None:
         """One line typed by the user."""
+        self.host.wake()
         line = sanitise(raw)
         if len(line) > MAX_LINE:
             self.reject_long_line(len(line))
@@ -153,6 +154,7 @@ class Terminal:
 
     def attention(self) -> None:
         """PA1 / Ctrl-C: stop a running machine and enter CP READ."""
+        self.host.wake()
         if self.session is not None and self.session.running:
             self.session.running = False
 

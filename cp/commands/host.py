@@ -70,6 +70,8 @@ class Host:
         self.slice = 20000
         #: called with a userid when it logs on (the built-in system seeds readers)
         self.logon_hook: Callable[[str], None] | None = None
+        #: the guest loop's alarm (cp/telnet.py run_guests installs it): see wake()
+        self.waker: Callable[[], None] | None = None
 
     def make_guest(self, session: Session):
         """The guest machine for a session (the seam to the CP core): a
@@ -109,6 +111,13 @@ class Host:
         return len(self.sessions)
 
     # ------------------------------------------------------- running
+    def wake(self) -> None:
+        """Something from outside may end a guest's wait or start one (a line
+        typed, the attention key, a 3270 key): the guest loop, which pauses
+        longer and longer while every guest waits, runs at once."""
+        if self.waker is not None:
+            self.waker()
+
     def run_guests(self, budget: int | None = None) -> bool:
         """Give every running guest one slice. True if any guest did work (so
         the caller should call again soon)."""

@@ -14,6 +14,7 @@ def shut_down(host, by=None) -> None:
     nothing is lost), the checkpoint lines go to the operator, CP stops. The
     terminals show no logo afterwards: the system is down."""
     host.shutdown = True
+    host.wake()                         # the guest loop ends now, not after its pause
     for s in list(host.sessions.values()):
         if s is not by:
             log_off(s, forced=True)

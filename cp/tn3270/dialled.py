@@ -31,6 +31,7 @@ class DialledStation(GuestScreen):
     def _attention(self) -> None:
         self.device.attention = True
         self.vm.cpu.attn = True
+        self.session.host.wake()
 
     # the device's side (s370/devices/d3270.py)
     def write(self, command: int, data: bytes) -> bool:
