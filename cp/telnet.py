@@ -34,6 +34,7 @@ from collections import deque
 from typing import Awaitable, Callable
 
 from . import telnet_protocol as tp
+from .dispatcher import SWEEP_RATIO
 from .terminal import BANNER, Terminal
 from .tn3270.server import TN3270Server
 from .terminal_input import ATTENTION, ECHO, ERASE, LINE, TOO_LONG, LineAssembler
@@ -67,7 +68,10 @@ Handler = Callable[["Connection"], Awaitable[None]]
 async def run_guests(host, stop: asyncio.Event | None = None) -> None:
     """Keep the guests going: a slice each, yielding to the terminals after
     every guest, repeat; pause when every guest waits (longer and longer, up to
-    IDLE_SLEEP_MAX, until ``Host.wake``: terminal input). Returns at
+    IDLE_SLEEP_MAX, until ``Host.wake``: terminal input). A guest that did no
+    work at its turn (it waits) is visited again only on the next visit to
+    everybody: after a pause or a wake, else once per ``len(sessions) /
+    SWEEP_RATIO`` turns, so many idle users do not slow the busy ones. Returns at
     SHUTDOWN or when ``stop`` is set. A turn runs about ``TURN_INSTRUCTIONS``
     in all, shared by the guests that compute (at least ``MIN_SLICE`` each), so
     a crowd of busy guests cannot keep a CP command waiting for a whole round."""
@@ -76,17 +80,28 @@ async def run_guests(host, stop: asyncio.Event | None = None) -> None:
     alarm = asyncio.Event()
     host.waker = alarm.set
     pause = IDLE_SLEEP
+    waiting: set = set()            # sessions whose guest did no work at their last turn
+    turns = 0                       # turns since every session was visited
     while not stopped():
-        busy = sum(1 for s in host.sessions.values() if s.running and s.status == "RUNNING")
+        sessions = list(host.sessions.values())
+        if alarm.is_set() or turns * SWEEP_RATIO >= len(sessions):
+            alarm.clear()           # a visit to everybody (cp/dispatcher.py's sweep)
+            waiting.clear()
+            turns = 0
+        turns += 1
+        busy = sum(1 for s in sessions if s.running and s.status == "RUNNING")
         budget = max(MIN_SLICE, min(host.slice, TURN_INSTRUCTIONS // max(busy, 1)))
         worked = False
-        for s in list(host.sessions.values()):
+        for s in sessions:
             if stopped():
                 return
-            if not s.running:
+            if not s.running or s in waiting:
                 continue
             t0 = time.perf_counter()
-            worked = host.run_guest(s, budget) or worked
+            if host.run_guest(s, budget):
+                worked = True
+            else:
+                waiting.add(s)
             if time.perf_counter() - t0 > YIELD_AFTER:
                 await asyncio.sleep(0)      # let the terminals in
         if worked:
@@ -98,7 +113,7 @@ async def run_guests(host, stop: asyncio.Event | None = None) -> None:
             pause = IDLE_SLEEP          # woken: something happened
         except asyncio.TimeoutError:
             pause = min(2 * pause, IDLE_SLEEP_MAX)
-        alarm.clear()
+        alarm.set()                     # after a pause everybody is visited again
 
 
 def quiet_exceptions(host) -> Callable:

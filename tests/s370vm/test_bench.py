@@ -59,6 +59,7 @@ def test_mips_with_dat_on_and_key_8_runs_the_same_guest_translated():
     executed, seconds, cpu_seconds = mips.timed_run(image, 20000, dat=True)
     assert executed == 20000
     m = Machine(mips.STORAGE)
+    m.cpu.use_blocks = True             # translated whatever --translate auto picks here
     m.load_image(image)
     m.ipl_psw()
     mips.enter_dat_key8(m)
