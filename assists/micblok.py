@@ -106,4 +106,7 @@ def system_area(system) -> CPArea:
         size = max(CP_AREA_MIN, -(-users * SLOT // 0x1000) * 0x1000)
         base = CP_AREA_END - size
         area = _SYSTEM_AREAS[system] = CPArea(bytearray(size), base, base, size // SLOT)
+        # the first 512 users keep the slots of the 64K area at X'FF0000' (what
+        # QUERY ASSIST showed before the area grew); the others come below it
+        area.free.sort(key=lambda a: a < CP_AREA_END - CP_AREA_MIN)
     return area
