@@ -54,54 +54,62 @@ def instruction(draw) -> bytes:
     return op + bytes((draw(st.integers(0, 255)),)) + bd() + bd()
 
 
-def _machine(dat: bool, key: int, lap: bool, keys: list[int], seed: int) -> tuple[Machine, dict]:
-    """A 64K machine with the program new PSW a disabled wait, storage keys from
-    ``keys`` (pages 1-14) and, with DAT, tables mapping virtual pages 1-14 to a
-    random permutation of real pages 1-14 (page 0 and the table page 15 are
-    identity-mapped). Returns the machine and the virtual -> real page map."""
-    m = Machine(SIZE)
-    cpu = m.cpu
+def layout(storage, program: bytes, data: bytes, dat: bool, lap: bool, keys: list[int],
+           seed: int, cr: list[int]) -> None:
+    """Fill a 64K storage for ``run``: the program new PSW a disabled wait,
+    storage keys from ``keys`` (pages 1-14), with DAT tables mapping virtual pages
+    1-14 to a random permutation of real pages 1-14 (page 0 and the table page 15
+    identity-mapped), the program at virtual CODE followed by BCT 10 back to it
+    and an LPSW of a disabled wait kept in the code page, the data at DATA; CR0
+    and CR1 into ``cr``."""
     pages = {0: 0, 15: 15}
     real = list(range(1, 15))
     if dat:
         random.Random(seed).shuffle(real)
     pages.update(zip(range(1, 15), real))
-    mem = m.storage.mem
+    mem = storage.mem
+
+    def at(va):
+        return (pages[va >> 12] << 12) | (va & 0xFFF)
     mem[0x68:0x70] = EC_WAIT
     for v, r in pages.items():
-        m.storage.keys[2 * r] = m.storage.keys[2 * r + 1] = keys[v] if 0 < v < 15 else 0
-    cpu.cr[0] = (cpu.cr[0] | CR0_4K_64K | (CR0_LAP if lap else 0))
-    cpu.cr[1] = STO                         # STL 0: segment 0 only
+        storage.keys[2 * r] = storage.keys[2 * r + 1] = keys[v] if 0 < v < 15 else 0
+    cr[0] |= CR0_4K_64K | (CR0_LAP if lap else 0)
+    cr[1] = STO                             # STL 0: segment 0 only
     mem[STO:STO + 4] = ((15 << 28) | PTO).to_bytes(4, "big")
     for v in range(16):
         mem[PTO + 2 * v:PTO + 2 * v + 2] = ((pages[v] << 12) >> 8).to_bytes(2, "big")
-    return m, pages
-
-
-def run(program: bytes, data: bytes, regs: list[int], *, dat: bool, key: int, lap: bool,
-        keys: list[int], seed: int, blocks: bool):
-    """Run ``program`` three times (BCT 10 loop) at virtual CODE, then LPSW a
-    disabled wait from the code page; a program check ends in the EC wait at
-    X'68'. The whole machine state that differs between engines is returned."""
-    m, pages = _machine(dat, key, lap, keys, seed)
-    cpu = m.cpu
-    cpu.use_blocks = blocks
-    mem = m.storage.mem
-
-    def real(va):
-        return (pages[va >> 12] << 12) | (va & 0xFFF)
     code = program + bytes.fromhex("46A0B000" "8200B7F8")   # BCT 10,0(11); LPSW X'7F8'(11)
-    mem[real(CODE):real(CODE) + len(code)] = code
-    mem[real(0x17F8):real(0x17F8) + 8] = bytes.fromhex("000A000000000F00")
-    mem[real(DATA):real(DATA) + len(data)] = data
+    mem[at(CODE):at(CODE) + len(code)] = code
+    mem[at(0x17F8):at(0x17F8) + 8] = bytes.fromhex("000A000000000F00")
+    mem[at(DATA):at(DATA) + len(data)] = data
+
+
+def start(cpu, regs: list[int], dat: bool, key: int) -> None:
+    """Registers (R10 the pass count, R11 CODE, R12 DATA) and the EC-mode PSW."""
     for r, v in enumerate(regs):
         cpu.gpr[r] = v
     cpu.gpr[10], cpu.gpr[11], cpu.gpr[12] = 3, CODE, DATA
     sysmask = 0x04 if dat else 0x00
     cpu.load_psw((sysmask << 56) | (((key << 4) | 0x08) << 48) | CODE)
+
+
+def state(cpu, storage) -> tuple:
+    """What must not differ between the engines."""
+    return (cpu.count, cpu.psw, list(cpu.gpr), list(cpu.fpr), bytes(storage.mem),
+            bytes(storage.keys))
+
+
+def run(program: bytes, data: bytes, regs: list[int], *, dat: bool, key: int, lap: bool,
+        keys: list[int], seed: int, blocks: bool):
+    """Run ``program`` three times on the bare machine (see ``layout``); a program
+    check ends in the EC wait at X'68'."""
+    m = Machine(SIZE)
+    m.cpu.use_blocks = blocks
+    layout(m.storage, program, data, dat, lap, keys, seed, m.cpu.cr)
+    start(m.cpu, regs, dat, key)
     result = m.run(3000)
-    return (result.stop, result.instructions, cpu.psw, list(cpu.gpr), list(cpu.fpr),
-            bytes(mem), bytes(m.storage.keys))
+    return (result.stop,) + state(m.cpu, m.storage)
 
 
 KEYS = st.lists(st.sampled_from((0x00, 0x80, 0x88, 0x30, 0x38)), min_size=16, max_size=16)
