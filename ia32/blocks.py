@@ -114,7 +114,8 @@ class Block:
 
         def run(cpu) -> int:
             block.runs += 1
-            if block.runs >= HOT_AFTER:
+            hot = cpu.hot_after
+            if block.runs >= (HOT_AFTER if hot is None else hot):
                 return block.promote()(cpu)
             i = 0
             try:

@@ -138,6 +138,11 @@ class CPU:
         #: the monitor's hooks (see the module docstring); None on a bare machine
         self.intercept: Callable[[int, int | None, bool], bool] | None = None
         self.rewrite: Callable | None = None
+        #: this CPU's own ``ia32.blocks.HOT_AFTER`` (None: the module's); CP's IA-32
+        #: backend compiles every block at once (1): the cold tier diverges there
+        #: (Linux under CP triple-faults after 7.48M instructions with it), found at
+        #: the session's end and not yet run down
+        self.hot_after: int | None = None
         #: the (vector, error_code, soft) the last ``"intercept"`` stop took
         self.intercepted: tuple | None = None
         #: physical page -> (marks, keys): which bytes hold decoded instructions and

@@ -53,6 +53,7 @@ def real_memory(guest_size: int) -> Memory:
 def make_real_cpu(memory: Memory) -> CPU:
     """The VM's CPU in the 80386's reset state; EDX zero until the first IPL."""
     cpu = CPU(memory)
+    cpu.hot_after = 1       # see ia32.cpu.CPU.hot_after
     cpu.regs[EDX] = 0
     return cpu
 
