@@ -155,8 +155,7 @@ class GuestView:
 
     @property
     def sregs(self) -> tuple:
-        cpl = self.backend.vstate.cpl
-        return tuple(_Selector(decompress(s.selector, cpl)) for s in self.backend.cpu.sregs)
+        return tuple(_Selector(decompress(s.selector)) for s in self.backend.cpu.sregs)
 
     def get_eflags(self) -> int:
         return self.backend.vstate.eflags(self.backend.cpu.get_eflags())

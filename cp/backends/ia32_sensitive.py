@@ -87,7 +87,7 @@ class _SegmentView:
 
     @property
     def selector(self) -> int:
-        return decompress(self._seg.selector, 0)
+        return decompress(self._seg.selector)
 
     def __getattr__(self, name: str):
         return getattr(self._seg, name)

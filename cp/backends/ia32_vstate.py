@@ -62,7 +62,7 @@ def compress(selector: int) -> int:
     return selector | KERNEL_RING if selector & 3 == 0 and selector & ~3 else selector
 
 
-def decompress(selector: int, guest_cpl: int) -> int:
+def decompress(selector: int) -> int:
     """The selector as the guest sees it: RPL 1 is shown as 0 when the guest
     runs its kernel (a guest never uses ring 1 of its own in this VMM)."""
     if selector & 3 == KERNEL_RING:
@@ -80,11 +80,9 @@ class VirtualState:
     ``gdtr``, ``idtr``  (base, limit) as the guest loaded them (LGDT, LIDT)
     ``ldtr``, ``tr``    the guest's LDTR and TR selectors, and ``ldt``/``tss``
                         their (base, limit) from the guest's descriptors
-    ``tsc_offset``      added to the real time stamp counter the guest reads
     """
 
-    __slots__ = ("cpl", "iflag", "iopl", "cr", "gdtr", "idtr", "ldtr", "ldt", "tr", "tss",
-                 "tsc_offset")
+    __slots__ = ("cpl", "iflag", "iopl", "cr", "gdtr", "idtr", "ldtr", "ldt", "tr", "tss")
 
     def __init__(self) -> None:
         self.reset()
@@ -99,7 +97,6 @@ class VirtualState:
         self.idtr = (0, 0xFFFF)
         self.ldtr, self.ldt = 0, (0, 0xFFFF)
         self.tr, self.tss = 0, (0, 0xFFFF)
-        self.tsc_offset = 0
 
     @staticmethod
     def real_ring(cpl: int) -> int:

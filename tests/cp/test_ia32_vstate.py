@@ -8,8 +8,8 @@ def test_rpl0_selectors_are_held_at_ring_1_and_shown_back_as_0():
     assert compress(0x10) == 0x11
     assert compress(0x23) == 0x23          # user selectors keep RPL 3
     assert compress(0) == 0                # the null selector stays null
-    assert decompress(0x11, 0) == 0x10
-    assert decompress(0x23, 3) == 0x23
+    assert decompress(0x11) == 0x10
+    assert decompress(0x23) == 0x23
 
 
 def test_the_guest_sees_its_own_if_and_iopl_in_eflags():
