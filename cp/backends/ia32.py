@@ -55,6 +55,7 @@ import struct
 
 from ia32.decode import decode
 from ia32.errors import CPUFault, GP, PF
+from ia32.errors import SS as SS_FAULT
 from ia32.loaders.flat import BOOT_SECTOR
 from ia32.state import CS, EDX
 
@@ -71,6 +72,7 @@ from .ia32_translate import Translator
 from .ia32_shadow import BEYOND, HIDDEN, ShadowPaging
 from .ia32_pvmode import ParavirtMode
 from .ia32_vdev import VirtualPC
+from .ia32_window import GuestWindow, WindowCPU, execute as window_execute
 from .ia32_vstate import (CP_BASE, CP_GDT, CP_GDT_ENTRIES, CP_LDT, CP_LDT_ENTRIES,
                           CP_LDT_SELECTOR, CP_LDT_SLOT, CP_SLOTS, CP_TSS, KERNEL_RING,
                           VirtualState)
@@ -89,6 +91,9 @@ COUNT_AS = {"mov_to_cr": "MOV CRn", "mov_from_cr": "MOV CRn", "mov_to_dr": "MOV 
             "mov_from_dr": "MOV DRn", "mov_to_sreg": "MOV Sreg", "pop_sreg": "POP Sreg"}
 _PAIR = struct.Struct("<II")
 _SLICE = Exit(SLICE, "slice", None)
+#: the exit of a guest instruction the truncation stopped: CP performs it through
+#: the guest's own tables (ia32_window.py), or finds the guest's own fault
+REGION = "cp-region"
 
 
 class NaiveMode:
@@ -112,12 +117,14 @@ class NaiveMode:
 
 class RewritingMode:
     """SCAN or TRANSLATE (ia32_scan.Scanner, ia32_translate.Translator) on this
-    backend: ``impl`` rewrites, its GuestView is the view reflection uses."""
+    backend: ``impl`` rewrites, its GuestView is the view reflection uses (it
+    reaches CP's region through the backend's window)."""
 
-    def __init__(self, impl):
+    def __init__(self, impl, backend):
         self.impl = impl
         self.name = impl.name
         self.view = impl.view
+        self.view.attach_window(backend.window)
 
     def attach(self) -> None:
         self.impl.attach()
@@ -131,20 +138,20 @@ class RewritingMode:
 
 
 def _scan(backend) -> RewritingMode:
-    return RewritingMode(Scanner(backend.cpu, backend.vstate, backend.on_sti))
+    return RewritingMode(Scanner(backend.cpu, backend.vstate, backend.on_sti), backend)
 
 
 def _translate(backend) -> RewritingMode:
     return RewritingMode(Translator(backend.cpu, backend.vstate, backend.on_sti,
                                     privileged=backend.privileged_callout,
-                                    on_callout=backend.charge_callout))
+                                    on_callout=backend.charge_callout), backend)
 
 
 def _translate_all(backend) -> RewritingMode:
     """SET VMMODE TRANSLATE ALL: user code translated too (the Red Pill hidden)."""
     return RewritingMode(Translator(backend.cpu, backend.vstate, backend.on_sti,
                                     privileged=backend.privileged_callout, all_rings=True,
-                                    on_callout=backend.charge_callout))
+                                    on_callout=backend.charge_callout), backend)
 
 
 #: SET VMMODE name -> what makes the mode object (see the module docstring)
@@ -286,10 +293,16 @@ class IA32Backend:
                                    size + CP_TABLE_OFFSET, self._hidden_fault)
         vs = self.vstate
         translate = self.shadow.guest_physical
+        self.window = window = GuestWindow(self)
         self.gdt = ShadowTable(self.memory, size + (CP_GDT - CP_BASE), CP_GDT_ENTRIES, translate,
-                               lambda: (vs.gdtr[0], vs.gdtr[1]), size, CP_SLOTS)
+                               lambda: (vs.gdtr[0], vs.gdtr[1]), size, CP_SLOTS,
+                               window.set_accessed)
         self.ldt = ShadowTable(self.memory, size + (CP_LDT - CP_BASE), CP_LDT_ENTRIES, translate,
-                               lambda: vs.ldt if vs.ldtr else None, size)
+                               lambda: vs.ldt if vs.ldtr else None, size, (),
+                               window.set_accessed)
+        self.window_cpu = WindowCPU(cpu, window)
+        self.tss_cpu = WindowCPU(cpu, window, guest_tables=True)
+        cpu.flush_tlb()
         return self.vcpu
 
     def start(self) -> None:
@@ -330,9 +343,8 @@ class IA32Backend:
 
     # ----------------------------------------------------- guest memory for CP
     def read_guest_linear(self, linear: int) -> int | None:
-        """A 32-bit word at guest linear ``linear`` (None if unmapped)."""
-        if linear + 3 >= CP_BASE:
-            return None
+        """A 32-bit word at guest linear ``linear`` (None if unmapped), through the
+        guest's own tables, CP's region included."""
         value = 0
         for i in range(4):
             pa = self.shadow.guest_physical(linear + i)
@@ -344,12 +356,8 @@ class IA32Backend:
     def write_guest_linear(self, linear: int, size: int, value: int) -> None:
         for i in range(size):
             pa = self.shadow.guest_physical(linear + i)
-            if pa is not None and linear + i < CP_BASE:
+            if pa is not None:
                 self.memory.write(pa, 1, value >> (8 * i))
-
-    @staticmethod
-    def guest_readable(base: int, limit: int) -> bool:
-        return base + limit < CP_BASE
 
     def set_ring1_stack(self, ss: int, esp: int) -> None:
         """CP's TSS's SS1:ESP1 (the guest's ring 0 stack, ia32_reflect.py)."""
@@ -495,17 +503,26 @@ class IA32Backend:
                 self.beyond_storage(info)
                 return _SLICE
             return Exit(PROGRAM, "page-fault", (PF, info, False))
-        if vector == GP:
+        if vector == GP or vector == SS_FAULT:
             ins = self._decode()
+            if ins is None and not error_code:
+                ins = self.window.decode()          # code in CP's region
+                if ins is not None:
+                    self._uncount()
+                    return Exit(INSTRUCTION, REGION, ins)
             if ins is not None:
                 name = ins.form.semantics
-                if name == "hlt" and vs.cpl == 0:
+                if vector == GP and name == "hlt" and vs.cpl == 0:
                     cpu.eip = (cpu.eip + ins.length) & 0xFFFFFFFF
                     self.vcpu.wait = True
                     return Exit(WAIT, "wait", ins)
-                if name in EMULATORS and (vs.cpl == 0 or name not in COMPRESSION):
+                if vector == GP and name in EMULATORS and (vs.cpl == 0 or
+                                                           name not in COMPRESSION):
                     self._uncount()
                     return Exit(INSTRUCTION, "instruction", ins)
+                if not error_code:                  # maybe the truncation: CP's region
+                    self._uncount()
+                    return Exit(INSTRUCTION, REGION, ins)
         return Exit(PROGRAM, "program", (vector, error_code, False))
 
     def _uncount(self) -> None:
@@ -566,6 +583,8 @@ class IA32Backend:
     def instruction_name(self, ex: Exit) -> str:
         if self.paravirt is not None:
             return self.paravirt.instruction_name(ex)
+        if ex.name == REGION:
+            return "CP region"
         ins = ex.detail
         return COUNT_AS.get(ins.form.semantics, ins.mnemonic)
 
@@ -580,6 +599,8 @@ class IA32Backend:
         try:
             if ex.name == "sensitive":
                 self.mode.impl.simulate()
+            elif ex.name == REGION:         # SCAN and TRANSLATE emulate the sensitive
+                window_execute(self.window_cpu, self.window, ins)     # ones before
             else:
                 cpu.eip = (ins.eip + ins.length) & (0xFFFFFFFF if cpu.code_bits == 32 else 0xFFFF)
                 emulate(self, ins)

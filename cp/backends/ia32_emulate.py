@@ -93,9 +93,9 @@ def io(be, ins) -> None:
     saved_tr = cpu.tr
     cpu.eflags = (cpu.eflags & ~IOPL) | ((3 if vs.cpl == 0 else vs.iopl) << 12)
     base, limit = vs.tss
-    cpu.tr = Segment(vs.tr, base, limit if be.guest_readable(base, limit) else 0, 0x8B00)
-    try:
-        SEMANTICS[ins.form.semantics](cpu, ins)
+    cpu.tr = Segment(vs.tr, base, limit, 0x8B00)
+    try:                        # the bitmap read through the guest's tables (ia32_window.py)
+        SEMANTICS[ins.form.semantics](be.tss_cpu, ins)
     finally:
         cpu.eflags = (cpu.eflags & ~IOPL) | saved_flags
         cpu.tr = saved_tr

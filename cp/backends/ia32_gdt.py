@@ -14,7 +14,19 @@ The guest changes its tables by plain stores (Linux rewrites its TLS descriptors
 on every context switch), so the physical pages holding them are *traced*: a
 write there (``ia32.memory``'s watchers) re-shadows the descriptors it touched.
 The segment registers keep the descriptors they were loaded with, as the
-processor's descriptor caches do (80386 PRM 5.1.4).
+processor's descriptor caches do (80386 PRM 5.1.4). The guest's tables may lie
+anywhere in its linear space, CP's region included: CP reads them through the
+guest's own page tables.
+
+**Accessed bits.** The processor sets a descriptor's accessed bit in memory when
+it loads a segment register from it (80386 PRM 5.1.4, "Accessed bit"; SDM Vol. 3
+3.4.5): the guest must see that in its own table. A shadow descriptor carries
+the guest's accessed bit, so the real CPU sets it in the shadow exactly when the
+bare CPU would set it in the guest's; the shadow's pages are watched, and such a
+store sets the bit in the guest's descriptor too (``set_accessed``, a system
+store through the guest's tables, which marks its page table entry accessed and
+dirty as the bare store does). A load CP emulates (ia32_sensitive.py) runs the
+machine's own code against the guest's table and marks it there itself.
 """
 from __future__ import annotations
 
@@ -23,6 +35,8 @@ import struct
 from ia32 import descriptors as D
 
 from .ia32_vstate import CP_BASE, KERNEL_RING
+
+_ACCESSED_BYTE = D.HI_ACCESSED >> 8    # bit 0 of descriptor byte 5
 
 _PAIR = struct.Struct("<II")
 _S = 0x1000                 # descriptor bit 12 (in the high word): code or data
@@ -69,10 +83,12 @@ class ShadowTable:
 
     ``translate(linear)`` gives the guest-physical address of a guest linear
     address (None when unmapped), ``source()`` the guest table's (base, limit)
-    or None; ``reserved`` the slots CP keeps for itself (never shadowed)."""
+    or None; ``reserved`` the slots CP keeps for itself (never shadowed);
+    ``set_accessed(linear)`` sets the accessed bit of the guest's descriptor
+    byte at ``linear`` (see the module doc; None: not propagated)."""
 
     def __init__(self, memory, real_base: int, entries: int, translate, source,
-                 guest_size: int, reserved: tuple = ()):
+                 guest_size: int, reserved: tuple = (), set_accessed=None):
         self.memory = memory
         self.ram = memory.ram
         self.real_base = real_base
@@ -86,6 +102,14 @@ class ShadowTable:
         #: guest physical page -> the linear page of the table it holds (traced)
         self.pages: dict[int, int] = {}
         self.resyncs = 0
+        self.set_accessed = set_accessed
+        #: slot -> the guest's descriptor (lo, hi) as last read: what a segment
+        #: register loaded from the slot was made from (ia32_window.py's limits),
+        #: kept when the guest's table goes unmapped
+        self.guest: dict[int, tuple[int, int]] = {}
+        if set_accessed is not None:
+            for page in range(real_base >> 12, ((real_base + 8 * entries - 1) >> 12) + 1):
+                memory.watch(page, self._shadow_written)
 
     def layout(self) -> dict[int, int]:
         """Physical page -> linear page for the guest table as mapped now."""
@@ -94,7 +118,7 @@ class ShadowTable:
             return {}
         base, limit = src
         pages = {}
-        for lp in range(base >> 12, (min(base + limit, CP_BASE - 1) >> 12) + 1):
+        for lp in range(base >> 12, (min(base + limit, 0xFFFFFFFF) >> 12) + 1):
             pa = self.translate(lp << 12)
             if pa is not None:
                 pages[pa >> 12] = lp
@@ -150,7 +174,7 @@ class ShadowTable:
     def read_guest(self, slot: int) -> tuple[int, int] | None:
         """The guest's own descriptor ``slot`` (lo, hi), or None if unreadable."""
         lin = self.base + 8 * slot
-        if lin + 7 >= CP_BASE:
+        if lin + 7 > 0xFFFFFFFF:
             return None
         words = []
         for at in (lin, lin + 4):
@@ -160,9 +184,25 @@ class ShadowTable:
             words.append(int.from_bytes(self.ram[pa:pa + 4], "little"))
         return words[0], words[1]
 
+    def _shadow_written(self, addr: int, size: int) -> None:
+        """The real CPU stored into this shadow table (only a segment load's
+        accessed bit does): the guest's descriptor gets the bit too."""
+        slot = (addr - self.real_base) >> 3
+        if slot in self.reserved or not 0 <= slot < self.count:
+            return
+        at = self.real_base + 8 * slot + 5
+        if addr <= at < addr + size and self.ram[at] & _ACCESSED_BYTE:
+            pair = self.read_guest(slot)
+            if pair is not None and not pair[1] & D.HI_ACCESSED:
+                self.set_accessed(self.base + 8 * slot + 5)
+
     def _shadow(self, slot: int) -> None:
         if slot in self.reserved:
             return
         pair = self.read_guest(slot)
-        lo, hi = shadow_pair(*pair) if pair is not None else (0, 0)
+        if pair is not None:
+            self.guest[slot] = pair
+            lo, hi = shadow_pair(*pair)
+        else:           # a register loaded before keeps its descriptor (PRM 5.1.4)
+            lo, hi = 0, 0
         _PAIR.pack_into(self.ram, self.real_base + 8 * slot, lo, hi)

@@ -4,12 +4,11 @@ leave into the virtual state and the real CPU.
 
 The image is a Multiboot kernel (its header in the first 8K), a Linux bzImage
 (``HdrS`` at 0x202: the 32-bit boot protocol, ``PARM`` as the command line) or
-a flat binary. A Linux guest's command line gets ``reservetop=`` CP's region
-(``LINUX_RESERVE``): Linux keeps its fixmap and CPU entry area (its IDT and GDT
-aliases, text_poke's window) at the top of the linear space, which is CP's
-region here; the parameter (arch/x86/mm/pgtable.c, 32-bit only) moves them
-below it, as Xen's guests leave room for the hypervisor. The first two enter in flat 32-bit protected mode with paging
-off, which is what CP virtualizes: the guest's GDTR, CR0 and segment registers
+a flat binary. A Linux guest gets its command line as it is: what it keeps at the
+top of the linear space (its fixmap, its CPU entry area with the IDT and GDT
+aliases, the TSS and the entry stack), where CP's region is, CP reaches for it
+through the guest's own tables (ia32_window.py). The first two enter in flat
+32-bit protected mode with paging off, which is what CP virtualizes: the guest's GDTR, CR0 and segment registers
 as the loader set them, the shadow GDT built from the loader's GDT, the real
 segment registers holding its descriptors with ring compression applied, and
 the identity shadow set for paging off. A flat binary starts in real mode,
@@ -28,12 +27,10 @@ from ia32.memory import Memory
 from ia32.state import CR0_PE
 
 from .ia32_gdt import shadow_cache
-from .ia32_vstate import CP_SIZE, KERNEL_RING, compress
+from .ia32_vstate import KERNEL_RING, compress
 from .shared import MachineError
 
 KINDS = ("auto", "multiboot", "linux", "flat")
-#: what CP adds to a Linux guest's command line (see the module docstring)
-LINUX_RESERVE = f"reservetop={CP_SIZE:#x}"
 
 
 class _Target:
@@ -73,7 +70,7 @@ def load(storage, data: bytes, name: str, kind: str = "auto", cmdline: str = "",
     target = _Target(storage)
     try:
         if kind == "linux":
-            load_linux(target, name, data, f"{cmdline} {LINUX_RESERVE}".strip(), initrd)
+            load_linux(target, name, data, cmdline, initrd)
         elif kind == "multiboot":
             load_multiboot(target, name, data, cmdline)
         else:

@@ -15,7 +15,9 @@ What the frame shows is the mode's choice (``be.mode.view``): naive
 trap-and-emulate (no view) pushes what the real hardware state shows (CS with
 RPL 1, the real EFLAGS with IF 1 and IOPL 0) and checks a software interrupt's
 gate DPL against the real CPL, which is where Popek and Goldberg's argument
-bites; scanning and translation deliver through their GuestView
+bites (the real CPU delivers through CP's own IDT, which holds a copy of the
+guest's gate, read through the guest's tables: its IDT may lie in CP's region,
+as Linux's does); scanning and translation deliver through their GuestView
 (ia32_sensitive.py), which runs the same delivery at the guest's CPL with its
 IF, IOPL, GDT and TSS, so the frame is the bare machine's.
 
@@ -26,12 +28,14 @@ fault is a triple fault: the VM stops (check-stop, "shutdown").
 """
 from __future__ import annotations
 
+import struct
+
 from ia32 import interrupts
-from ia32.errors import CONTRIBUTORY, CPUFault, DF, GP, PF
+from ia32.errors import CONTRIBUTORY, CPUFault, DF, PF
 from ia32.flags import IF
 
 from .ia32_shadow import BEYOND, HIDDEN
-from .ia32_vstate import CP_BASE, KERNEL_RING, compress
+from .ia32_vstate import CP_BASE, CP_IDT, KERNEL_RING, compress
 from .shared import MachineError
 
 #: how many hidden faults one delivery may take (IDT entry, GDT entry, two stack pages...)
@@ -77,16 +81,19 @@ def deliver(be, vector: int, error_code: int | None, soft: bool) -> None:
     cpu = be.cpu
     vs = be.vstate
     base, limit = vs.idtr
-    ext = 0 if soft else 1
-    if base + min(limit, vector * 8 + 7) >= CP_BASE:
-        raise CPUFault(GP, vector * 8 + 2 + ext)
     view = be.mode.view
     if view is not None:
         view.deliver(vector, error_code, soft)
         return
     _ring0_stack(be)
+    if vector * 8 + 7 <= limit:             # the guest's gate, into CP's own IDT
+        gate = base + vector * 8
+        window = be.window
+        struct.pack_into("<II", cpu.memory.ram, be.cp_phys + (CP_IDT - CP_BASE) + vector * 8,
+                         window.read_linear(gate, 4, system=True),
+                         window.read_linear(gate + 4, 4, system=True))
     saved = cpu.idtr_base, cpu.idtr_limit
-    cpu.idtr_base, cpu.idtr_limit = base, limit
+    cpu.idtr_base, cpu.idtr_limit = CP_IDT, limit
     try:
         interrupts.deliver(cpu, vector, error_code, soft)
     finally:

@@ -53,6 +53,7 @@ from ia32.isa.table import TABLE
 from ia32.state import Segment
 
 from .ia32_vstate import VirtualState, compress, decompress
+from .ia32_window import WindowAccess
 from .shared import MachineError
 
 #: the Robin and Irvine list as printed: 18 mnemonics (see the module docstring)
@@ -93,11 +94,13 @@ class _SegmentView:
         return getattr(self._seg, name)
 
 
-class GuestView:
+class GuestView(WindowAccess):
     """The real CPU with the guest's privileged state (see the module docstring).
 
     ``on_cpl(cpl)`` is called after the guest's CPL changed, ``on_sti()`` after
-    the guest's IF went from 0 to 1 (CP then presents a pending interrupt)."""
+    the guest's IF went from 0 to 1 (CP then presents a pending interrupt). Its
+    memory accesses reach CP's region through the guest's own tables once the
+    backend gave it its window (``attach_window``, ia32_window.py)."""
 
     #: attributes an instruction handler may assign; they go to the real CPU
     _PASS = frozenset({"eip", "events", "shadow", "halted"})
@@ -111,6 +114,11 @@ class GuestView:
         d["on_sti"] = on_sti
         d["_seen"] = None
         d["_sregs"] = []
+        d["_window"] = None
+
+    def attach_window(self, window) -> None:
+        """Reach CP's region through ``window`` (an ia32_window.GuestWindow)."""
+        self.__dict__["_window"] = window
 
     def __getattr__(self, name: str):
         return getattr(self.cpu, name)
@@ -210,9 +218,8 @@ class GuestView:
         if off + 7 > limit:
             return None
         addr = (base + off) & 0xFFFFFFFF
-        cpu = self.cpu
-        return D.Descriptor(cpu.read_linear(addr, 4, system=True),
-                            cpu.read_linear(addr + 4, 4, system=True))
+        return D.Descriptor(self.read_linear(addr, 4, system=True),
+                            self.read_linear(addr + 4, 4, system=True))
 
     # -- where the machine's results go ------------------------------------
     def set_segment(self, sreg: int, selector: int, base: int, limit: int,
@@ -246,7 +253,7 @@ class GuestView:
         if self.cpu.eflags & (NT | VM):
             raise MachineError("IRET to another task or from V86 mode is not modelled under CP")
         size = osize // 8
-        if size == 4 and self.cpu.read_stack(8, 4) & VM and self.vs.cpl == 0:
+        if size == 4 and self.read_stack(8, 4) & VM and self.vs.cpl == 0:
             raise MachineError("IRET to virtual-8086 mode is not modelled under CP")
         interrupts.iret(self, osize)
 
@@ -257,7 +264,7 @@ class GuestView:
         vs = self.vs
         if vector * 8 + 7 <= vs.idtr[1]:
             addr = (vs.idtr[0] + vector * 8) & 0xFFFFFFFF
-            hi = self.cpu.read_linear(addr + 4, 4, system=True)
+            hi = self.read_linear(addr + 4, 4, system=True)
             if not hi & 0x1000 and (hi >> 8) & 0xF == D.TASK_GATE:
                 raise MachineError(f"a task gate for vector {vector:02X} is not modelled under CP")
         interrupts.deliver(self, vector, error_code, soft)

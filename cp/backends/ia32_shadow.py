@@ -24,8 +24,10 @@ are only their input (reference/ia32-virtualization.md section 3.4):
   CR4.PSE drops every set.
 
 The top page-directory entry of every set maps CP's own region (CP_BASE, CP's
-GDT, IDT, TSS and shadow LDT), supervisor only; no shadow entry ever maps a
-frame outside the guest's RAM (such a guest entry stops the VM: ``BEYOND``).
+GDT, IDT, TSS and shadow LDT), supervisor only, never anything of the guest's:
+what the guest maps there CP reaches for it through its own walk (ia32_window.py),
+and a fault there is the guest's true one. No shadow entry ever maps a frame
+outside the guest's RAM (such a guest entry stops the VM: ``BEYOND``).
 """
 from __future__ import annotations
 
@@ -33,7 +35,7 @@ import struct
 from collections import OrderedDict
 
 from ia32 import paging
-from ia32.errors import CPUFault
+from ia32.errors import CPUFault, PF
 from ia32.state import CR0_PG, CR0_WP, CR4_PSE
 
 from .ia32_vstate import CP_BASE, CP_TABLES_SIZE
@@ -90,12 +92,12 @@ class ShadowPaging:
         self.on_hidden = on_hidden
 
     # -- guest memory, as the walk reads and writes it ---------------------------
-    def _gread(self, pa: int) -> int:
+    def gread(self, pa: int) -> int:
         if pa + 4 <= self.guest_size:
             return _U32.unpack_from(self.ram, pa)[0]
         return 0xFFFFFFFF               # no memory there: an open bus
 
-    def _gwrite(self, pa: int, value: int) -> None:
+    def gwrite(self, pa: int, value: int) -> None:
         if pa + 4 <= self.guest_size:
             self._own = True
             try:
@@ -114,7 +116,7 @@ class ShadowPaging:
         linear &= 0xFFFFFFFF
         if vs.cr[0] & CR0_PG:
             try:
-                entry = paging.walk(self._gread, self._no_write, vs.cr[3], linear, False, False,
+                entry = paging.walk(self.gread, self._no_write, vs.cr[3], linear, False, False,
                                     False, bool(vs.cr[4] & CR4_PSE))
             except CPUFault:
                 return None
@@ -193,12 +195,12 @@ class ShadowPaging:
         linear &= 0xFFFFFFFF
         cr0 = vs.cr[0]
         if linear >= CP_BASE:
-            return self._true(linear, paging.fault_code(True, write, user))
+            return self._region(linear, write, user)
         if cr0 & CR0_PG:
             cr3 = vs.cr[3]
             pse = bool(vs.cr[4] & CR4_PSE)
             try:
-                entry = paging.walk(self._gread, self._gwrite, cr3, linear, write, user,
+                entry = paging.walk(self.gread, self.gwrite, cr3, linear, write, user,
                                     bool(cr0 & CR0_WP), pse)
             except CPUFault as f:
                 return self._true(linear, f.error_code)
@@ -207,7 +209,7 @@ class ShadowPaging:
             pte_bits = _P | (entry & _US) | (_RW if writable else 0)
             pde_addr = (cr3 & FRAME) | ((linear >> 20) & 0xFFC)
             sources = [pde_addr]
-            pde = self._gread(pde_addr)
+            pde = self.gread(pde_addr)
             if not (pse and pde & paging.PS):
                 sources.append((pde & FRAME) | ((linear >> 10) & 0xFFC))
         else:
@@ -237,6 +239,22 @@ class ShadowPaging:
         if self.on_hidden is not None:
             self.on_hidden()
         return HIDDEN, 0
+
+    def _region(self, linear: int, write: bool, user: bool) -> tuple[str, int]:
+        """A fault at ``linear`` in CP's region: never shadowed, so only CP's own
+        walk of the guest's tables (ia32_window.py) leads here, when it failed;
+        the same walk gives the guest's true fault (a walk that succeeds, which no
+        path of CP's leads to, gives a protection fault)."""
+        vs = self.vs
+        cr0 = vs.cr[0]
+        try:
+            if not cr0 & CR0_PG:
+                raise CPUFault(PF, paging.fault_code(False, write, user))
+            paging.walk(self.gread, self.gwrite, vs.cr[3], linear, write, user,
+                        bool(cr0 & CR0_WP), bool(vs.cr[4] & CR4_PSE))
+        except CPUFault as f:
+            return self._true(linear, f.error_code)
+        return self._true(linear, paging.fault_code(True, write, user))
 
     def _true(self, linear: int, code: int) -> tuple[str, int]:
         self.vs.cr[2] = linear

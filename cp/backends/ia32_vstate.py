@@ -22,6 +22,20 @@ backend keeps (cp/backends/ia32*.py):
   up) map CP's GDT, IDT and TSS through the shadow page tables, supervisor only;
   the real GDTR, IDTR and TR point there, which is what a guest's SGDT, SIDT and
   STR reveal when they are not virtualized (the "Red Pill").
+* **The guest may use CP's region too** (Linux 6.1 keeps its IDT and GDT
+  aliases, its TSS, its entry stack and the fixmap there), so CP *emulates* it
+  rather than moving out of the way: a guest access there faults on the
+  truncation (#GP(0), or #SS(0) through SS) and CP runs the instruction with the
+  machine's own code through the guest's own page tables, and reads the guest's
+  IDT, GDT and TSS there the same way (ia32_window.py), as VMware's monitor did.
+  Relocating the region when the guest maps the top was the other choice, and
+  it does not work here: truncation can only keep a guest out of the *top* of
+  its segments (a flat segment covers any other place), paging cannot keep real
+  ring 1 out of a supervisor page, and Linux maps its top 4M early (the fixmap,
+  early_ioremap) and keeps using it (every interrupt reads the IDT alias there),
+  so no free place would stay free. The cost is an exit per such access
+  ("cp-region" in CP's counters: about 7,000 in the Linux boot, mostly the
+  entry stack on each entry from user mode).
 * **Real flags.** The real EFLAGS.IOPL is 0 and the real IF 1 while the guest
   runs (CP must be able to take control); the guest's IF and IOPL are ``iflag``
   and ``iopl`` here, so CLI, STI, IN and OUT at real ring 1 trap (#GP), and
