@@ -567,7 +567,10 @@ class IA32Backend:
         name = ins.form.semantics
         if name not in EMULATORS:
             raise CPUFault(GP, 0)
+        was = self.vstate.iflag
         emulate(self, ins)
+        if self.vstate.iflag and not was:   # STI: the interrupt after the next instruction
+            self.on_sti()
 
     def charge_callout(self, ins) -> None:
         """TRANSLATE's inline callout costs its path without the exit, the entry and

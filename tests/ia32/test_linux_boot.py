@@ -8,9 +8,6 @@ from __future__ import annotations
 
 import pytest
 
-from ia32.loaders.linux import boot_linux
-from ia32.machine import Machine
-
 from .helpers import LINUX_KERNEL as KERNEL
 
 CMDLINE = "console=ttyS0 no387 printk.time=0 lpj=100000"
@@ -24,11 +21,8 @@ pytestmark = [pytest.mark.slow,
 
 
 @pytest.fixture(scope="module")
-def boot():
-    m = Machine(32 << 20)
-    boot_linux(m, str(KERNEL), CMDLINE)
-    result = m.run(150_000_000)
-    return m, result, m.report(result)["console"].replace("\r\n", "\n").splitlines()
+def boot(linux_bare):
+    return linux_bare       # tests/conftest.py: one bare boot for the session
 
 
 def test_linux_boots_to_the_end_of_init(boot):
